@@ -1,0 +1,16 @@
+import type { Database } from '../prisma/client';
+import type { MailTransport } from './mail/transport';
+
+/** What the activities need from the outside world; the worker builds it from its environment, tests from theirs. */
+export type ActivityDeps = {
+  db: Database;
+  mail: {
+    transport: MailTransport;
+    /** The From header, e.g. `bansou <noreply@example.org>`. */
+    from: string;
+  };
+  links: {
+    /** Where people reach the API's pages (check-in forms), e.g. `https://bansou.example.org`. */
+    publicBaseUrl: string;
+  };
+};

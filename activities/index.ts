@@ -1,0 +1,15 @@
+import type { ActivityDeps } from './deps';
+import { createMailActivities } from './mail/send';
+import { createTimelineActivities } from './timeline';
+
+export type { ActivityDeps } from './deps';
+
+/** Builds every activity from its dependencies; workflows see only the type of this object. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createTimelineActivities(deps),
+    ...createMailActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

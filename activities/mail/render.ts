@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { Eta } from 'eta';
+import type { Locale } from '../../workflows/shared';
+
+/**
+ * Email templates are plain files under `templates/<locale>/`, one pair per message, so that a coordinator can
+ * edit the wording without touching code:
+ *
+ * - `<name>.txt.eta`: the first line is `Subject: …`, then a blank line, then the plain-text body;
+ * - `<name>.html.eta`: the HTML body, placed inside `templates/layout.html.eta`.
+ */
+const TEMPLATE_DIR = path.join(__dirname, 'templates');
+
+const html = new Eta({ views: TEMPLATE_DIR, autoEscape: true, autoTrim: false, cache: true });
+const text = new Eta({ views: TEMPLATE_DIR, autoEscape: false, autoTrim: false, cache: true });
+
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+const DATE_FORMAT: Record<Locale, Intl.DateTimeFormatOptions> = {
+  ja: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
+  en: { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
+};
+
+/** Formatting helpers every template gets as `it.fmt`. */
+function formattersFor(locale: Locale, timeZone: string) {
+  const tag = locale === 'ja' ? 'ja-JP' : 'en-GB';
+  return {
+    /** A calendar date (`YYYY-MM-DD`), e.g. 2026年12月1日(火) or Tue, 1 Dec 2026. */
+    date: (isoDate: string) => new Intl.DateTimeFormat(tag, DATE_FORMAT[locale]).format(new Date(`${isoDate}T00:00:00Z`)),
+    /** An instant in the program's time zone, with the zone named. */
+    dateTime: (iso: string) =>
+      new Intl.DateTimeFormat(tag, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone,
+        timeZoneName: 'short',
+      }).format(new Date(iso)),
+  };
+}
+
+export class UnknownTemplateError extends Error {}
+
+/** Renders one message in one language. `data` is the template's own input, available as `it`. */
+export function renderEmail(
+  template: string,
+  locale: Locale,
+  data: Record<string, unknown>,
+  options: { timeZone?: string } = {},
+): RenderedEmail {
+  if (!/^[a-z][a-z0-9-]*$/.test(template)) throw new UnknownTemplateError(`bad template name: ${template}`);
+  const it = { ...data, locale, fmt: formattersFor(locale, options.timeZone ?? 'Asia/Tokyo') };
+  let raw: string;
+  let body: string;
+  try {
+    raw = text.render(`./${locale}/${template}.txt.eta`, it);
+    body = html.render(`./${locale}/${template}.html.eta`, it);
+  } catch (error) {
+    if (error instanceof Error && /Could not find template/i.test(error.message)) {
+      throw new UnknownTemplateError(`no template ${locale}/${template}`);
+    }
+    throw error;
+  }
+  const match = /^Subject:[ \t]*(.+)\r?\n\r?\n([\s\S]*)$/.exec(raw);
+  if (!match?.[1] || match[2] === undefined) {
+    throw new UnknownTemplateError(`${locale}/${template}.txt.eta must start with "Subject: …" and a blank line`);
+  }
+  const subject = match[1].trim();
+  const page = html.render('./layout.html.eta', { locale, subject, body });
+  return { subject, text: `${match[2].trim()}\n`, html: page };
+}

@@ -1,0 +1,154 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Locale, Participant } from '../../workflows/shared';
+import type { ActivityDeps } from '../deps';
+import { renderEmail, UnknownTemplateError } from './render';
+import { mailDomain, messageIdFor } from './transport';
+
+export type SendEmailInput = {
+  /** Idempotency key: workflow id + step + recipient. The same key is delivered at most once by bansou. */
+  key: string;
+  matchId?: string;
+  template: string;
+  recipient: Pick<Participant, 'name' | 'email' | 'locale'>;
+  /** What the template shows besides the recipient; serialisable. */
+  data: Record<string, unknown>;
+  /** The recipient's role on the match, shown on the timeline (host, talent, coordinator, program_manager). */
+  role?: string;
+  timeZone?: string;
+  /** Workflow time of the step (ISO), recorded on the timeline event. */
+  occurredAt: string;
+};
+
+export type SendEmailResult = { messageId: string; delivered: 'now' | 'earlier' };
+
+/** Error codes of the mail activities, as `ApplicationFailure.type`. */
+export const MailErrorCode = {
+  templateMissing: 'EMAIL_TEMPLATE_MISSING',
+  rejected: 'EMAIL_REJECTED',
+} as const;
+
+type SmtpError = Error & { responseCode?: number };
+
+export function createMailActivities({ db, mail, links }: ActivityDeps) {
+  const domain = mailDomain(mail.from);
+
+  return {
+    /** Sends one email through the durable outbox: stored first, sent once, marked sent with a timeline event. */
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const messageId = messageIdFor(input.key, domain);
+      let existing = await db.email.findUnique({
+        where: { idempotencyKey: input.key },
+        select: { status: true, messageId: true },
+      });
+      if (existing?.status === 'sent') return { messageId: existing.messageId, delivered: 'earlier' };
+
+      if (!existing) {
+        let rendered;
+        try {
+          rendered = renderEmail(
+            input.template,
+            input.recipient.locale as Locale,
+            { ...input.data, recipient: input.recipient, role: input.role, baseUrl: links.publicBaseUrl },
+            { timeZone: input.timeZone },
+          );
+        } catch (error) {
+          if (error instanceof UnknownTemplateError) {
+            throw ApplicationFailure.nonRetryable(error.message, MailErrorCode.templateMissing);
+          }
+          throw error;
+        }
+        // The stored copy is what gets sent, on this attempt and any retry, so a retry cannot change the content.
+        await db.email.createMany({
+          data: [
+            {
+              idempotencyKey: input.key,
+              messageId,
+              matchId: input.matchId ?? null,
+              template: input.template,
+              locale: input.recipient.locale,
+              to: input.recipient.email,
+              subject: rendered.subject,
+              text: rendered.text,
+              html: rendered.html,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        existing = { status: 'queued', messageId };
+      }
+
+      const email = await db.email.update({
+        where: { idempotencyKey: input.key },
+        data: { attempts: { increment: 1 } },
+        select: { id: true, to: true, subject: true, text: true, html: true, messageId: true },
+      });
+
+      try {
+        await mail.transport.sendMail({
+          from: mail.from,
+          to: { name: input.recipient.name, address: email.to },
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: email.messageId,
+          headers: { 'X-Bansou-Template': input.template },
+        });
+      } catch (cause) {
+        const error = cause as SmtpError;
+        const permanent = typeof error.responseCode === 'number' && error.responseCode >= 500;
+        await db.email.update({
+          where: { idempotencyKey: input.key },
+          data: { status: 'failed', error: `${error.responseCode ?? ''} ${error.message}`.trim().slice(0, 2000) },
+        });
+        if (permanent) {
+          if (input.matchId) {
+            await db.matchEvent.createMany({
+              data: [
+                {
+                  key: `${input.key}#failed`,
+                  matchId: input.matchId,
+                  type: 'email.failed',
+                  occurredAt: new Date(input.occurredAt),
+                  payload: { template: input.template, to: email.to, role: input.role ?? null, error: error.message },
+                },
+              ],
+              skipDuplicates: true,
+            });
+          }
+          throw ApplicationFailure.nonRetryable(`SMTP rejected ${email.to}: ${error.message}`, MailErrorCode.rejected);
+        }
+        throw error;
+      }
+
+      await db.$transaction([
+        db.email.update({
+          where: { idempotencyKey: input.key },
+          data: { status: 'sent', sentAt: new Date(), error: null },
+        }),
+        ...(input.matchId
+          ? [
+              db.matchEvent.createMany({
+                data: [
+                  {
+                    key: `${input.key}#sent`,
+                    matchId: input.matchId,
+                    type: 'email.sent',
+                    occurredAt: new Date(input.occurredAt),
+                    payload: {
+                      template: input.template,
+                      to: email.to,
+                      role: input.role ?? null,
+                      subject: email.subject,
+                      messageId: email.messageId,
+                    },
+                  },
+                ],
+                skipDuplicates: true,
+              }),
+            ]
+          : []),
+      ]);
+      return { messageId: email.messageId, delivered: 'now' };
+    },
+  };
+}

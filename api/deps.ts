@@ -1,0 +1,12 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../prisma/client';
+
+/** What the API needs from the outside world; `api/main.ts` builds it from the environment, tests from theirs. */
+export type ApiDeps = {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  /** Resolves when the SMTP server answers (used by /healthz only). */
+  checkSmtp: () => Promise<void>;
+  log?: (message: string, meta?: Record<string, unknown>) => void;
+};

@@ -1,0 +1,43 @@
+import { Client, Connection } from '@temporalio/client';
+import { exitOnConfigError } from '../config/env';
+import { createMailTransport } from '../activities/mail/transport';
+import { createDatabase } from '../prisma/client';
+import { createApp } from './app';
+import { loadApiEnv } from './env';
+
+/** The API process: `npm run api`, configured only by environment variables. */
+async function main(): Promise<void> {
+  const env = loadApiEnv();
+  const db = createDatabase(env.DATABASE_URL);
+  const smtp = createMailTransport(env.SMTP_URL);
+  // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
+  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    db,
+    temporal,
+    taskQueue: env.TASK_QUEUE,
+    checkSmtp: async () => {
+      await smtp.verify();
+    },
+  });
+  const server = app.listen(env.PORT, env.HOST, () => {
+    console.log(`bansou api: listening on http://${env.HOST}:${env.PORT}`);
+  });
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      smtp.close();
+      await db.$disconnect();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  exitOnConfigError(error);
+  console.error(error);
+  process.exit(1);
+});

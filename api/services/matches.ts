@@ -1,0 +1,177 @@
+import { Prisma } from '@prisma/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import type { matchWorkflow } from '../../workflows';
+import { MATCH_ID_PATTERN, matchWorkflowId, searchAttributes, type Locale, type MatchSnapshot, type Participant } from '../../workflows/shared';
+import type { Database } from '../../prisma/client';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+
+const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+
+export const ZPersonInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.email({ error: 'must be an email address' }).max(320).transform((e) => e.toLowerCase()),
+  locale: z.enum(['ja', 'en']).default('ja'),
+});
+
+export const ZCreateMatchRequest = z
+  .object({
+    id: z.string().regex(MATCH_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    programId: z.string().min(1).max(64),
+    title: z.string().trim().min(1).max(200),
+    region: z.string().trim().min(1).max(100).optional(),
+    startDate: ZIsoDate,
+    endDate: ZIsoDate,
+    host: ZPersonInput.extend({ organization: z.string().trim().min(1).max(200) }),
+    talent: ZPersonInput,
+    coordinator: ZPersonInput,
+  })
+  .superRefine((m, ctx) => {
+    if (m.endDate <= m.startDate) ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
+    const emails = [m.host.email, m.talent.email];
+    if (emails[0] === emails[1]) ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
+  });
+export type TCreateMatchRequest = z.infer<typeof ZCreateMatchRequest>;
+
+const personSelect = { id: true, name: true, email: true, locale: true, organization: true } as const;
+
+export const matchSelect = {
+  id: true,
+  programId: true,
+  title: true,
+  region: true,
+  startDate: true,
+  endDate: true,
+  status: true,
+  phase: true,
+  createdAt: true,
+  program: { select: { name: true } },
+  host: { select: personSelect },
+  talent: { select: personSelect },
+  coordinator: { select: personSelect },
+} satisfies Prisma.MatchSelect;
+
+export type MatchRow = Prisma.MatchGetPayload<{ select: typeof matchSelect }>;
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** A match as the API shows it. */
+export function toMatchView(m: MatchRow) {
+  const person = (p: MatchRow['host']) => ({ name: p.name, email: p.email, locale: p.locale, ...(p.organization ? { organization: p.organization } : {}) });
+  return {
+    id: m.id,
+    programId: m.programId,
+    title: m.title,
+    region: m.region,
+    startDate: isoDate(m.startDate),
+    endDate: isoDate(m.endDate),
+    status: m.status,
+    phase: m.phase,
+    host: person(m.host),
+    talent: person(m.talent),
+    coordinator: person(m.coordinator),
+    createdAt: m.createdAt.toISOString(),
+  };
+}
+
+function participant(p: MatchRow['host']): Participant {
+  return {
+    personId: p.id,
+    name: p.name,
+    email: p.email,
+    locale: p.locale as Locale,
+    ...(p.organization ? { organization: p.organization } : {}),
+  };
+}
+
+/** The snapshot a match workflow starts with. */
+export function toSnapshot(m: MatchRow): MatchSnapshot {
+  return {
+    id: m.id,
+    programId: m.programId,
+    programName: m.program.name,
+    title: m.title,
+    startDate: isoDate(m.startDate),
+    endDate: isoDate(m.endDate),
+    host: participant(m.host),
+    talent: participant(m.talent),
+    coordinator: participant(m.coordinator),
+  };
+}
+
+/** Writes a match and its people (created or updated by email) in one transaction. */
+export async function storeMatch(db: Database, input: TCreateMatchRequest): Promise<MatchRow> {
+  return db.$transaction(async (tx) => {
+    const upsertPerson = (p: z.infer<typeof ZPersonInput> & { organization?: string }, role: string) =>
+      tx.person.upsert({
+        where: { email: p.email },
+        create: { email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null },
+        update: { name: p.name, locale: p.locale, role, ...(p.organization ? { organization: p.organization } : {}) },
+        select: { id: true },
+      });
+    const host = await upsertPerson(input.host, 'host');
+    const talent = await upsertPerson(input.talent, 'talent');
+    const coordinator = await upsertPerson(input.coordinator, 'coordinator');
+    return tx.match.create({
+      data: {
+        id: input.id,
+        programId: input.programId,
+        title: input.title,
+        region: input.region ?? null,
+        startDate: new Date(`${input.startDate}T00:00:00Z`),
+        endDate: new Date(`${input.endDate}T00:00:00Z`),
+        hostId: host.id,
+        talentId: talent.id,
+        coordinatorId: coordinator.id,
+        workflowId: matchWorkflowId(input.id),
+      },
+      select: matchSelect,
+    });
+  });
+}
+
+/**
+ * Stores a match and starts its workflow. A duplicate id is a 409; if Temporal cannot be reached the stored match is
+ * removed again and the caller gets a 503, so a match exists only when its workflow does.
+ */
+export async function createMatch(deps: ApiDeps, input: TCreateMatchRequest): Promise<MatchRow> {
+  const { db, temporal } = deps;
+  const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
+  if (!program) {
+    throw new AppError('validation_failed', 'The body has 1 invalid field(s).', [
+      { field: 'programId', message: 'no program with this id' },
+    ]);
+  }
+  const workflowId = matchWorkflowId(input.id);
+  let row: MatchRow;
+  try {
+    row = await storeMatch(db, input);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new AppError('conflict', `A match with id "${input.id}" already exists.`);
+    }
+    throw error;
+  }
+
+  try {
+    await temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ match: toSnapshot(row) }],
+      typedSearchAttributes: [
+        { key: searchAttributes.programId, value: row.programId },
+        { key: searchAttributes.status, value: row.status },
+      ],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      // A workflow with this id ran before (its match row was deleted since); keep the row out of the read model.
+      await db.match.delete({ where: { id: row.id } });
+      throw new AppError('conflict', `A match workflow with id "${workflowId}" already exists.`);
+    }
+    await db.match.delete({ where: { id: row.id } }).catch(() => undefined);
+    throw new AppError('unavailable', 'The workflow service cannot be reached; the match was not created. Try again.');
+  }
+  return row;
+}

@@ -1,0 +1,34 @@
+import type { Database } from '../../prisma/client';
+import type { MatchSnapshot } from '../../workflows/shared';
+import { storeMatch, toSnapshot, ZCreateMatchRequest, type TCreateMatchRequest } from '../../api/services/matches';
+
+let counter = 0;
+/** A unique suffix per call within a test file. */
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+export async function seedProgram(db: Database, id = unique('prog'), name = 'ふるさと兼業 テストプログラム') {
+  await db.program.create({ data: { id, name, region: '長野県' } });
+  return { id, name };
+}
+
+/** A POST /matches body; dates, names and locales can be overridden. */
+export function matchRequest(programId: string, overrides: Partial<TCreateMatchRequest> = {}): TCreateMatchRequest {
+  const id = overrides.id ?? unique('m');
+  return {
+    id,
+    programId,
+    title: '地域の食品メーカーの EC 販路開拓',
+    region: '長野県',
+    startDate: '2026-12-01',
+    endDate: '2027-05-31',
+    host: { name: '山田 花子', email: `host.${id}@example.jp`, locale: 'ja', organization: '山田食品株式会社' },
+    talent: { name: 'Alex Tanaka', email: `talent.${id}@example.com`, locale: 'en' },
+    coordinator: { name: '鈴木 一郎', email: `coord.${id}@example.jp`, locale: 'ja' },
+    ...overrides,
+  };
+}
+
+/** Stores a match (and its people) directly, for workflow tests that start the workflow themselves. */
+export async function seedMatch(db: Database, request: TCreateMatchRequest): Promise<MatchSnapshot> {
+  return toSnapshot(await storeMatch(db, ZCreateMatchRequest.parse(request)));
+}

@@ -1,0 +1,84 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export type ReceivedEmail = {
+  envelopeTo: string[];
+  mail: ParsedMail;
+  messageId: string;
+  subject: string;
+  to: string;
+  receivedAt: Date;
+};
+
+export type SmtpListener = {
+  port: number;
+  url: string;
+  received: ReceivedEmail[];
+  /** Resolves once `count` emails (matching `filter`, if given) have been accepted. */
+  waitFor(count: number, options?: { timeoutMs?: number; filter?: (e: ReceivedEmail) => boolean }): Promise<ReceivedEmail[]>;
+  close(): Promise<void>;
+};
+
+/**
+ * A real SMTP server on loopback that keeps what it accepts. With `acceptDelayMs` it holds each message before its
+ * final 250 reply; a message whose client went away meanwhile is not counted, exactly as its sender sees it.
+ */
+export async function startSmtpListener(options: { acceptDelayMs?: number } = {}): Promise<SmtpListener> {
+  const received: ReceivedEmail[] = [];
+  const closedSessions = new Set<string>();
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onClose(session) {
+      closedSessions.add(session.id);
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then(async (mail) => {
+          if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
+          if (closedSessions.has(session.id)) return callback(new Error('client went away'));
+          received.push({
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            mail,
+            messageId: mail.messageId ?? '',
+            subject: mail.subject ?? '',
+            to: session.envelope.rcptTo[0]?.address ?? '',
+            receivedAt: new Date(),
+          });
+          waiters.forEach((w) => w());
+          callback();
+        })
+        .catch((error: Error) => callback(error));
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    waitFor(count, { timeoutMs = 30_000, filter = () => true } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const matching = received.filter(filter);
+          if (matching.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(matching);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} email(s) within ${timeoutMs} ms, got ${received.filter(filter).length}: ${received.map((r) => `${r.to} "${r.subject}"`).join(', ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

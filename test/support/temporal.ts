@@ -1,0 +1,57 @@
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createMatchWorker } from '../../worker/worker';
+import { searchAttributes } from '../../workflows/shared';
+import type { ActivityDeps } from '../../activities';
+import { testEnv } from './env';
+
+let runtimeInstalled = false;
+/** Keeps the SDK's own logging to warnings, so test output stays readable. */
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+const executable = (path: string | undefined) =>
+  path ? ({ type: 'existing-path', path } as const) : ({ type: 'cached-download' } as const);
+
+/** The time-skipping test server, for long timelines. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: executable(testEnv().TEMPORAL_TEST_SERVER_PATH) },
+  });
+  // The test server knows no custom search attributes until they are added, like a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.values(searchAttributes).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
+}
+
+/** The Temporal CLI dev server with bansou's search attributes, for the API and end-to-end tests. */
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: executable(testEnv().TEMPORAL_CLI_PATH),
+      searchAttributes: Object.values(searchAttributes),
+      ip: '127.0.0.1',
+    },
+  });
+}
+
+/** A worker with the real activities, on the workflow bundle the global setup built once. */
+export async function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
+  return createMatchWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps,
+    workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE },
+  });
+}

@@ -1,0 +1,53 @@
+import { ZApiEnv } from '../../api/env';
+import { ConfigError, parseEnv } from '../../config/env';
+import { ZWorkerEnv } from '../../worker/env';
+
+const valid = {
+  DATABASE_URL: 'postgresql://bansou@127.0.0.1:5432/bansou',
+  SMTP_URL: 'smtp://127.0.0.1:1025',
+  MAIL_FROM: 'bansou <noreply@bansou.example>',
+  SIGNING_SECRET: 'a'.repeat(64),
+};
+
+describe('environment schemas', () => {
+  it('fills defaults for everything optional', () => {
+    const env = parseEnv(ZApiEnv, valid);
+    expect(env).toMatchObject({
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: 'bansou-matches',
+      PORT: 3000,
+      PUBLIC_BASE_URL: 'http://localhost:3000',
+    });
+  });
+
+  it('coerces numbers and keeps explicit values', () => {
+    const env = parseEnv(ZApiEnv, { ...valid, PORT: '8080', TASK_QUEUE: 'q2' });
+    expect(env.PORT).toBe(8080);
+    expect(env.TASK_QUEUE).toBe('q2');
+  });
+
+  it('names every missing and malformed variable in one error', () => {
+    let error: unknown;
+    try {
+      parseEnv(ZWorkerEnv, { DATABASE_URL: 'mysql://x', SMTP_URL: 'smtp://127.0.0.1:1025', SIGNING_SECRET: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues.map((i) => i.variable).sort()).toEqual(['DATABASE_URL', 'MAIL_FROM', 'SIGNING_SECRET']);
+    expect(issues.find((i) => i.variable === 'MAIL_FROM')?.message).toBe('is required');
+    expect((error as ConfigError).message).toContain('SIGNING_SECRET: must be at least 32 characters');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseEnv(ZApiEnv, { ...valid, PORT: '' }).PORT).toBe(3000);
+    expect(() => parseEnv(ZApiEnv, { ...valid, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required/);
+  });
+
+  it('rejects a port out of range and a non-smtp SMTP_URL', () => {
+    expect(() => parseEnv(ZApiEnv, { ...valid, PORT: '70000' })).toThrow(/PORT/);
+    expect(() => parseEnv(ZApiEnv, { ...valid, SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL: must be an smtp/);
+  });
+});
