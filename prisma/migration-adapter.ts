@@ -63,7 +63,10 @@ export class MigrationPg extends PrismaPg {
     const database = `prisma_migrate_shadow_db_${randomUUID()}`;
     await main.executeScript(`CREATE DATABASE "${database}"`);
     const shadowUrl = withDatabase(this.url, database);
-    const shadow = await new PrismaPg({ connectionString: shadowUrl, Client: CatalogTextClient } as pg.PoolConfig).connect();
+    const shadow = await new PrismaPg({
+      connectionString: shadowUrl,
+      Client: CatalogTextClient,
+    } as pg.PoolConfig).connect();
     const disposeShadow = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await disposeShadow();

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
@@ -8,6 +8,7 @@ import { createMatchWorker } from './worker';
 /** The worker process: `npm run worker`, configured only by environment variables. */
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
+  Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR') });
   const db = createDatabase(env.DATABASE_URL);
   const transport = createMailTransport(env.SMTP_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });

@@ -26,7 +26,8 @@ function formattersFor(locale: Locale, timeZone: string) {
   const tag = locale === 'ja' ? 'ja-JP' : 'en-GB';
   return {
     /** A calendar date (`YYYY-MM-DD`), e.g. 2026年12月1日(火) or Tue, 1 Dec 2026. */
-    date: (isoDate: string) => new Intl.DateTimeFormat(tag, DATE_FORMAT[locale]).format(new Date(`${isoDate}T00:00:00Z`)),
+    date: (isoDate: string) =>
+      new Intl.DateTimeFormat(tag, DATE_FORMAT[locale]).format(new Date(`${isoDate}T00:00:00Z`)),
     /** An instant in the program's time zone, with the zone named. */
     dateTime: (iso: string) =>
       new Intl.DateTimeFormat(tag, {

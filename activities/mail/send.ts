@@ -36,7 +36,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
     /** Sends one email through the durable outbox: stored first, sent once, marked sent with a timeline event. */
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const messageId = messageIdFor(input.key, domain);
-      let existing = await db.email.findUnique({
+      const existing = await db.email.findUnique({
         where: { idempotencyKey: input.key },
         select: { status: true, messageId: true },
       });
@@ -74,7 +74,6 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           ],
           skipDuplicates: true,
         });
-        existing = { status: 'queued', messageId };
       }
 
       const email = await db.email.update({

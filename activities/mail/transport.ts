@@ -6,7 +6,11 @@ export type MailTransport = Transporter;
 
 /** An SMTP transport from `SMTP_URL` (e.g. `smtp://127.0.0.1:1025`, `smtps://user:pass@mail.example.org`). */
 export function createMailTransport(smtpUrl: string): MailTransport {
-  return nodemailer.createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  return nodemailer.createTransport(smtpUrl, {
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
 }
 
 /** The domain part of `MAIL_FROM`, used on the right of every Message-ID. */

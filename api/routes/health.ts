@@ -29,12 +29,17 @@ export function healthRoutes(deps: ApiDeps): Router {
           await withTimeout(check);
           return [name, { status: 'up' as const }] as const;
         } catch (error) {
-          return [name, { status: 'down' as const, error: error instanceof Error ? error.message : String(error) }] as const;
+          return [
+            name,
+            { status: 'down' as const, error: error instanceof Error ? error.message : String(error) },
+          ] as const;
         }
       }),
     );
     const down = results.filter(([, r]) => r.status === 'down').map(([name]) => name);
-    res.status(down.length ? 503 : 200).json({ status: down.length ? 'down' : 'ok', down, checks: Object.fromEntries(results) });
+    res
+      .status(down.length ? 503 : 200)
+      .json({ status: down.length ? 'down' : 'ok', down, checks: Object.fromEntries(results) });
   });
 
   return router;

@@ -13,7 +13,10 @@ export function matchRoutes(deps: ApiDeps): Router {
   router.post('/matches', async (req, res) => {
     const input = parseInput(ZCreateMatchRequest, req.body);
     const row = await createMatch(deps, input);
-    res.status(201).location(`/matches/${encodeURIComponent(row.id)}`).json({ match: toMatchView(row), workflowId: matchWorkflowId(row.id) });
+    res
+      .status(201)
+      .location(`/matches/${encodeURIComponent(row.id)}`)
+      .json({ match: toMatchView(row), workflowId: matchWorkflowId(row.id) });
   });
 
   router.get('/matches/:id', async (req, res) => {

@@ -2,7 +2,14 @@ import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { matchWorkflow } from '../../workflows';
-import { MATCH_ID_PATTERN, matchWorkflowId, searchAttributes, type Locale, type MatchSnapshot, type Participant } from '../../workflows/shared';
+import {
+  MATCH_ID_PATTERN,
+  matchWorkflowId,
+  searchAttributes,
+  type Locale,
+  type MatchSnapshot,
+  type Participant,
+} from '../../workflows/shared';
 import type { Database } from '../../prisma/client';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
@@ -11,13 +18,18 @@ const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
 export const ZPersonInput = z.object({
   name: z.string().trim().min(1).max(200),
-  email: z.email({ error: 'must be an email address' }).max(320).transform((e) => e.toLowerCase()),
+  email: z
+    .email({ error: 'must be an email address' })
+    .max(320)
+    .transform((e) => e.toLowerCase()),
   locale: z.enum(['ja', 'en']).default('ja'),
 });
 
 export const ZCreateMatchRequest = z
   .object({
-    id: z.string().regex(MATCH_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    id: z
+      .string()
+      .regex(MATCH_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
     programId: z.string().min(1).max(64),
     title: z.string().trim().min(1).max(200),
     region: z.string().trim().min(1).max(100).optional(),
@@ -28,9 +40,11 @@ export const ZCreateMatchRequest = z
     coordinator: ZPersonInput,
   })
   .superRefine((m, ctx) => {
-    if (m.endDate <= m.startDate) ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
+    if (m.endDate <= m.startDate)
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
     const emails = [m.host.email, m.talent.email];
-    if (emails[0] === emails[1]) ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
+    if (emails[0] === emails[1])
+      ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
   });
 export type TCreateMatchRequest = z.infer<typeof ZCreateMatchRequest>;
 
@@ -58,7 +72,12 @@ const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A match as the API shows it. */
 export function toMatchView(m: MatchRow) {
-  const person = (p: MatchRow['host']) => ({ name: p.name, email: p.email, locale: p.locale, ...(p.organization ? { organization: p.organization } : {}) });
+  const person = (p: MatchRow['host']) => ({
+    name: p.name,
+    email: p.email,
+    locale: p.locale,
+    ...(p.organization ? { organization: p.organization } : {}),
+  });
   return {
     id: m.id,
     programId: m.programId,

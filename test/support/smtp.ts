@@ -16,7 +16,10 @@ export type SmtpListener = {
   url: string;
   received: ReceivedEmail[];
   /** Resolves once `count` emails (matching `filter`, if given) have been accepted. */
-  waitFor(count: number, options?: { timeoutMs?: number; filter?: (e: ReceivedEmail) => boolean }): Promise<ReceivedEmail[]>;
+  waitFor(
+    count: number,
+    options?: { timeoutMs?: number; filter?: (e: ReceivedEmail) => boolean },
+  ): Promise<ReceivedEmail[]>;
   close(): Promise<void>;
 };
 
@@ -73,7 +76,11 @@ export async function startSmtpListener(options: { acceptDelayMs?: number } = {}
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`expected ${count} email(s) within ${timeoutMs} ms, got ${received.filter(filter).length}: ${received.map((r) => `${r.to} "${r.subject}"`).join(', ')}`));
+          reject(
+            new Error(
+              `expected ${count} email(s) within ${timeoutMs} ms, got ${received.filter(filter).length}: ${received.map((r) => `${r.to} "${r.subject}"`).join(', ')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -42,7 +42,9 @@ describe('match workflow: the opening slice (time-skipping server)', () => {
     });
 
     const emails = await smtp.waitFor(3);
-    expect(emails.map((e) => e.to).sort()).toEqual([match.coordinator.email, match.host.email, match.talent.email].sort());
+    expect(emails.map((e) => e.to).sort()).toEqual(
+      [match.coordinator.email, match.host.email, match.talent.email].sort(),
+    );
     const byRecipient = Object.fromEntries(emails.map((e) => [e.to, e]));
     expect(byRecipient[match.host.email]!.subject).toContain('伴走支援を開始しました');
     expect(byRecipient[match.talent.email]!.subject).toContain('Post-match support has started');
@@ -62,8 +64,17 @@ describe('match workflow: the opening slice (time-skipping server)', () => {
     // Time skips to the end date: the workflow closes as completed.
     const result = await handle.result();
     expect(result).toMatchObject({ phase: 'closed', status: 'completed' });
-    const timeline = await database.db.matchEvent.findMany({ where: { matchId: match.id }, orderBy: { occurredAt: 'asc' } });
-    expect(timeline.map((e) => e.type)).toEqual(['match.opened', 'email.sent', 'email.sent', 'email.sent', 'match.closed']);
+    const timeline = await database.db.matchEvent.findMany({
+      where: { matchId: match.id },
+      orderBy: { occurredAt: 'asc' },
+    });
+    expect(timeline.map((e) => e.type)).toEqual([
+      'match.opened',
+      'email.sent',
+      'email.sent',
+      'email.sent',
+      'match.closed',
+    ]);
     expect(timeline.at(-1)!.occurredAt.toISOString().slice(0, 10)).toBe('2027-05-30'); // 00:00 JST on 31 May
   });
 });

@@ -1,0 +1,254 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { searchAttributes } from '../workflows/shared';
+import { devEnv, PROJECT_ROOT } from './env';
+import { startLocalPostgres, type LocalPostgres } from './postgres';
+import { temporalCli } from './temporal-binaries';
+
+/**
+ * The embedded stack, on one machine: Postgres, the Temporal dev server (SQLite file, Web UI), a mail catcher, the
+ * worker and the API. Everything it starts stops on Ctrl-C; everything it stores stays under `.data/`.
+ */
+
+const env = devEnv();
+const dataDir = env.BANSOU_DATA_DIR;
+const logDir = path.join(dataDir, 'logs');
+const say = (message: string) => console.log(`\x1b[1m[bansou]\x1b[0m ${message}`);
+
+type Stoppable = { name: string; stop: () => Promise<void> };
+const started: Stoppable[] = [];
+let stopping = false;
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (stopping) throw new Error('stopping');
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not come up within ${timeoutMs / 1000} s (logs: ${logDir})`);
+    await sleep(250);
+  }
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.end(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Starts a child process whose output goes to `.data/logs/<name>.log` (and, with `echo`, to this terminal). */
+function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  childEnv: Record<string, string>,
+  echo = false,
+): ChildProcess {
+  const logFile = path.join(logDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...childEnv },
+    stdio: ['ignore', echo ? 'pipe' : out, echo ? 'pipe' : out],
+    // Own process group: the terminal's Ctrl-C reaches only this orchestrator, which stops children in order.
+    detached: true,
+  });
+  if (echo) {
+    const write = (chunk: Buffer) => {
+      writeFileSync(logFile, chunk, { flag: 'a' });
+      for (const line of chunk.toString().split('\n').filter(Boolean)) console.log(`\x1b[2m[${name}]\x1b[0m ${line}`);
+    };
+    child.stdout!.on('data', write);
+    child.stderr!.on('data', write);
+  }
+  closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited unexpectedly (${code ?? signal}); see ${logFile}. Stopping the stack.`);
+      void shutdown(1);
+    }
+  });
+  started.push({
+    name,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  });
+  return child;
+}
+
+/** A signing secret for check-in links that survives restarts, so links already emailed keep working. */
+function devSigningSecret(): string {
+  const file = path.join(dataDir, 'signing-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function startTemporal(): Promise<string> {
+  const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
+  const dbFile = path.join(dataDir, 'temporal.sqlite');
+  const cli = temporalCli();
+  if (cli.type === 'existing-path') {
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(env.TEMPORAL_PORT),
+      '--ui-port',
+      String(env.TEMPORAL_UI_PORT),
+    ];
+    args.push('--db-filename', dbFile, '--log-level', 'warn');
+    for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+    startChild('temporal', cli.path, args, {});
+  } else {
+    // No binary could be found or installed: let the SDK download the dev server (needs the internet).
+    const server = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port: env.TEMPORAL_PORT,
+        ui: true,
+        uiPort: env.TEMPORAL_UI_PORT,
+        dbFilename: dbFile,
+        searchAttributes: Object.values(searchAttributes),
+      },
+    });
+    started.push({ name: 'temporal', stop: () => server.teardown() });
+  }
+  await waitFor('Temporal', async () => {
+    const connection = await Connection.connect({ address, connectTimeout: 1000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  });
+  return address;
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping…');
+    for (const part of [...started].reverse()) {
+      await part.stop().catch((error: unknown) => say(`${part.name}: ${String(error)}`));
+      say(`stopped ${part.name}`);
+    }
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  mkdirSync(logDir, { recursive: true });
+  const t0 = Date.now();
+
+  say('starting PostgreSQL…');
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const postgres: LocalPostgres = await startLocalPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      port: env.BANSOU_PG_PORT,
+      logFile: path.join(logDir, 'postgres.log'),
+    });
+    if (postgres.startedHere) started.push({ name: 'postgres', stop: postgres.stop });
+    databaseUrl = postgres.url;
+  }
+  say('applying migrations…');
+  execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PRISMA_CLIENT_ENGINE_TYPE: 'client',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  say('starting Temporal dev server…');
+  const temporalAddress = await startTemporal();
+
+  say('starting the mail catcher…');
+  mkdirSync(path.join(dataDir, 'mail'), { recursive: true });
+  startChild(
+    'mail',
+    path.join(PROJECT_ROOT, 'node_modules/.bin/maildev'),
+    [
+      '--smtp',
+      String(env.MAIL_SMTP_PORT),
+      '--web',
+      String(env.MAIL_WEB_PORT),
+      '--ip',
+      '127.0.0.1',
+      '--web-ip',
+      '127.0.0.1',
+      '--mail-directory',
+      path.join(dataDir, 'mail'),
+    ],
+    {},
+  );
+  await waitFor('mail catcher', () => portAnswers(env.MAIL_SMTP_PORT));
+
+  const appEnv = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: `smtp://127.0.0.1:${env.MAIL_SMTP_PORT}`,
+    MAIL_FROM: 'bansou <noreply@bansou.localhost>',
+    PUBLIC_BASE_URL: `http://localhost:${env.PORT}`,
+    SIGNING_SECRET: devSigningSecret(),
+    PORT: String(env.PORT),
+    HOST: '127.0.0.1',
+  };
+  say('starting the worker and the API…');
+  // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
+  const worker = startChild(
+    'worker',
+    process.execPath,
+    ['--import', 'tsx', 'worker/main.ts'],
+    { ...appEnv, LOG_LEVEL: 'warn' },
+    true,
+  );
+  startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
+  let workerReady = false;
+  worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker:')));
+  await waitFor('worker', async () => workerReady, 120_000);
+  await waitFor('API', async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200, 120_000);
+
+  say(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
+  console.log(
+    [
+      '',
+      `  API            http://localhost:${env.PORT}          (health: /healthz)`,
+      `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}`,
+      `  Mail view      http://localhost:${env.MAIL_WEB_PORT}          (SMTP on 127.0.0.1:${env.MAIL_SMTP_PORT})`,
+      `  Temporal gRPC  ${temporalAddress}`,
+      `  PostgreSQL     ${databaseUrl}`,
+      `  Data and logs  ${dataDir}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  if (!stopping) console.error(error instanceof Error ? error.message : error);
+  void shutdown(1);
+});

@@ -1,0 +1,183 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createMailTransport } from '../../activities/mail/transport';
+import { createApp } from '../../api/app';
+import { matchWorkflowId } from '../../workflows/shared';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { matchRequest, seedProgram, unique } from '../support/fixtures';
+import { serve, type TestServer } from '../support/http';
+import { startSmtpListener, type SmtpListener } from '../support/smtp';
+import { createDevServerEnv, createTestWorker } from '../support/temporal';
+
+describe('matches API (dev server, real Postgres)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let smtp: SmtpListener;
+  let worker: Worker;
+  let running: Promise<void>;
+  let api: TestServer;
+  let programId: string;
+  const taskQueue = unique('api');
+
+  beforeAll(async () => {
+    [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
+    const transport = createMailTransport(smtp.url);
+    worker = await createTestWorker(env, taskQueue, {
+      db: database.db,
+      mail: { transport, from: 'bansou <noreply@bansou.test>' },
+      links: { publicBaseUrl: 'http://bansou.test' },
+    });
+    running = worker.run();
+    api = await serve(
+      createApp({
+        db: database.db,
+        temporal: env.client,
+        taskQueue,
+        checkSmtp: async () => void (await transport.verify()),
+      }),
+    );
+    programId = (await seedProgram(database.db)).id;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    worker?.shutdown();
+    await running;
+    await Promise.all([env?.teardown(), database?.drop(), smtp?.close()]);
+  });
+
+  it('creates a match, stores it and starts match:<id>', async () => {
+    const body = matchRequest(programId);
+    const res = await api.request('POST', '/matches', body);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe(`/matches/${body.id}`);
+    expect(res.body).toMatchObject({
+      workflowId: `match:${body.id}`,
+      match: {
+        id: body.id,
+        programId,
+        status: 'open',
+        phase: 'onboarding',
+        host: { email: body.host.email, organization: '山田食品株式会社' },
+      },
+    });
+    const description = await env.client.workflow.getHandle(matchWorkflowId(body.id)).describe();
+    expect(description.type).toBe('matchWorkflow');
+    expect(description.searchAttributes).toMatchObject({ BansouProgramId: [programId], BansouStatus: ['open'] });
+    await expect(database.db.match.count({ where: { id: body.id } })).resolves.toBe(1);
+  });
+
+  it('lists every wrong field in one 400 problem document', async () => {
+    const res = await api.request('POST', '/matches', {
+      id: 'bad id!',
+      programId,
+      title: '',
+      startDate: '2026-13-01',
+      endDate: '2026-12-01',
+      host: { name: '山田', email: 'not-an-email' },
+      talent: { name: 'Alex', email: 'alex@example.com', locale: 'fr' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 400, title: 'The request is not valid', instance: '/matches' });
+    const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
+    expect(fields).toEqual(
+      ['coordinator', 'host.email', 'host.organization', 'id', 'startDate', 'talent.locale', 'title'].sort(),
+    );
+    expect(res.text).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  it('checks that the end is after the start and the host is not the talent', async () => {
+    const body = matchRequest(programId, { startDate: '2027-01-01', endDate: '2026-12-01' });
+    body.talent.email = body.host.email;
+    const res = await api.request('POST', '/matches', body);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'endDate', message: 'must be after startDate' },
+        { field: 'talent.email', message: 'must differ from the host' },
+      ]),
+    );
+  });
+
+  it('answers 400 for a body that is not JSON, and for an unknown program', async () => {
+    const notJson = await api.request('POST', '/matches', '{"id": ', { 'content-type': 'application/json' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.detail).toBe('The body is not valid JSON.');
+    const unknownProgram = await api.request('POST', '/matches', matchRequest('no-such-program'));
+    expect(unknownProgram.status).toBe(400);
+    expect(unknownProgram.body.errors).toEqual([{ field: 'programId', message: 'no program with this id' }]);
+  });
+
+  it('answers 409 for a duplicate id and leaves the first match alone', async () => {
+    const body = matchRequest(programId);
+    expect((await api.request('POST', '/matches', body)).status).toBe(201);
+    const again = await api.request('POST', '/matches', { ...body, title: 'another title' });
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toContain(body.id);
+    const stored = await database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    expect(stored.title).toBe(body.title);
+  });
+
+  it('returns the stored match, its timeline and the live workflow state', async () => {
+    const body = matchRequest(programId);
+    await api.request('POST', '/matches', body);
+    const res = await eventually(async () => {
+      const r = await api.request('GET', `/matches/${body.id}`);
+      expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
+      return r;
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.match).toMatchObject({
+      id: body.id,
+      title: body.title,
+      startDate: '2026-12-01',
+      endDate: '2027-05-31',
+    });
+    expect(res.body.timeline[0]).toMatchObject({ type: 'match.opened' });
+    expect(res.body.live).toMatchObject({ matchId: body.id, phase: 'active', status: 'open' });
+    expect(res.body.live.emailsSent).toHaveLength(3);
+  });
+
+  it('answers 404 for an unknown match and 400 for a malformed id', async () => {
+    const missing = await api.request('GET', '/matches/no-such-match');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ status: 404, detail: 'No match with id "no-such-match".' });
+    const malformed = await api.request('GET', '/matches/%20bad');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors[0].field).toBe('id');
+    expect((await api.request('GET', '/nothing-here')).status).toBe(404);
+  });
+
+  it('reports health: 200 when all answer, 503 naming what is down', async () => {
+    const ok = await api.request('GET', '/healthz');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      status: 'ok',
+      down: [],
+      checks: { temporal: { status: 'up' }, postgres: { status: 'up' }, smtp: { status: 'up' } },
+    });
+
+    const deadSmtp = createMailTransport('smtp://127.0.0.1:1'); // nothing listens on port 1
+    const degraded = await serve(
+      createApp({
+        db: database.db,
+        temporal: env.client,
+        taskQueue,
+        checkSmtp: async () => void (await deadSmtp.verify()),
+      }),
+    );
+    try {
+      const down = await degraded.request('GET', '/healthz');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({
+        status: 'down',
+        down: ['smtp'],
+        checks: { smtp: { status: 'down' }, postgres: { status: 'up' } },
+      });
+    } finally {
+      await degraded.close();
+    }
+  });
+});

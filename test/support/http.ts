@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+// Response bodies are parsed JSON that tests assert on, not data the code relies on; `any` keeps assertions short.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type HttpResponse<T = any> = { status: number; headers: Headers; body: T; text: string };
+
+export type TestServer = {
+  url: string;
+  request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpResponse<T>>;
+  close(): Promise<void>;
+};
+
+/** Serves an Express app on a loopback port and talks to it over real HTTP. */
+export async function serve(app: Express): Promise<TestServer> {
+  const server = await new Promise<ReturnType<Express['listen']>>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    request: (method, path, body, headers) => request(url, method, path, body, headers),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** One HTTP request; JSON bodies are sent and parsed, a string body is sent as is. */
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResponse<T>> {
+  const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  let parsed: unknown = text;
+  if (/json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
