@@ -11,7 +11,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm install --no-audit --no-fund --include=dev
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN node_modules/.bin/prisma generate && npm prune --omit=dev --no-audit --no-fund && npm install --no-save --no-audit --no-fund prisma@6.19.3
+RUN DATABASE_URL=postgresql://generate@localhost/generate node_modules/.bin/prisma generate && npm prune --omit=dev --no-audit --no-fund && npm install --no-save --no-audit --no-fund prisma@6.19.3
 
 COPY tsconfig.json ./
 COPY config ./config
