@@ -12,5 +12,7 @@ export type ActivityDeps = {
   links: {
     /** Where people reach the API's pages (check-in forms), e.g. `https://bansou.example.org`. */
     publicBaseUrl: string;
+    /** SIGNING_SECRET: signs check-in and kickoff links. */
+    signingSecret: string;
   };
 };

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createMailActivities } from './mail/send';
+import { createReadModelActivities } from './read-model';
 import { createTimelineActivities } from './timeline';
 
 export type { ActivityDeps } from './deps';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createTimelineActivities(deps),
     ...createMailActivities(deps),
+    ...createReadModelActivities(deps),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps';
 import { notFoundHandler, problemHandler } from './errors';
+import { actionRoutes } from './routes/actions';
 import { healthRoutes } from './routes/health';
 import { matchRoutes } from './routes/matches';
 import { programRoutes } from './routes/programs';
@@ -23,6 +24,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRoutes(deps));
   app.use(programRoutes(deps));
   app.use(matchRoutes(deps));
+  app.use(actionRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler((message, meta) => log(message, meta)));

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
-    deps: { db, mail: { transport, from: env.MAIL_FROM }, links: { publicBaseUrl: env.PUBLIC_BASE_URL } },
+    deps: {
+      db,
+      mail: { transport, from: env.MAIL_FROM },
+      links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
+    },
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   console.log(`bansou worker: task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${env.TEMPORAL_NAMESPACE})`);

@@ -16,7 +16,15 @@ export type SendingPolicy = {
   skipHolidays: boolean;
 };
 
-type ZonedParts = { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number };
+type ZonedParts = {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+};
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -42,7 +50,11 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** The wall-clock parts of an instant in a time zone (weekday: 0 = Sunday). */
 export function zonedParts(ms: number, timeZone: string): ZonedParts {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -55,7 +67,14 @@ export function zonedParts(ms: number, timeZone: string): ZonedParts {
 }
 
 /** The instant of a wall-clock time in a time zone (the earlier one when a DST change makes it ambiguous). */
-export function zonedTimeToMs(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
+export function zonedTimeToMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): number {
   const asUtc = Date.UTC(year, month - 1, day, hour, minute);
   let guess = asUtc;
   // Two rounds settle the offset, including across a DST change.
@@ -101,7 +120,11 @@ function isWorkingDate(parts: ZonedParts, policy: Pick<SendingPolicy, 'sendDays'
 export function maySendAt(ms: number, policy: SendingPolicy): boolean {
   const p = zonedParts(ms, policy.timeZone);
   const minute = p.hour * 60 + p.minute;
-  return isWorkingDate(p, policy) && minute >= minutesOf(policy.sendingHours.start) && minute < minutesOf(policy.sendingHours.end);
+  return (
+    isWorkingDate(p, policy) &&
+    minute >= minutesOf(policy.sendingHours.start) &&
+    minute < minutesOf(policy.sendingHours.end)
+  );
 }
 
 /** The earliest instant at or after `ms` when an email may go out (the next sending window's opening). */
@@ -123,12 +146,17 @@ export function nextSendTime(ms: number, policy: SendingPolicy): number {
  * The instant `days` business days after `ms` (Monday to Friday, without Japanese holidays when asked), at the same
  * local time of day: the due date of an escalation.
  */
-export function addBusinessDays(ms: number, days: number, policy: Pick<SendingPolicy, 'timeZone' | 'skipHolidays'>): number {
+export function addBusinessDays(
+  ms: number,
+  days: number,
+  policy: Pick<SendingPolicy, 'timeZone' | 'skipHolidays'>,
+): number {
   let at = ms;
   let left = days;
   while (left > 0) {
     at += DAY_MS;
-    if (isWorkingDate(zonedParts(at, policy.timeZone), { sendDays: 'weekdays', skipHolidays: policy.skipHolidays })) left--;
+    if (isWorkingDate(zonedParts(at, policy.timeZone), { sendDays: 'weekdays', skipHolidays: policy.skipHolidays }))
+      left--;
   }
   return at;
 }

@@ -8,7 +8,8 @@ export const DURATION_PATTERN = /^(?:\d+[wdhms])+$/;
 
 /** Milliseconds in a duration such as `1d12h`; throws a RangeError for anything else. */
 export function durationMs(duration: string): number {
-  if (!DURATION_PATTERN.test(duration)) throw new RangeError(`not a duration: ${JSON.stringify(duration)} (use e.g. 14d, 36h, 30s)`);
+  if (!DURATION_PATTERN.test(duration))
+    throw new RangeError(`not a duration: ${JSON.stringify(duration)} (use e.g. 14d, 36h, 30s)`);
   let total = 0;
   for (const [, amount, unit] of duration.matchAll(/(\d+)([wdhms])/g)) {
     total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];

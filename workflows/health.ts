@@ -28,8 +28,9 @@ export type HealthInput = {
   previousScore?: number | null;
 };
 
-export const SEVERITY_PENALTY: Record<Severity, number> = { low: 5, medium: 15, high: 30 };
-export const BANDS = { green: 70, amber: 40 } as const;
+export const SEVERITY_PENALTY: Record<Severity, number> = { low: 5, medium: 20, high: 35 };
+/** Green from 80: one medium signal still is, any high one is not. Red below 50: two high signals, or high and medium. */
+export const BANDS = { green: 80, amber: 50 } as const;
 /** Scores within this many points of the previous one are flat. */
 const TREND_TOLERANCE = 5;
 
@@ -38,7 +39,7 @@ export function bandOf(score: number): Exclude<HealthBand, 'too_early'> {
 }
 
 /**
- * 100 minus a penalty per open signal (low 5, medium 15, high 30), minus 5 per unverified required contract document
+ * 100 minus a penalty per open signal (low 5, medium 20, high 35), minus 5 per unverified required contract document
  * once check-ins have started, plus 5 per point of the coordinator's read above 3 (minus below). Before the first
  * completed round a match is "too early" unless a signal is already open.
  */

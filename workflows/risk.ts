@@ -52,7 +52,11 @@ export function evaluateRound(ctx: RoundContext, thresholds: Playbook['risk']): 
       type: 'missed_checkin',
       severity: worst >= thresholds.missedInARowHigh ? 'high' : 'medium',
       reason: `${missing.join(' and ')} did not answer check-in ${ctx.round}${worst > 1 ? ` (${worst} in a row)` : ''}`,
-      evidence: { round: ctx.round, sides: missing, inARow: Object.fromEntries(missing.map((s) => [s, ctx.missedInARow[s]])) },
+      evidence: {
+        round: ctx.round,
+        sides: missing,
+        inARow: Object.fromEntries(missing.map((s) => [s, ctx.missedInARow[s]])),
+      },
     });
   }
 
@@ -84,7 +88,8 @@ export function evaluateRound(ctx: RoundContext, thresholds: Playbook['risk']): 
       const score = answers.scores[question];
       if (score <= thresholds.lowScore) low.push({ side, question, score });
       const before = previous[side]?.scores[question];
-      if (before !== undefined && before - score >= thresholds.dropPoints) falling.push({ side, question, from: before, to: score });
+      if (before !== undefined && before - score >= thresholds.dropPoints)
+        falling.push({ side, question, from: before, to: score });
     }
   }
   if (low.length) {

@@ -3,7 +3,11 @@
  * queue's default name, the workflow id helper and the search attribute keys. No I/O lives here.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CheckinAnswers, Respondent } from './checkin-questions';
+import type { Health } from './health';
+import type { LocalizedText, Playbook } from './playbook';
+import type { RiskSignal, RiskSignalType, Severity } from './risk';
 
 /** The task queue every match workflow and activity runs on, unless `TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'bansou-matches';
@@ -58,24 +62,257 @@ export type MatchSnapshot = {
   host: Participant;
   talent: Participant;
   coordinator: Participant;
+  /** Who an escalation goes up to when the coordinator does not acknowledge it in time. */
+  programManagers: Participant[];
 };
+
+export type PlaybookSnapshot = Playbook & { version: number };
 
 export type MatchPhase = 'onboarding' | 'active' | 'wrap_up' | 'closed';
 export type MatchStatus = 'open' | 'paused' | 'completed' | 'terminated_early' | 'cancelled';
 
-export type MatchWorkflowInput = {
-  match: MatchSnapshot;
+/** Why a match ended before its planned end (途中終了), a fixed taxonomy so programs can compare. */
+export const TERMINATION_REASONS = [
+  'working_style_mismatch',
+  'tools_or_remote',
+  'priority_change',
+  'unclear_tasks',
+  'contract_issue',
+  'host_circumstances',
+  'talent_circumstances',
+  'other',
+] as const;
+export type TerminationReason = (typeof TERMINATION_REASONS)[number];
+
+export type Outcome = {
+  status: 'completed' | 'terminated_early' | 'cancelled';
+  reason?: TerminationReason | string;
+  note?: string;
+  at: string;
 };
 
-/** The live state of a match workflow, as its query returns it. */
+export type KickoffSlot = { startsAt: string; durationMinutes: number };
+
+export type KickoffResponse = { choice: number | 'other'; note?: string; at: string };
+
+export type KickoffState = {
+  status: 'unscheduled' | 'proposed' | 'scheduled' | 'held' | 'not_held';
+  /** Held by then, or it is escalated. */
+  deadlineAt: string;
+  proposal: number;
+  slots: KickoffSlot[];
+  location?: string;
+  responses: Partial<Record<Respondent, KickoffResponse>>;
+  scheduled?: KickoffSlot & { sequence: number; location?: string };
+  /** Calendar invites sent so far (the SEQUENCE of the next one is this number). */
+  inviteSequence: number;
+  heldAt?: string;
+  notHeldReason?: string;
+  /** The invite sequence the last reminder was sent for (a rescheduled meeting gets a new reminder). */
+  remindedSequence?: number;
+};
+
+export const CONTRACT_STATUSES = ['missing', 'submitted', 'verified', 'rejected'] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
+
+export type ContractDocumentState = {
+  type: string;
+  label: LocalizedText;
+  required: boolean;
+  status: ContractStatus;
+  dueAt: string | null;
+  reason?: string;
+  updatedAt: string;
+};
+
+export type CheckinRoundState = {
+  round: number;
+  kind: 'regular' | 'final';
+  openedAt: string;
+  remindAt: string;
+  closeAt: string;
+  /** Until when the link works: the close plus a grace period. */
+  expiresAt: string;
+  status: 'open' | 'closed';
+  answers: Partial<Record<Respondent, { answerId: string; at: string; answers: CheckinAnswers }>>;
+  reminded: Respondent[];
+};
+
+export type TaskState = {
+  id: string;
+  key: string;
+  label: LocalizedText;
+  /** `cancelled`: the match closed before the task opened. */
+  status: 'scheduled' | 'open' | 'done' | 'cancelled';
+  openAt: string;
+  dueAt: string;
+  doneAt?: string;
+  note?: string;
+  overdueReminded: boolean;
+};
+
+export type EscalationState = {
+  id: string;
+  type: RiskSignalType;
+  severity: Severity;
+  reasons: string[];
+  evidence: Record<string, unknown>;
+  status: 'open' | 'acknowledged' | 'snoozed' | 'resolved';
+  /** 1: the coordinator; 2: raised to the program manager after the SLA. */
+  level: 1 | 2;
+  openedAt: string;
+  dueAt: string;
+  acknowledgedAt?: string;
+  snoozedUntil?: string;
+  snoozeReason?: string;
+  snoozes: number;
+  resolvedAt?: string;
+  resolution?: { by: 'coordinator' | 'auto'; note: string };
+};
+
+/** The whole durable state of a match workflow; carried across continue-as-new, returned by the query. */
 export type MatchState = {
   matchId: string;
+  match: MatchSnapshot;
+  playbook: PlaybookSnapshot;
   phase: MatchPhase;
   status: MatchStatus;
-  /** Steps the workflow has completed, oldest first (the timeline in Postgres has the full detail). */
-  completedSteps: string[];
-  /** Emails handed to the outbox, by idempotency key. */
-  emailsSent: string[];
+  startAt: string;
+  endAt: string;
+  paused?: { since: string; reason: string };
+  kickoff: KickoffState;
+  contracts: ContractDocumentState[];
+  checkins: {
+    nextRound: number;
+    nextOpenAt: string | null;
+    current?: CheckinRoundState;
+    completedRounds: number;
+    finalSent: boolean;
+    asked: number;
+    answered: number;
+    lastAnswers: Partial<Record<Respondent, CheckinAnswers>>;
+    lastRoundAt?: string;
+    missedInARow: Record<Respondent, number>;
+  };
+  tasks: TaskState[];
+  escalations: EscalationState[];
+  /** Signals from the last closed round, and milestone signals (kickoff, contracts) that still hold. */
+  signals: { round: RiskSignal[]; milestones: RiskSignal[] };
+  sentiment?: number;
+  health: Health;
+  previousRoundScore: number | null;
+  outcome?: Outcome;
+  /** Monotonic counter for ids and timeline keys. */
+  seq: number;
+  /** Runs of this workflow so far (continue-as-new starts a new one). */
+  run: number;
 };
 
+export type MatchWorkflowInput = {
+  match: MatchSnapshot;
+  playbook: PlaybookSnapshot;
+  /** Set when the workflow continues as new: everything it had, and the emails it had not yet sent. */
+  carried?: { state: MatchState; outbox: PendingEmail[]; events: PendingEvent[] };
+};
+
+/** An email the workflow has decided to send; the mailer sends it once sending hours allow. */
+export type PendingEmail = {
+  key: string;
+  template: string;
+  to: 'host' | 'talent' | 'coordinator' | 'program_manager';
+  recipient: Participant;
+  data: Record<string, unknown>;
+  /** A check-in link for this recipient, signed by the activity. */
+  checkin?: { round: number; respondent: Respondent; expiresAt: string };
+  /** A kickoff answer link (host/talent) for this proposal. */
+  kickoffLink?: { proposal: number; respondent: Respondent; expiresAt: string };
+  /** A calendar invite to attach. */
+  invite?: KickoffInvite;
+  queuedAt: string;
+};
+
+export type KickoffInvite = {
+  method: 'REQUEST' | 'CANCEL';
+  uid: string;
+  sequence: number;
+  startsAt: string;
+  durationMinutes: number;
+  summary: string;
+  location?: string;
+  organizer: { name: string; email: string };
+  attendees: { name: string; email: string }[];
+};
+
+export type PendingEvent = { key: string; type: string; payload: Record<string, unknown>; at: string };
+
+// Messages ----------------------------------------------------------------------------------------------------------
+
 export const matchStateQuery = defineQuery<MatchState>('matchState');
+
+/** A check-in answer was saved to Postgres (the API saves first, then signals). */
+export type CheckinAnsweredSignal = {
+  round: number;
+  respondent: Respondent;
+  answerId: string;
+  answers: CheckinAnswers;
+  submittedAt: string;
+};
+export const checkinAnsweredSignal = defineSignal<[CheckinAnsweredSignal]>('checkinAnswered');
+
+export type ProposeKickoffSlots = { slots: KickoffSlot[]; location?: string };
+export type RespondKickoff = { respondent: Respondent; choice: number | 'other'; note?: string };
+export type ScheduleKickoff = KickoffSlot & { location?: string };
+export type RecordKickoff = { held: boolean; reason?: string };
+export type SetContractStatus = { type: string; status: ContractStatus; reason?: string };
+export type CompleteTask = { taskId: string; note?: string };
+export type AddNote = { text: string; sentiment?: number };
+export type EscalationAction = { escalationId: string };
+export type ResolveEscalation = EscalationAction & { note: string };
+export type SnoozeEscalation = EscalationAction & { until: string; reason: string };
+export type Pause = { reason: string };
+export type Extend = { endDate: string };
+export type Reassign = { coordinator: Participant };
+export type EndEarly = { reason: TerminationReason; note?: string };
+export type CompleteMatch = { note?: string };
+export type CancelMatch = { reason: string };
+
+/** What every coordinator action answers: the state after it (the API returns it). */
+export type ActionResult = { ok: true; phase: MatchPhase; status: MatchStatus };
+
+/** What a match workflow returns when it is done. */
+export type MatchResult = {
+  matchId: string;
+  outcome: Outcome;
+  completedRounds: number;
+  responseRate: number | null;
+  runs: number;
+};
+
+export const proposeKickoffSlotsUpdate = defineUpdate<ActionResult, [ProposeKickoffSlots]>('proposeKickoffSlots');
+export const respondKickoffUpdate = defineUpdate<ActionResult, [RespondKickoff]>('respondKickoff');
+export const scheduleKickoffUpdate = defineUpdate<ActionResult, [ScheduleKickoff]>('scheduleKickoff');
+export const cancelKickoffUpdate = defineUpdate<ActionResult, [{ reason: string }]>('cancelKickoff');
+export const recordKickoffUpdate = defineUpdate<ActionResult, [RecordKickoff]>('recordKickoff');
+export const setContractStatusUpdate = defineUpdate<ActionResult, [SetContractStatus]>('setContractStatus');
+export const completeTaskUpdate = defineUpdate<ActionResult, [CompleteTask]>('completeTask');
+export const addNoteUpdate = defineUpdate<ActionResult, [AddNote]>('addNote');
+export const acknowledgeEscalationUpdate = defineUpdate<ActionResult, [EscalationAction]>('acknowledgeEscalation');
+export const resolveEscalationUpdate = defineUpdate<ActionResult, [ResolveEscalation]>('resolveEscalation');
+export const snoozeEscalationUpdate = defineUpdate<ActionResult, [SnoozeEscalation]>('snoozeEscalation');
+export const pauseUpdate = defineUpdate<ActionResult, [Pause]>('pause');
+export const resumeUpdate = defineUpdate<ActionResult, [Record<string, never>]>('resume');
+export const extendUpdate = defineUpdate<ActionResult, [Extend]>('extend');
+export const reassignUpdate = defineUpdate<ActionResult, [Reassign]>('reassign');
+export const endEarlyUpdate = defineUpdate<ActionResult, [EndEarly]>('endEarly');
+export const completeMatchUpdate = defineUpdate<ActionResult, [CompleteMatch]>('completeMatch');
+export const cancelMatchUpdate = defineUpdate<ActionResult, [CancelMatch]>('cancelMatch');
+
+/** The workflow's rejection of an action (a validator's error); the API answers it as 409 or 422. */
+export const REJECTION_CODES = {
+  /** The action does not fit the match's current state (e.g. "mark held" without a scheduled kickoff): 409. */
+  wrongState: 'WRONG_STATE',
+  /** The action's input is not acceptable (e.g. a slot in the past): 422. */
+  invalid: 'INVALID',
+  /** The thing the action is about does not exist on this match (e.g. an unknown task id): 422. */
+  unknown: 'UNKNOWN',
+} as const;

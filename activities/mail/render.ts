@@ -31,9 +31,15 @@ function formattersFor(locale: Locale, timeZone: string) {
     /** An instant in the program's time zone, with the zone named. */
     dateTime: (iso: string) =>
       new Intl.DateTimeFormat(tag, {
-        dateStyle: 'medium',
-        timeStyle: 'short',
+        year: 'numeric',
+        month: locale === 'ja' ? 'long' : 'short',
+        day: 'numeric',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
         timeZone,
+        // dateStyle/timeStyle cannot be combined with timeZoneName, hence the explicit fields.
         timeZoneName: 'short',
       }).format(new Date(iso)),
   };

@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Locale, Participant } from '../../workflows/shared';
+import type { Respondent } from '../../workflows/checkin-questions';
+import type { KickoffInvite, Locale, Participant } from '../../workflows/shared';
 import type { ActivityDeps } from '../deps';
+import { linkUrl, signLink } from '../links';
+import { renderInvite } from './invite';
 import { renderEmail, UnknownTemplateError } from './render';
 import { mailDomain, messageIdFor } from './transport';
 
@@ -17,7 +20,16 @@ export type SendEmailInput = {
   timeZone?: string;
   /** Workflow time of the step (ISO), recorded on the timeline event. */
   occurredAt: string;
+  /** Sign a check-in link for this recipient (`links.checkin` in the template). */
+  checkin?: { round: number; respondent: Respondent; expiresAt: string };
+  /** Sign a kickoff answer link for this recipient (`links.kickoff` in the template). */
+  kickoffLink?: { proposal: number; respondent: Respondent; expiresAt: string };
+  /** Attach this calendar invite (text/calendar, METHOD as given). */
+  invite?: KickoffInvite;
 };
+
+/** The first check-in question, whose 1–5 scale the email offers as one-click links (they preselect, never save). */
+export const ONE_CLICK_QUESTION = 'satisfaction';
 
 export type SendEmailResult = { messageId: string; delivered: 'now' | 'earlier' };
 
@@ -31,6 +43,34 @@ type SmtpError = Error & { responseCode?: number };
 
 export function createMailActivities({ db, mail, links }: ActivityDeps) {
   const domain = mailDomain(mail.from);
+
+  /** Signed links the template may show, built from PUBLIC_BASE_URL. */
+  const linksFor = (input: SendEmailInput) => {
+    const out: Record<string, unknown> = { base: links.publicBaseUrl };
+    if (input.checkin && input.matchId) {
+      const token = signLink(links.signingSecret, {
+        kind: 'checkin',
+        matchId: input.matchId,
+        n: input.checkin.round,
+        respondent: input.checkin.respondent,
+        expiresAt: Date.parse(input.checkin.expiresAt),
+      });
+      const url = linkUrl(links.publicBaseUrl, 'checkin', token);
+      out.checkin = url;
+      out.oneClick = [1, 2, 3, 4, 5].map((value) => ({ value, url: `${url}?${ONE_CLICK_QUESTION}=${value}` }));
+    }
+    if (input.kickoffLink && input.matchId) {
+      const token = signLink(links.signingSecret, {
+        kind: 'kickoff',
+        matchId: input.matchId,
+        n: input.kickoffLink.proposal,
+        respondent: input.kickoffLink.respondent,
+        expiresAt: Date.parse(input.kickoffLink.expiresAt),
+      });
+      out.kickoff = linkUrl(links.publicBaseUrl, 'kickoff', token);
+    }
+    return out;
+  };
 
   return {
     /** Sends one email through the durable outbox: stored first, sent once, marked sent with a timeline event. */
@@ -48,7 +88,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           rendered = renderEmail(
             input.template,
             input.recipient.locale as Locale,
-            { ...input.data, recipient: input.recipient, role: input.role, baseUrl: links.publicBaseUrl },
+            { ...input.data, recipient: input.recipient, role: input.role, links: linksFor(input) },
             { timeZone: input.timeZone },
           );
         } catch (error) {
@@ -70,6 +110,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
               subject: rendered.subject,
               text: rendered.text,
               html: rendered.html,
+              ics: input.invite ? renderInvite(input.invite, input.timeZone ?? 'Asia/Tokyo') : null,
             },
           ],
           skipDuplicates: true,
@@ -79,7 +120,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
       const email = await db.email.update({
         where: { idempotencyKey: input.key },
         data: { attempts: { increment: 1 } },
-        select: { id: true, to: true, subject: true, text: true, html: true, messageId: true },
+        select: { id: true, to: true, subject: true, text: true, html: true, ics: true, messageId: true },
       });
 
       try {
@@ -91,6 +132,15 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           html: email.html,
           messageId: email.messageId,
           headers: { 'X-Bansou-Template': input.template },
+          ...(email.ics
+            ? {
+                icalEvent: {
+                  method: input.invite?.method ?? 'REQUEST',
+                  filename: input.invite?.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+                  content: email.ics,
+                },
+              }
+            : {}),
         });
       } catch (cause) {
         const error = cause as SmtpError;

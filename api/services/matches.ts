@@ -13,6 +13,7 @@ import {
 import type { Database } from '../../prisma/client';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
+import { currentPlaybook } from './playbooks';
 
 const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
@@ -60,7 +61,7 @@ export const matchSelect = {
   status: true,
   phase: true,
   createdAt: true,
-  program: { select: { name: true } },
+  program: { select: { name: true, managers: { select: { person: { select: personSelect } } } } },
   host: { select: personSelect },
   talent: { select: personSelect },
   coordinator: { select: personSelect },
@@ -116,6 +117,7 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
     host: participant(m.host),
     talent: participant(m.talent),
     coordinator: participant(m.coordinator),
+    programManagers: m.program.managers.map((pm) => participant(pm.person)),
   };
 }
 
@@ -144,6 +146,7 @@ export async function storeMatch(db: Database, input: TCreateMatchRequest): Prom
         talentId: talent.id,
         coordinatorId: coordinator.id,
         workflowId: matchWorkflowId(input.id),
+        cohort: input.startDate.slice(0, 7),
       },
       select: matchSelect,
     });
@@ -173,11 +176,12 @@ export async function createMatch(deps: ApiDeps, input: TCreateMatchRequest): Pr
     throw error;
   }
 
+  const playbook = await currentPlaybook(db, input.programId);
   try {
     await temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
       workflowId,
       taskQueue: deps.taskQueue,
-      args: [{ match: toSnapshot(row) }],
+      args: [{ match: toSnapshot(row), playbook }],
       typedSearchAttributes: [
         { key: searchAttributes.programId, value: row.programId },
         { key: searchAttributes.status, value: row.status },

@@ -5,7 +5,7 @@ import { createApp } from '../../api/app';
 import { matchWorkflowId } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
-import { matchRequest, seedProgram, unique } from '../support/fixtures';
+import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtures';
 import { serve, type TestServer } from '../support/http';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, createTestWorker } from '../support/temporal';
@@ -26,7 +26,7 @@ describe('matches API (dev server, real Postgres)', () => {
     worker = await createTestWorker(env, taskQueue, {
       db: database.db,
       mail: { transport, from: 'bansou <noreply@bansou.test>' },
-      links: { publicBaseUrl: 'http://bansou.test' },
+      links: { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' },
     });
     running = worker.run();
     api = await serve(
@@ -37,7 +37,7 @@ describe('matches API (dev server, real Postgres)', () => {
         checkSmtp: async () => void (await transport.verify()),
       }),
     );
-    programId = (await seedProgram(database.db)).id;
+    programId = (await seedProgram(database.db, undefined, undefined, ALWAYS_SEND)).id;
   });
 
   afterAll(async () => {
@@ -136,8 +136,19 @@ describe('matches API (dev server, real Postgres)', () => {
       endDate: '2027-05-31',
     });
     expect(res.body.timeline[0]).toMatchObject({ type: 'match.opened' });
-    expect(res.body.live).toMatchObject({ matchId: body.id, phase: 'active', status: 'open' });
-    expect(res.body.live.emailsSent).toHaveLength(3);
+    expect(res.body.live).toMatchObject({
+      matchId: body.id,
+      phase: 'onboarding',
+      status: 'open',
+      kickoff: { status: 'unscheduled' },
+    });
+    // The match starts on 1 December: its tasks are planned from then, none is open yet.
+    expect(res.body.live.tasks.map((t: { key: string; status: string }) => [t.key, t.status])).toEqual([
+      ['kickoff_prep', 'scheduled'],
+      ['midpoint_review', 'scheduled'],
+      ['wrap_up_interview', 'scheduled'],
+      ['record_outcome', 'scheduled'],
+    ]);
   });
 
   it('answers 404 for an unknown match and 400 for a malformed id', async () => {

@@ -1,4 +1,5 @@
 import type { Database } from '../../prisma/client';
+import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { MatchSnapshot } from '../../workflows/shared';
 import { storeMatch, toSnapshot, ZCreateMatchRequest, type TCreateMatchRequest } from '../../api/services/matches';
 
@@ -6,8 +7,26 @@ let counter = 0;
 /** A unique suffix per call within a test file. */
 export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
-export async function seedProgram(db: Database, id = unique('prog'), name = 'ふるさと兼業 テストプログラム') {
+/**
+ * Sending at any hour on any day: for tests that run on the real clock (API, end to end), which may run at night.
+ * The lifecycle tests on the time-skipping server keep the default JST business hours.
+ */
+export const ALWAYS_SEND = {
+  sendingHours: { start: '00:00', end: '24:00' },
+  sendDays: 'all',
+  skipHolidays: false,
+} as const;
+
+/** A program; with `playbook`, its first playbook version is stored too (the default otherwise). */
+export async function seedProgram(
+  db: Database,
+  id = unique('prog'),
+  name = 'ふるさと兼業 テストプログラム',
+  playbook?: Partial<Playbook>,
+) {
   await db.program.create({ data: { id, name, region: '長野県' } });
+  if (playbook)
+    await db.playbook.create({ data: { programId: id, version: 1, body: { ...DEFAULT_PLAYBOOK, ...playbook } } });
   return { id, name };
 }
 

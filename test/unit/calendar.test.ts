@@ -1,7 +1,20 @@
-import { addBusinessDays, isJapaneseHoliday, localDate, maySendAt, nextSendTime, startOfDate, type SendingPolicy } from '../../workflows/calendar';
+import {
+  addBusinessDays,
+  isJapaneseHoliday,
+  localDate,
+  maySendAt,
+  nextSendTime,
+  startOfDate,
+  type SendingPolicy,
+} from '../../workflows/calendar';
 import { durationMs } from '../../workflows/durations';
 
-const jst: SendingPolicy = { timeZone: 'Asia/Tokyo', sendingHours: { start: '09:00', end: '18:00' }, sendDays: 'weekdays', skipHolidays: true };
+const jst: SendingPolicy = {
+  timeZone: 'Asia/Tokyo',
+  sendingHours: { start: '09:00', end: '18:00' },
+  sendDays: 'weekdays',
+  skipHolidays: true,
+};
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -46,14 +59,21 @@ describe('calendar in the program time zone', () => {
 
   it('skips weekends and holidays: New Year’s Eve evening goes out on Monday 4 January', () => {
     expect(iso(nextSendTime(at('2026-12-31T10:00:00Z'), jst))).toBe('2027-01-04T00:00:00.000Z');
-    expect(iso(nextSendTime(at('2026-12-31T10:00:00Z'), { ...jst, skipHolidays: false }))).toBe('2027-01-01T00:00:00.000Z');
+    expect(iso(nextSendTime(at('2026-12-31T10:00:00Z'), { ...jst, skipHolidays: false }))).toBe(
+      '2027-01-01T00:00:00.000Z',
+    );
     expect(iso(nextSendTime(at('2026-12-31T10:00:00Z'), { ...jst, sendDays: 'all', skipHolidays: false }))).toBe(
       '2027-01-01T00:00:00.000Z',
     );
   });
 
   it('sends around the clock with a 00:00–24:00 window on all days', () => {
-    const always: SendingPolicy = { ...jst, sendingHours: { start: '00:00', end: '24:00' }, sendDays: 'all', skipHolidays: false };
+    const always: SendingPolicy = {
+      ...jst,
+      sendingHours: { start: '00:00', end: '24:00' },
+      sendDays: 'all',
+      skipHolidays: false,
+    };
     expect(nextSendTime(at('2027-01-01T18:00:00Z'), always)).toBe(at('2027-01-01T18:00:00Z'));
   });
 

@@ -1,0 +1,66 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Signed links for people who answer without logging in: a check-in round (`/checkins/<token>`) or a kickoff
+ * proposal (`/kickoff/<token>`). A token is the payload (kind, match, round or proposal, respondent, expiry) and an
+ * HMAC-SHA256 over it with SIGNING_SECRET (256 bits), so nothing needs storing and nothing can be forged or edited.
+ */
+export type LinkKind = 'checkin' | 'kickoff';
+
+export type LinkClaims = {
+  kind: LinkKind;
+  matchId: string;
+  /** The check-in round, or the kickoff proposal number. */
+  n: number;
+  respondent: 'host' | 'talent';
+  /** Expiry, epoch milliseconds. */
+  expiresAt: number;
+};
+
+export type VerifiedLink =
+  { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired'; claims?: LinkClaims };
+
+const b64 = (buffer: Buffer) => buffer.toString('base64url');
+const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest();
+
+export function signLink(secret: string, claims: LinkClaims): string {
+  const payload = [
+    claims.kind,
+    claims.matchId,
+    claims.n,
+    claims.respondent === 'host' ? 'h' : 't',
+    Math.floor(claims.expiresAt / 1000),
+  ].join('~');
+  const encoded = b64(Buffer.from(payload, 'utf8'));
+  return `${encoded}.${b64(sign(secret, encoded))}`;
+}
+
+/** Checks a token's signature and expiry; an expired token still says what it was for (to show a closed round). */
+export function verifyLink(secret: string, token: string, nowMs: number): VerifiedLink {
+  const match = /^([A-Za-z0-9_-]{8,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return { ok: false, reason: 'malformed' };
+  const [, encoded, mac] = match as unknown as [string, string, string];
+  const expected = sign(secret, encoded);
+  const given = Buffer.from(mac, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+  const parts = Buffer.from(encoded, 'base64url').toString('utf8').split('~');
+  const [kind, matchId, n, who, exp] = parts;
+  if (parts.length !== 5 || (kind !== 'checkin' && kind !== 'kickoff') || !matchId || (who !== 'h' && who !== 't')) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const claims: LinkClaims = {
+    kind,
+    matchId,
+    n: Number(n),
+    respondent: who === 'h' ? 'host' : 'talent',
+    expiresAt: Number(exp) * 1000,
+  };
+  if (!Number.isInteger(claims.n) || !Number.isFinite(claims.expiresAt)) return { ok: false, reason: 'malformed' };
+  if (nowMs > claims.expiresAt) return { ok: false, reason: 'expired', claims };
+  return { ok: true, claims };
+}
+
+/** The URL a person opens; `publicBaseUrl` comes from PUBLIC_BASE_URL. */
+export function linkUrl(publicBaseUrl: string, kind: LinkKind, token: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/${kind === 'checkin' ? 'checkins' : 'kickoff'}/${token}`;
+}

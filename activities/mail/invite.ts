@@ -1,0 +1,40 @@
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { zonedParts } from '../../workflows/calendar';
+import type { KickoffInvite } from '../../workflows/shared';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Local wall-clock time as ical-generator wants it next to a TZID (it would print a Date in UTC). */
+function localIso(ms: number, timeZone: string): string {
+  const p = zonedParts(ms, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+}
+
+/**
+ * The calendar invite of a kickoff meeting (RFC 5546): METHOD:REQUEST with a stable UID and a SEQUENCE that grows on
+ * every change, METHOD:CANCEL when it is called off; organizer the coordinator, attendees host and talent; times in
+ * the program's zone with its VTIMEZONE.
+ */
+export function renderInvite(invite: KickoffInvite, timeZone: string): string {
+  const calendar = ical({
+    prodId: { company: 'bansou', product: 'bansou', language: 'JA' },
+    method: invite.method === 'CANCEL' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST,
+  });
+  calendar.timezone({ name: timeZone, generator: getVtimezoneComponent });
+  const start = Date.parse(invite.startsAt);
+  const event = calendar.createEvent({
+    id: invite.uid,
+    sequence: invite.sequence,
+    start: localIso(start, timeZone),
+    end: localIso(start + invite.durationMinutes * 60_000, timeZone),
+    timezone: timeZone,
+    summary: invite.summary,
+    location: invite.location ?? null,
+    organizer: { name: invite.organizer.name, email: invite.organizer.email },
+    status: invite.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+  });
+  for (const attendee of invite.attendees)
+    event.createAttendee({ name: attendee.name, email: attendee.email, rsvp: true });
+  return calendar.toString();
+}

@@ -1,0 +1,81 @@
+import type { Prisma } from '@prisma/client';
+import type { Client } from '@temporalio/client';
+import type { Database } from '../../prisma/client';
+import type { CheckinAnswers, Respondent } from '../../workflows/checkin-questions';
+import { checkinAnsweredSignal, matchWorkflowId } from '../../workflows/shared';
+
+export type SubmittedAnswer = { matchId: string; round: number; respondent: Respondent; answers: CheckinAnswers };
+
+export type SavedAnswer = { answerId: string; submittedAt: Date; delivered: boolean };
+
+/**
+ * Saves a check-in answer to Postgres first, then tells the workflow. If Temporal cannot be reached the answer is
+ * still saved (and acknowledged to the person); `deliverPendingAnswers` delivers it later. Submitting again for the
+ * same round updates the answer.
+ */
+export async function saveAndDeliverAnswer(
+  db: Database,
+  temporal: Client,
+  input: SubmittedAnswer,
+): Promise<SavedAnswer> {
+  const saved = await db.checkinAnswer.upsert({
+    where: { matchId_round_respondent: { matchId: input.matchId, round: input.round, respondent: input.respondent } },
+    create: {
+      matchId: input.matchId,
+      round: input.round,
+      respondent: input.respondent,
+      answers: input.answers as Prisma.InputJsonObject,
+    },
+    update: { answers: input.answers as Prisma.InputJsonObject, submittedAt: new Date(), signalledAt: null },
+    select: { id: true, submittedAt: true },
+  });
+  const delivered = await deliver(db, temporal, { ...input, answerId: saved.id, submittedAt: saved.submittedAt });
+  return { answerId: saved.id, submittedAt: saved.submittedAt, delivered };
+}
+
+async function deliver(
+  db: Database,
+  temporal: Client,
+  answer: SubmittedAnswer & { answerId: string; submittedAt: Date },
+): Promise<boolean> {
+  try {
+    await temporal.workflow.getHandle(matchWorkflowId(answer.matchId)).signal(checkinAnsweredSignal, {
+      round: answer.round,
+      respondent: answer.respondent,
+      answerId: answer.answerId,
+      answers: answer.answers,
+      submittedAt: answer.submittedAt.toISOString(),
+    });
+  } catch {
+    return false;
+  }
+  // Only this exact submission counts as delivered: a newer one saved meanwhile stays pending.
+  await db.checkinAnswer.updateMany({
+    where: { id: answer.answerId, submittedAt: answer.submittedAt },
+    data: { signalledAt: new Date() },
+  });
+  return true;
+}
+
+/** Delivers answers saved while Temporal was unreachable; returns how many were delivered. */
+export async function deliverPendingAnswers(db: Database, temporal: Client, limit = 100): Promise<number> {
+  const pending = await db.checkinAnswer.findMany({
+    where: { signalledAt: null },
+    orderBy: { submittedAt: 'asc' },
+    take: limit,
+    select: { id: true, matchId: true, round: true, respondent: true, answers: true, submittedAt: true },
+  });
+  let delivered = 0;
+  for (const a of pending) {
+    const ok = await deliver(db, temporal, {
+      matchId: a.matchId,
+      round: a.round,
+      respondent: a.respondent as Respondent,
+      answers: a.answers as CheckinAnswers,
+      answerId: a.id,
+      submittedAt: a.submittedAt,
+    });
+    if (ok) delivered += 1;
+  }
+  return delivered;
+}

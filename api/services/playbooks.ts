@@ -1,0 +1,127 @@
+import type { Prisma } from '@prisma/client';
+import { z } from 'zod';
+import type { Database } from '../../prisma/client';
+import { DURATION_PATTERN, durationMs } from '../../workflows/durations';
+import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
+import type { PlaybookSnapshot } from '../../workflows/shared';
+
+const ZDuration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 14d, 36h, 30s');
+const ZClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM');
+const ZLocalized = z.object({ ja: z.string().trim().min(1).max(200), en: z.string().trim().min(1).max(200) });
+const ZKey = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be lowercase letters, digits and _');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A playbook as a program manager writes it; every field has the default's value when left out. */
+export const ZPlaybook = z
+  .object({
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
+      .default(DEFAULT_PLAYBOOK.timeZone),
+    sendingHours: z.object({ start: ZClock, end: ZClock }).default(DEFAULT_PLAYBOOK.sendingHours),
+    sendDays: z.enum(['weekdays', 'all']).default(DEFAULT_PLAYBOOK.sendDays),
+    skipHolidays: z.boolean().default(DEFAULT_PLAYBOOK.skipHolidays),
+    kickoff: z.object({ deadline: ZDuration, reminderBefore: ZDuration }).default(DEFAULT_PLAYBOOK.kickoff),
+    contracts: z
+      .object({
+        documents: z
+          .array(z.object({ type: ZKey, label: ZLocalized, required: z.boolean() }))
+          .max(10)
+          .refine((docs) => new Set(docs.map((d) => d.type)).size === docs.length, 'document types must be unique'),
+        due: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('before_kickoff') }),
+          z.object({ kind: z.literal('after_start'), offset: ZDuration }),
+        ]),
+        reminderBefore: ZDuration,
+      })
+      .default(DEFAULT_PLAYBOOK.contracts),
+    checkins: z
+      .object({
+        cadence: ZDuration,
+        firstAfterKickoff: ZDuration,
+        reminderAfter: ZDuration,
+        closeAfter: ZDuration,
+        extraQuestions: z
+          .array(z.object({ id: ZKey, label: ZLocalized, kind: z.enum(['scale', 'text']) }))
+          .max(10)
+          .default([]),
+      })
+      .default(DEFAULT_PLAYBOOK.checkins),
+    tasks: z
+      .array(
+        z.object({
+          key: ZKey,
+          label: ZLocalized,
+          at: z.discriminatedUnion('anchor', [
+            z.object({ anchor: z.literal('start'), offset: ZDuration }),
+            z.object({ anchor: z.literal('term'), fraction: z.number().min(0).max(1) }),
+            z.object({ anchor: z.literal('end'), before: ZDuration }),
+            z.object({ anchor: z.literal('close'), offset: ZDuration }),
+          ]),
+          dueWithin: ZDuration,
+        }),
+      )
+      .max(20)
+      .default(DEFAULT_PLAYBOOK.tasks),
+    risk: z
+      .object({
+        gapPoints: z.int().min(1).max(4),
+        lowScore: z.int().min(1).max(4),
+        dropPoints: z.int().min(1).max(4),
+        missedInARowHigh: z.int().min(1).max(10),
+      })
+      .default(DEFAULT_PLAYBOOK.risk),
+    escalation: z.object({ slaBusinessDays: z.int().min(1).max(30) }).default(DEFAULT_PLAYBOOK.escalation),
+  })
+  .superRefine((p, ctx) => {
+    if (p.sendingHours.start >= p.sendingHours.end) {
+      ctx.addIssue({ code: 'custom', path: ['sendingHours', 'end'], message: 'must be after start' });
+    }
+    const c = p.checkins;
+    if (durationMs(c.reminderAfter) >= durationMs(c.closeAfter)) {
+      ctx.addIssue({ code: 'custom', path: ['checkins', 'reminderAfter'], message: 'must be shorter than closeAfter' });
+    }
+    if (durationMs(c.closeAfter) > durationMs(c.cadence)) {
+      ctx.addIssue({ code: 'custom', path: ['checkins', 'closeAfter'], message: 'must not be longer than cadence' });
+    }
+    if (new Set(p.tasks.map((t) => t.key)).size !== p.tasks.length) {
+      ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'task keys must be unique' });
+    }
+  }) satisfies z.ZodType<Playbook, unknown>;
+export type TPlaybook = z.infer<typeof ZPlaybook>;
+
+/** The program's current playbook, or the default (version 0) when it has none yet. */
+export async function currentPlaybook(
+  db: Database | Prisma.TransactionClient,
+  programId: string,
+): Promise<PlaybookSnapshot> {
+  const latest = await db.playbook.findFirst({
+    where: { programId },
+    orderBy: { version: 'desc' },
+    select: { version: true, body: true },
+  });
+  if (!latest) return { ...DEFAULT_PLAYBOOK, version: 0 };
+  return { ...(latest.body as Playbook), version: latest.version };
+}
+
+/** Stores a new version; running matches keep the snapshot they started with. */
+export async function savePlaybook(db: Database, programId: string, playbook: TPlaybook): Promise<PlaybookSnapshot> {
+  return db.$transaction(async (tx) => {
+    const latest = await tx.playbook.findFirst({
+      where: { programId },
+      orderBy: { version: 'desc' },
+      select: { version: true },
+    });
+    const version = (latest?.version ?? 0) + 1;
+    await tx.playbook.create({ data: { programId, version, body: playbook as Prisma.InputJsonObject } });
+    return { ...playbook, version };
+  });
+}

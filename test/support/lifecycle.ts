@@ -1,0 +1,140 @@
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createMailTransport } from '../../activities/mail/transport';
+import { saveAndDeliverAnswer } from '../../api/services/checkins';
+import type { matchWorkflow } from '../../workflows';
+import { localDate } from '../../workflows/calendar';
+import type { Respondent } from '../../workflows/checkin-questions';
+import { healthyAnswers, type AnswerInput } from './answers';
+
+export type { AnswerInput } from './answers';
+import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
+import {
+  matchStateQuery,
+  matchWorkflowId,
+  type ActionResult,
+  type MatchSnapshot,
+  type MatchState,
+} from '../../workflows/shared';
+import { createTestDatabase, type TestDatabase } from './database';
+import { matchRequest, seedMatch, seedProgram, unique } from './fixtures';
+import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
+import { createTestWorker, createTimeSkippingEnv } from './temporal';
+
+export const SIGNING_SECRET = 'lifecycle-test-signing-secret-0123456789';
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export type Timeline = { type: string; at: Date; payload: Record<string, unknown> }[];
+
+export type RunningMatch = {
+  id: string;
+  snapshot: MatchSnapshot;
+  programManagerEmail: string;
+  handle: WorkflowHandleWithFirstExecutionRunId<typeof matchWorkflow>;
+  state(): Promise<MatchState>;
+  act<A>(update: UpdateDefinition<ActionResult, [A]>, arg: A): Promise<ActionResult>;
+  /** Saves the answer to Postgres, then signals the workflow (as the check-in page does). */
+  answer(round: number, respondent: Respondent, answers?: AnswerInput): Promise<void>;
+  emails(filter?: (e: ReceivedEmail) => boolean): ReceivedEmail[];
+  timeline(): Promise<Timeline>;
+};
+
+export type Harness = {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  smtp: SmtpListener;
+  now(): Promise<number>;
+  /** Moves the time-skipping server's clock forward (timers fire, activities run, emails arrive). */
+  advance(ms: number): Promise<void>;
+  advanceTo(at: number | string): Promise<void>;
+  startMatch(options?: { playbook?: Partial<Playbook>; months?: number; days?: number }): Promise<RunningMatch>;
+  close(): Promise<void>;
+};
+
+/** The time-skipping server, real Postgres, a real SMTP listener and a worker with the real activities. */
+export async function createHarness(): Promise<Harness> {
+  const [env, database, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpListener()]);
+  const taskQueue = unique('lifecycle');
+  const worker: Worker = await createTestWorker(env, taskQueue, {
+    db: database.db,
+    mail: { transport: createMailTransport(smtp.url), from: 'bansou <noreply@bansou.test>' },
+    links: { publicBaseUrl: 'http://bansou.test', signingSecret: SIGNING_SECRET },
+  });
+  const running = worker.run();
+  const program = await seedProgram(database.db);
+  const programManagerEmail = `pm.${program.id}@city.example.jp`;
+  const pm = await database.db.person.create({
+    data: { email: programManagerEmail, name: '事務局 担当', locale: 'ja', role: 'program_manager' },
+  });
+  await database.db.programManager.create({ data: { programId: program.id, personId: pm.id } });
+
+  const now = () => env.currentTimeMs();
+  return {
+    env,
+    database,
+    smtp,
+    now,
+    advance: (ms) => env.sleep(ms),
+    async advanceTo(at) {
+      const target = typeof at === 'string' ? Date.parse(at) : at;
+      const current = await now();
+      if (target > current) await env.sleep(target - current);
+    },
+    async startMatch({ playbook = {}, months = 6, days } = {}) {
+      const startDate = localDate(await now(), 'Asia/Tokyo');
+      const end = new Date(`${startDate}T00:00:00Z`);
+      if (days !== undefined) end.setUTCDate(end.getUTCDate() + days);
+      else end.setUTCMonth(end.getUTCMonth() + months);
+      const request = matchRequest(program.id, { startDate, endDate: end.toISOString().slice(0, 10) });
+      const snapshot = await seedMatch(database.db, request);
+      const handle = await env.client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
+        workflowId: matchWorkflowId(snapshot.id),
+        taskQueue,
+        args: [{ match: snapshot, playbook: { ...DEFAULT_PLAYBOOK, ...playbook, version: 1 } }],
+      });
+      // Without a run id, queries and updates reach the newest run after a continue-as-new.
+      const latest = () => env.client.workflow.getHandle<typeof matchWorkflow>(matchWorkflowId(snapshot.id));
+      const people = [snapshot.host.email, snapshot.talent.email, snapshot.coordinator.email, programManagerEmail];
+      return {
+        id: snapshot.id,
+        snapshot,
+        programManagerEmail,
+        handle,
+        state: () => latest().query(matchStateQuery),
+        act: (update, arg) => latest().executeUpdate(update, { args: [arg] }),
+        async answer(round, respondent, answers = {}) {
+          const saved = await saveAndDeliverAnswer(database.db, env.client, {
+            matchId: snapshot.id,
+            round,
+            respondent,
+            answers: healthyAnswers(answers),
+          });
+          if (!saved.delivered) throw new Error('the answer was saved but not delivered to the workflow');
+        },
+        // The program manager hears about every match of the program; theirs are told apart by the match id in the text.
+        emails: (filter = () => true) =>
+          smtp.received
+            .filter(
+              (e) =>
+                people.includes(e.to) && (e.to !== programManagerEmail || Boolean(e.mail.text?.includes(snapshot.id))),
+            )
+            .filter(filter),
+        async timeline() {
+          const rows = await database.db.matchEvent.findMany({
+            where: { matchId: snapshot.id },
+            orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+          });
+          return rows.map((r) => ({ type: r.type, at: r.occurredAt, payload: r.payload as Record<string, unknown> }));
+        },
+      };
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await Promise.all([env.teardown(), database.drop(), smtp.close()]);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { ROUNDS_PER_RUN } from '../../workflows/match';
+import { acknowledgeEscalationUpdate, addNoteUpdate, type MatchState } from '../../workflows/shared';
+import { saveHistories } from '../support/histories';
+import { createHarness, DAY, type Harness } from '../support/lifecycle';
+import {
+  advanceUntil,
+  answerWhenAsked,
+  historiesOf,
+  holdKickoff,
+  liveWellUntilClosed,
+  nextRound,
+  templateOf,
+} from '../support/people';
+
+/** What must survive a continue-as-new unchanged (the run counter and the history naturally do not). */
+const durable = (s: MatchState) => ({
+  phase: s.phase,
+  kickoff: s.kickoff,
+  contracts: s.contracts,
+  tasks: s.tasks,
+  // The closing round adds its evidence to the open escalation; everything else about it must carry over.
+  escalations: s.escalations.map(({ evidence: _evidence, reasons: _reasons, ...rest }) => rest),
+  signals: s.signals,
+  checkins: { ...s.checkins, current: s.checkins.current?.round },
+  sentiment: s.sentiment,
+  endAt: s.endAt,
+});
+
+describe('continue-as-new', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it(`continues as new after ${ROUNDS_PER_RUN} rounds without losing state or a message sent at that moment`, async () => {
+    const m = await h.startMatch({ months: 6 });
+    await holdKickoff(h, m); // the contract is verified on the way
+    await m.act(addNoteUpdate, { text: '初回面談: 良好', sentiment: 4 });
+
+    for (let round = 1; round < ROUNDS_PER_RUN; round++) {
+      await nextRound(h, m);
+      // From round 2 on host and talent rate the priority apart; the escalation stays open across the new run.
+      await answerWhenAsked(h, m, round, 'host', round >= 2 ? { scores: { priority: 5 } } : {});
+      await answerWhenAsked(h, m, round, 'talent', round >= 2 ? { scores: { priority: 3 } } : {});
+    }
+    const [gap] = (await m.state()).escalations;
+    expect(gap).toMatchObject({ type: 'priority_gap' });
+    await m.act(acknowledgeEscalationUpdate, { escalationId: gap!.id });
+
+    // The last round of this run: the talent's answer closes it (and with it the run) while a note arrives too.
+    const last = await nextRound(h, m);
+    await answerWhenAsked(h, m, last, 'host', { scores: { priority: 5 } });
+    const before = await m.state();
+    expect(before.run).toBe(1);
+    await Promise.all([
+      answerWhenAsked(h, m, last, 'talent', { scores: { priority: 3 } }),
+      m.act(addNoteUpdate, { text: '同時に届いたメモ', sentiment: 2 }),
+    ]);
+
+    const after = await advanceUntil(
+      h,
+      'the new run',
+      async () => {
+        const s = await m.state();
+        return s.run === 2 && s;
+      },
+      { step: 60_000, within: DAY },
+    );
+    expect(durable(after)).toEqual({
+      ...durable(before),
+      checkins: expect.objectContaining({
+        completedRounds: ROUNDS_PER_RUN,
+        asked: ROUNDS_PER_RUN * 2,
+        answered: ROUNDS_PER_RUN * 2,
+      }),
+      signals: expect.anything(),
+      sentiment: 2, // the note that arrived with the closing answer was not lost
+    });
+    expect(after.escalations).toEqual([expect.objectContaining({ id: gap!.id, status: 'acknowledged' })]);
+    const timeline = await m.timeline();
+    expect(timeline.filter((e) => e.type === 'note.added').map((e) => e.payload.text)).toEqual([
+      '初回面談: 良好',
+      '同時に届いたメモ',
+    ]);
+    expect(timeline.filter((e) => e.type === 'workflow.continued')).toHaveLength(1);
+
+    // The next round still opens on schedule in the new run, and the match reaches its end.
+    const r5 = await nextRound(h, m);
+    expect(r5).toBe(ROUNDS_PER_RUN + 1);
+    expect(m.emails((e) => templateOf(e) === 'checkin-request').length).toBe(r5 * 2);
+  });
+
+  it('keeps a twelve-month match far below the history limits', async () => {
+    const m = await h.startMatch({ months: 12 });
+    await holdKickoff(h, m);
+    const rounds = await liveWellUntilClosed(h, m);
+    const result = await m.handle.result();
+    expect(result.outcome.status).toBe('completed');
+    expect(rounds).toBeGreaterThanOrEqual(24);
+
+    const histories = await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId);
+    saveHistories('twelve-month-completed', histories);
+    const lengths = histories.map(({ history }) => history.events!.length);
+    expect(histories.length).toBe(result.runs);
+    expect(Math.max(...lengths)).toBeLessThan(2000);
+    expect(lengths.slice(0, -1).every((n) => n > 0)).toBe(true);
+  });
+});

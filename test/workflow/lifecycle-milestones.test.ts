@@ -1,0 +1,260 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  addNoteUpdate,
+  completeMatchUpdate,
+  completeTaskUpdate,
+  endEarlyUpdate,
+  extendUpdate,
+  pauseUpdate,
+  reassignUpdate,
+  recordKickoffUpdate,
+  resumeUpdate,
+  scheduleKickoffUpdate,
+  setContractStatusUpdate,
+  type TerminationReason,
+} from '../../workflows/shared';
+import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
+import { eventually } from '../support/eventually';
+import { advanceUntil, answerWhenAsked, completeOpenTasks, holdKickoff, jstSlot, templateOf } from '../support/people';
+
+/** The rejection an update got from the workflow's validator: its type (code) and message. */
+async function rejection(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause as { type?: string; message: string };
+      return { type: cause.type, message: cause.message };
+    }
+    throw error;
+  }
+  throw new Error('the update was accepted');
+}
+
+describe('match lifecycle: milestones, coordinator actions and their rejections', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('an unsigned contract: the host is reminded before and at the due date, then it escalates until verified', async () => {
+    const m = await h.startMatch();
+    const startsAt = jstSlot(await h.now(), 7, 10);
+    await m.act(scheduleKickoffUpdate, { startsAt, durationMinutes: 60 });
+    expect((await m.state()).contracts[0]).toMatchObject({
+      type: 'outsourcing_contract',
+      required: true,
+      status: 'missing',
+      dueAt: startsAt,
+    });
+
+    // Three days before the kickoff, then at it: reminders to the host; at the due date an escalation.
+    await h.advanceTo(Date.parse(startsAt) - 3 * DAY - HOUR);
+    const reminders = () => m.emails((e) => templateOf(e) === 'contract-reminder');
+    expect(reminders()).toHaveLength(0);
+    await advanceUntil(h, 'the first contract reminder', () => reminders().length === 1, {
+      step: HOUR,
+      within: 3 * DAY,
+    });
+    expect(await h.now()).toBeLessThan(Date.parse(startsAt));
+    expect(reminders().map((e) => e.to)).toEqual([m.snapshot.host.email]);
+    expect(reminders()[0]!.mail.text).toContain('業務委託契約書');
+    await h.advanceTo(Date.parse(startsAt) + 2 * HOUR);
+    expect(reminders()).toHaveLength(2);
+    let s = await m.state();
+    expect(s.escalations).toEqual([
+      expect.objectContaining({ type: 'contract_overdue', severity: 'high', status: 'open' }),
+    ]);
+    expect(s.health.signals.map((x) => x.type)).toContain('contract_overdue');
+
+    // Rejected, then submitted again and verified: the escalation closes by itself.
+    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'submitted' });
+    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'rejected', reason: '押印漏れ' });
+    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'submitted' });
+    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'verified' });
+    s = await m.state();
+    expect(s.escalations[0]).toMatchObject({
+      status: 'resolved',
+      resolution: { by: 'auto', note: 'all required documents are verified' },
+    });
+    expect(s.contracts[0]).toMatchObject({ status: 'verified' });
+    await eventually(async () => {
+      const rows = await h.database.db.contractDocument.findMany({
+        where: { matchId: m.id },
+        orderBy: { type: 'asc' },
+      });
+      expect(rows.map((r) => [r.type, r.status, r.required])).toEqual([
+        ['nda', 'missing', false],
+        ['outsourcing_contract', 'verified', true],
+      ]);
+      return true;
+    });
+    // The optional NDA never triggers a reminder or an escalation.
+    expect(reminders().every((e) => !e.mail.text?.includes('NDA'))).toBe(true);
+  });
+
+  it('a kickoff never held escalates at its deadline and clears once it is held', async () => {
+    const m = await h.startMatch();
+    const deadline = Date.parse((await m.state()).kickoff.deadlineAt);
+    await h.advanceTo(deadline + HOUR);
+    let s = await m.state();
+    // The contract was due by the same deadline, so it is overdue too: two escalations, one per type.
+    expect(s.escalations.map((e) => [e.type, e.severity]).sort()).toEqual([
+      ['contract_overdue', 'high'],
+      ['kickoff_not_held', 'high'],
+    ]);
+    expect(s.health.band).toBe('red');
+    await advanceUntil(h, 'the escalation emails', () => m.emails((e) => templateOf(e) === 'escalation').length === 2);
+
+    await holdKickoff(h, m, 2); // the contract is verified before the meeting, the meeting is held
+    s = await m.state();
+    expect(s.escalations.find((e) => e.type === 'kickoff_not_held')).toMatchObject({
+      status: 'resolved',
+      resolution: { by: 'auto', note: 'the kickoff was held' },
+    });
+    expect(s.escalations.every((e) => e.status === 'resolved')).toBe(true);
+    expect(s.phase).toBe('active');
+  });
+
+  it('ends early with a reason from the taxonomy: closed, a close-out survey to both, a retrospective for the coordinator', async () => {
+    const m = await h.startMatch();
+    await holdKickoff(h, m);
+    const reason: TerminationReason = 'host_circumstances';
+    const bad = await rejection(m.act(endEarlyUpdate, { reason: 'bored' as TerminationReason }));
+    expect(bad).toMatchObject({ type: 'INVALID', message: expect.stringContaining('host_circumstances') });
+
+    await m.act(endEarlyUpdate, { reason, note: '受入企業の事業再編のため' });
+    const s = await m.state();
+    expect(s).toMatchObject({
+      phase: 'closed',
+      status: 'terminated_early',
+      outcome: { status: 'terminated_early', reason },
+    });
+    await advanceUntil(h, 'close-out surveys', () => m.emails((e) => templateOf(e) === 'closeout-survey').length === 2);
+    const final = (await m.state()).checkins.current!;
+    expect(final).toMatchObject({ kind: 'final', status: 'open' });
+    await answerWhenAsked(h, m, final.round, 'host');
+    await answerWhenAsked(h, m, final.round, 'talent');
+    await advanceUntil(h, 'the retrospective', async () =>
+      (await m.state()).tasks.some((t) => t.key === 'retrospective' && t.status === 'open'),
+    );
+    expect(await completeOpenTasks(m)).toEqual(expect.arrayContaining(['retrospective']));
+    const result = await m.handle.result();
+    expect(result.outcome).toMatchObject({ status: 'terminated_early', reason, note: '受入企業の事業再編のため' });
+    const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id } });
+    expect(row).toMatchObject({ status: 'terminated_early', phase: 'closed', outcomeReason: reason });
+    // Tasks that had not opened yet (mid-point review, …) were cancelled with the match.
+    const tasks = await h.database.db.coordinatorTask.findMany({ where: { matchId: m.id } });
+    expect(tasks.find((t) => t.key === 'midpoint_review')?.status).toBe('cancelled');
+  });
+
+  it('pause holds every timer and every send; resume moves them later; extend and reassign carry the open work', async () => {
+    const m = await h.startMatch({ months: 4 });
+    await holdKickoff(h, m);
+    const before = await m.state();
+    const nextOpen = Date.parse(
+      before.checkins.nextOpenAt ?? new Date(Date.parse(before.kickoff.heldAt!) + 7 * DAY).toISOString(),
+    );
+
+    // Paused for 10 days across the first check-in: nothing opens, nothing is sent.
+    await m.act(pauseUpdate, { reason: '人材の繁忙期' });
+    expect((await m.state()).status).toBe('paused');
+    const sentBefore = m.emails().length;
+    await h.advanceTo(nextOpen + 3 * DAY);
+    expect((await m.state()).checkins.current).toBeUndefined();
+    expect(m.emails().length).toBe(sentBefore);
+    await h.advance(7 * DAY);
+    await m.act(resumeUpdate, {});
+    const resumed = await m.state();
+    expect(resumed.status).toBe('open');
+    // Tasks not yet open moved later by the pause; the planned end did not move.
+    const midpoint = (s: typeof before) => Date.parse(s.tasks.find((t) => t.key === 'midpoint_review')!.openAt);
+    expect(midpoint(resumed) - midpoint(before)).toBeGreaterThanOrEqual(10 * DAY - HOUR);
+    expect(resumed.endAt).toBe(before.endAt);
+    // The check-in that fell due during the pause opens right after it, and its emails go out.
+    await advanceUntil(
+      h,
+      'the first check-in emails',
+      () => m.emails((e) => templateOf(e) === 'checkin-request').length === 2,
+      { step: HOUR, within: 4 * DAY },
+    );
+    expect((await m.state()).checkins.current).toMatchObject({ round: 1, status: 'open' });
+
+    // Extended by a month: the end-anchored tasks and the wrap-up follow the new end.
+    const newEnd = new Date(Date.parse(`${before.match.endDate}T00:00:00Z`) + 31 * DAY).toISOString().slice(0, 10);
+    await m.act(extendUpdate, { endDate: newEnd });
+    const extended = await m.state();
+    expect(extended.match.endDate).toBe(newEnd);
+    const wrapUp = (s: typeof before) => Date.parse(s.tasks.find((t) => t.key === 'wrap_up_interview')!.openAt);
+    expect(wrapUp(extended) - wrapUp(before)).toBe(31 * DAY);
+
+    // Reassigned: the new coordinator gets a handover email, then the reminders; the read model follows.
+    const next = {
+      personId: 'new-coordinator',
+      name: '高橋 三郎',
+      email: `takahashi.${m.id}@npo.example.jp`,
+      locale: 'ja' as const,
+    };
+    await m.act(reassignUpdate, { coordinator: next });
+    await advanceUntil(h, 'the handover email', () =>
+      h.smtp.received.some((e) => e.to === next.email && templateOf(e) === 'match-opened'),
+    );
+    await m.act(addNoteUpdate, { text: '引き継ぎ面談済み', sentiment: 4 });
+    await advanceUntil(
+      h,
+      'the mid-point review',
+      () => h.smtp.received.some((e) => e.to === next.email && templateOf(e) === 'task-reminder'),
+      { step: DAY, within: 90 * DAY },
+    );
+    const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id }, include: { coordinator: true } });
+    expect(row.coordinator.email).toBe(next.email);
+    expect(row.endDate.toISOString().slice(0, 10)).toBe(newEnd);
+    const timeline = await m.timeline();
+    expect(timeline.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['match.paused', 'match.resumed', 'match.extended', 'match.reassigned', 'note.added']),
+    );
+  });
+
+  it('rejects actions that do not fit, with a reason, and changes nothing', async () => {
+    const m = await h.startMatch();
+    const before = await m.state();
+    expect(await rejection(m.act(recordKickoffUpdate, { held: true }))).toEqual({
+      type: 'WRONG_STATE',
+      message: 'the kickoff cannot be recorded: it is unscheduled, not scheduled',
+    });
+    expect(await rejection(m.act(completeMatchUpdate, {}))).toMatchObject({
+      type: 'WRONG_STATE',
+      message: expect.stringContaining('wrap-up'),
+    });
+    expect(await rejection(m.act(completeTaskUpdate, { taskId: 'nope' }))).toEqual({
+      type: 'UNKNOWN',
+      message: 'no task "nope" on this match',
+    });
+    expect(
+      await rejection(m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'rejected' })),
+    ).toMatchObject({ type: 'WRONG_STATE' });
+    expect(
+      await rejection(
+        m.act(scheduleKickoffUpdate, { startsAt: new Date((await h.now()) - DAY).toISOString(), durationMinutes: 60 }),
+      ),
+    ).toMatchObject({
+      type: 'INVALID',
+      message: expect.stringContaining('not in the future'),
+    });
+    expect(await rejection(m.act(addNoteUpdate, { text: 'x', sentiment: 9 }))).toEqual({
+      type: 'INVALID',
+      message: 'sentiment must be 1 to 5',
+    });
+    expect(await rejection(m.act(resumeUpdate, {}))).toEqual({
+      type: 'WRONG_STATE',
+      message: 'the match is not paused',
+    });
+    const after = await m.state();
+    expect(after.kickoff).toEqual(before.kickoff);
+    expect(after.contracts).toEqual(before.contracts);
+    expect(after.status).toBe('open');
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * What the workflow writes to Postgres after every change: the read model the API's lists, KPIs and detail views
+ * serve (never by polling workflows). A projection of the state, without the snapshot and playbook it started with.
+ */
+import type { Health } from './health';
+import type { NextStep } from './schedule';
+import type {
+  ContractDocumentState,
+  EscalationState,
+  KickoffState,
+  MatchState,
+  Outcome,
+  Participant,
+  TaskState,
+} from './shared';
+
+export type MatchReadModel = {
+  phase: MatchState['phase'];
+  status: MatchState['status'];
+  endDate: string;
+  coordinator: Participant;
+  paused: boolean;
+  health: Health;
+  kickoff: Pick<KickoffState, 'status' | 'deadlineAt' | 'heldAt'> & { startsAt?: string };
+  contracts: ContractDocumentState[];
+  tasks: TaskState[];
+  escalations: EscalationState[];
+  checkins: {
+    completedRounds: number;
+    asked: number;
+    answered: number;
+    lastRoundAt?: string;
+    /** Who answered the last closed round. */
+    lastRoundAnswered: ('host' | 'talent')[];
+    current?: {
+      round: number;
+      kind: 'regular' | 'final';
+      status: 'open' | 'closed';
+      closeAt: string;
+      expiresAt: string;
+    };
+  };
+  outcome?: Outcome;
+  nextStep: NextStep | null;
+  playbookVersion: number;
+};
+
+export function readModelOf(state: MatchState, next: NextStep | null): MatchReadModel {
+  const round = state.checkins.current;
+  return {
+    phase: state.phase,
+    status: state.status,
+    endDate: state.match.endDate,
+    coordinator: state.match.coordinator,
+    paused: Boolean(state.paused),
+    health: state.health,
+    kickoff: {
+      status: state.kickoff.status,
+      deadlineAt: state.kickoff.deadlineAt,
+      heldAt: state.kickoff.heldAt,
+      startsAt: state.kickoff.scheduled?.startsAt,
+    },
+    contracts: state.contracts,
+    tasks: state.tasks,
+    escalations: state.escalations,
+    checkins: {
+      completedRounds: state.checkins.completedRounds,
+      asked: state.checkins.asked,
+      answered: state.checkins.answered,
+      lastRoundAt: state.checkins.lastRoundAt,
+      lastRoundAnswered:
+        round?.status === 'closed' ? (['host', 'talent'] as const).filter((r) => round.answers[r]) : [],
+      current: round && {
+        round: round.round,
+        kind: round.kind,
+        status: round.status,
+        closeAt: round.closeAt,
+        expiresAt: round.expiresAt,
+      },
+    },
+    outcome: state.outcome,
+    nextStep: next,
+    playbookVersion: state.playbook.version,
+  };
+}
