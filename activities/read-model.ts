@@ -38,7 +38,7 @@ export function createReadModelActivities({ db }: ActivityDeps) {
           update: {},
           select: { id: true },
         });
-        const round = model.checkins.lastRoundAnswered;
+        const lastAnswered = model.checkins.lastRoundAnswered;
         await tx.match.update({
           where: { id: matchId },
           data: {
@@ -52,6 +52,9 @@ export function createReadModelActivities({ db }: ActivityDeps) {
             healthTrend: model.health.trend,
             signals: json(model.health.signals),
             kickoffStatus: model.kickoff.status,
+            kickoffProposal: model.kickoff.proposal,
+            kickoffSlots: json(model.kickoff.slots),
+            kickoffLocation: model.kickoff.location ?? null,
             kickoffAt: date(model.kickoff.startsAt),
             kickoffDeadlineAt: date(model.kickoff.deadlineAt),
             kickoffHeldAt: date(model.kickoff.heldAt),
@@ -60,9 +63,9 @@ export function createReadModelActivities({ db }: ActivityDeps) {
             checkinsAnswered: model.checkins.answered,
             lastCheckinAt: date(model.checkins.lastRoundAt),
             lastCheckinResponse: model.checkins.completedRounds
-              ? round.length === 2
+              ? lastAnswered.length === 2
                 ? 'both'
-                : (round[0] ?? 'none')
+                : (lastAnswered[0] ?? 'none')
               : null,
             openEscalations: model.escalations.filter((e) => e.status !== 'resolved').length,
             nextStepAt: date(model.nextStep?.at),
@@ -72,6 +75,22 @@ export function createReadModelActivities({ db }: ActivityDeps) {
             playbookVersion: model.playbookVersion,
           },
         });
+        const round = model.checkins.current;
+        if (round) {
+          const data = {
+            kind: round.kind,
+            status: round.status,
+            openedAt: new Date(round.openedAt),
+            closeAt: new Date(round.closeAt),
+            expiresAt: new Date(round.expiresAt),
+            answered: json(round.answered),
+          };
+          await tx.checkinRound.upsert({
+            where: { matchId_round: { matchId, round: round.round } },
+            create: { matchId, round: round.round, ...data },
+            update: data,
+          });
+        }
         for (const e of model.escalations) {
           const data = {
             type: e.type,

@@ -6,6 +6,14 @@ export type ApiDeps = {
   db: Database;
   temporal: Client;
   taskQueue: string;
+  links: {
+    /** PUBLIC_BASE_URL: where people reach the pages. */
+    publicBaseUrl: string;
+    /** SIGNING_SECRET: verifies check-in and kickoff links. */
+    signingSecret: string;
+  };
+  /** Requests per minute per client on the public pages (check-in, kickoff). */
+  pageRateLimit?: number;
   /** Resolves when the SMTP server answers (used by /healthz only). */
   checkSmtp: () => Promise<void>;
   log?: (message: string, meta?: Record<string, unknown>) => void;

@@ -4,6 +4,7 @@ import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { createApp } from './app';
 import { loadApiEnv } from './env';
+import { startAnswerRelay } from './services/checkins';
 
 /** The API process: `npm run api`, configured only by environment variables. */
 async function main(): Promise<void> {
@@ -17,14 +18,20 @@ async function main(): Promise<void> {
     db,
     temporal,
     taskQueue: env.TASK_QUEUE,
+    links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     checkSmtp: async () => {
       await smtp.verify();
     },
+  });
+  // Answers saved while Temporal was unreachable reach their workflow as soon as it is back.
+  const stopRelay = startAnswerRelay(db, temporal, {
+    log: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })),
   });
   const server = app.listen(env.PORT, env.HOST, () => {
     console.log(`bansou api: listening on http://${env.HOST}:${env.PORT}`);
   });
   const stop = () => {
+    stopRelay();
     server.close(async () => {
       await connection.close();
       smtp.close();

@@ -116,6 +116,13 @@ const ms = (iso: string) => Date.parse(iso);
 const iso = (t: number) => new Date(t).toISOString();
 const now = () => Date.now();
 
+/** The innermost message of an activity failure (the SMTP server's words, a missing template). */
+function errorMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
 const reject = (code: keyof typeof REJECTION_CODES, message: string) =>
   ApplicationFailure.create({ type: REJECTION_CODES[code], message, nonRetryable: true });
 
@@ -1135,7 +1142,7 @@ class MatchRun {
       const email = this.outbox[0]!;
       this.activitiesInFlight += 1;
       try {
-        await sendEmail({
+        const sent = await sendEmail({
           key: email.key,
           matchId: this.state.matchId,
           template: email.template,
@@ -1146,12 +1153,24 @@ class MatchRun {
           kickoffLink: email.kickoffLink,
           invite: email.invite,
           timeZone: this.state.playbook.timeZone,
-          occurredAt: iso(now()),
+        });
+        this.record('email.sent', {
+          template: email.template,
+          role: email.to,
+          to: sent.to,
+          subject: sent.subject,
+          messageId: sent.messageId,
         });
       } catch (error) {
         if (isCancellation(error)) throw error;
-        // A permanent failure (e.g. the address was rejected) is on the outbox row and the timeline; move on.
+        // A permanent failure (e.g. the address was rejected) is on the outbox row; the timeline says so; move on.
         log.warn('email not sent', { key: email.key, error: String(error) });
+        this.record('email.failed', {
+          template: email.template,
+          role: email.to,
+          to: email.recipient.email,
+          error: errorMessage(error),
+        });
       } finally {
         this.activitiesInFlight -= 1;
       }

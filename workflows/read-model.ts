@@ -21,7 +21,9 @@ export type MatchReadModel = {
   coordinator: Participant;
   paused: boolean;
   health: Health;
-  kickoff: Pick<KickoffState, 'status' | 'deadlineAt' | 'heldAt'> & { startsAt?: string };
+  kickoff: Pick<KickoffState, 'status' | 'deadlineAt' | 'heldAt' | 'proposal' | 'slots' | 'location'> & {
+    startsAt?: string;
+  };
   contracts: ContractDocumentState[];
   tasks: TaskState[];
   escalations: EscalationState[];
@@ -36,8 +38,10 @@ export type MatchReadModel = {
       round: number;
       kind: 'regular' | 'final';
       status: 'open' | 'closed';
+      openedAt: string;
       closeAt: string;
       expiresAt: string;
+      answered: ('host' | 'talent')[];
     };
   };
   outcome?: Outcome;
@@ -59,6 +63,9 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
       deadlineAt: state.kickoff.deadlineAt,
       heldAt: state.kickoff.heldAt,
       startsAt: state.kickoff.scheduled?.startsAt,
+      proposal: state.kickoff.proposal,
+      slots: state.kickoff.slots,
+      location: state.kickoff.location,
     },
     contracts: state.contracts,
     tasks: state.tasks,
@@ -74,8 +81,10 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
         round: round.round,
         kind: round.kind,
         status: round.status,
+        openedAt: round.openedAt,
         closeAt: round.closeAt,
         expiresAt: round.expiresAt,
+        answered: (['host', 'talent'] as const).filter((r) => round.answers[r]),
       },
     },
     outcome: state.outcome,

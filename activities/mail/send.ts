@@ -18,8 +18,6 @@ export type SendEmailInput = {
   /** The recipient's role on the match, shown on the timeline (host, talent, coordinator, program_manager). */
   role?: string;
   timeZone?: string;
-  /** Workflow time of the step (ISO), recorded on the timeline event. */
-  occurredAt: string;
   /** Sign a check-in link for this recipient (`links.checkin` in the template). */
   checkin?: { round: number; respondent: Respondent; expiresAt: string };
   /** Sign a kickoff answer link for this recipient (`links.kickoff` in the template). */
@@ -31,7 +29,8 @@ export type SendEmailInput = {
 /** The first check-in question, whose 1–5 scale the email offers as one-click links (they preselect, never save). */
 export const ONE_CLICK_QUESTION = 'satisfaction';
 
-export type SendEmailResult = { messageId: string; delivered: 'now' | 'earlier' };
+/** The workflow records the email on the match timeline from this. */
+export type SendEmailResult = { messageId: string; delivered: 'now' | 'earlier'; to: string; subject: string };
 
 /** Error codes of the mail activities, as `ApplicationFailure.type`. */
 export const MailErrorCode = {
@@ -73,14 +72,15 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
   };
 
   return {
-    /** Sends one email through the durable outbox: stored first, sent once, marked sent with a timeline event. */
+    /** Sends one email through the durable outbox: stored first, sent once, marked sent. */
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const messageId = messageIdFor(input.key, domain);
       const existing = await db.email.findUnique({
         where: { idempotencyKey: input.key },
-        select: { status: true, messageId: true },
+        select: { status: true, messageId: true, to: true, subject: true },
       });
-      if (existing?.status === 'sent') return { messageId: existing.messageId, delivered: 'earlier' };
+      if (existing?.status === 'sent')
+        return { messageId: existing.messageId, delivered: 'earlier', to: existing.to, subject: existing.subject };
 
       if (!existing) {
         let rendered;
@@ -150,54 +150,16 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           data: { status: 'failed', error: `${error.responseCode ?? ''} ${error.message}`.trim().slice(0, 2000) },
         });
         if (permanent) {
-          if (input.matchId) {
-            await db.matchEvent.createMany({
-              data: [
-                {
-                  key: `${input.key}#failed`,
-                  matchId: input.matchId,
-                  type: 'email.failed',
-                  occurredAt: new Date(input.occurredAt),
-                  payload: { template: input.template, to: email.to, role: input.role ?? null, error: error.message },
-                },
-              ],
-              skipDuplicates: true,
-            });
-          }
           throw ApplicationFailure.nonRetryable(`SMTP rejected ${email.to}: ${error.message}`, MailErrorCode.rejected);
         }
         throw error;
       }
 
-      await db.$transaction([
-        db.email.update({
-          where: { idempotencyKey: input.key },
-          data: { status: 'sent', sentAt: new Date(), error: null },
-        }),
-        ...(input.matchId
-          ? [
-              db.matchEvent.createMany({
-                data: [
-                  {
-                    key: `${input.key}#sent`,
-                    matchId: input.matchId,
-                    type: 'email.sent',
-                    occurredAt: new Date(input.occurredAt),
-                    payload: {
-                      template: input.template,
-                      to: email.to,
-                      role: input.role ?? null,
-                      subject: email.subject,
-                      messageId: email.messageId,
-                    },
-                  },
-                ],
-                skipDuplicates: true,
-              }),
-            ]
-          : []),
-      ]);
-      return { messageId: email.messageId, delivered: 'now' };
+      await db.email.update({
+        where: { idempotencyKey: input.key },
+        data: { status: 'sent', sentAt: new Date(), error: null },
+      });
+      return { messageId: email.messageId, delivered: 'now', to: email.to, subject: email.subject };
     },
   };
 }

@@ -4,6 +4,8 @@ import type { Database } from '../../prisma/client';
 import type { CheckinAnswers, Respondent } from '../../workflows/checkin-questions';
 import { checkinAnsweredSignal, matchWorkflowId } from '../../workflows/shared';
 
+const SIGNAL_DEADLINE_MS = 5_000;
+
 export type SubmittedAnswer = { matchId: string; round: number; respondent: Respondent; answers: CheckinAnswers };
 
 export type SavedAnswer = { answerId: string; submittedAt: Date; delivered: boolean };
@@ -39,13 +41,16 @@ async function deliver(
   answer: SubmittedAnswer & { answerId: string; submittedAt: Date },
 ): Promise<boolean> {
   try {
-    await temporal.workflow.getHandle(matchWorkflowId(answer.matchId)).signal(checkinAnsweredSignal, {
-      round: answer.round,
-      respondent: answer.respondent,
-      answerId: answer.answerId,
-      answers: answer.answers,
-      submittedAt: answer.submittedAt.toISOString(),
-    });
+    // A person is waiting for the page: give Temporal a few seconds, then leave it to the relay.
+    await temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+      temporal.workflow.getHandle(matchWorkflowId(answer.matchId)).signal(checkinAnsweredSignal, {
+        round: answer.round,
+        respondent: answer.respondent,
+        answerId: answer.answerId,
+        answers: answer.answers,
+        submittedAt: answer.submittedAt.toISOString(),
+      }),
+    );
   } catch {
     return false;
   }
@@ -78,4 +83,26 @@ export async function deliverPendingAnswers(db: Database, temporal: Client, limi
     if (ok) delivered += 1;
   }
   return delivered;
+}
+
+/** Every `intervalMs`, delivers answers that were saved while Temporal was unreachable. Returns a stop function. */
+export function startAnswerRelay(
+  db: Database,
+  temporal: Client,
+  {
+    intervalMs = 15_000,
+    log = () => undefined,
+  }: { intervalMs?: number; log?: (message: string, meta?: Record<string, unknown>) => void } = {},
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    deliverPendingAnswers(db, temporal)
+      .then((delivered) => delivered && log('delivered saved check-in answers', { delivered }))
+      .catch((error: unknown) => log('answer relay failed; will retry', { error: String(error) }))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -125,3 +125,13 @@ export async function savePlaybook(db: Database, programId: string, playbook: TP
     return { ...playbook, version };
   });
 }
+
+/** A given version of a program's playbook (the snapshot a match started with); version 0 is the default. */
+export async function playbookVersion(db: Database, programId: string, version: number): Promise<PlaybookSnapshot> {
+  if (version === 0) return { ...DEFAULT_PLAYBOOK, version: 0 };
+  const stored = await db.playbook.findUnique({
+    where: { programId_version: { programId, version } },
+    select: { body: true },
+  });
+  return stored ? { ...(stored.body as Playbook), version } : { ...DEFAULT_PLAYBOOK, version: 0 };
+}

@@ -10,6 +10,8 @@ import { serve, type TestServer } from '../support/http';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, createTestWorker } from '../support/temporal';
 
+const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
+
 describe('matches API (dev server, real Postgres)', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
@@ -34,6 +36,7 @@ describe('matches API (dev server, real Postgres)', () => {
         db: database.db,
         temporal: env.client,
         taskQueue,
+        links: LINKS,
         checkSmtp: async () => void (await transport.verify()),
       }),
     );
@@ -176,6 +179,7 @@ describe('matches API (dev server, real Postgres)', () => {
         db: database.db,
         temporal: env.client,
         taskQueue,
+        links: LINKS,
         checkSmtp: async () => void (await deadSmtp.verify()),
       }),
     );

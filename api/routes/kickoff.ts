@@ -1,0 +1,193 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { verifyLink, type LinkClaims } from '../../activities/links';
+import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
+import { browserLocale, crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
+import { runAction } from '../services/actions';
+import { playbookVersion } from '../services/playbooks';
+
+type KickoffContext = {
+  claims: LinkClaims;
+  locale: Locale;
+  title: string;
+  programName: string;
+  timeZone: string;
+  status: string;
+  proposal: number;
+  slots: KickoffSlot[];
+  location: string | null;
+  startsAt: Date | null;
+};
+
+const ZKickoffForm = z.object({
+  choice: z.union([z.literal('other'), z.coerce.number().int().min(0).max(4)]),
+  note: z.string().trim().max(1000).optional(),
+});
+
+/** The page host and talent open from the kickoff proposal email to pick a slot (or ask for others). */
+export function kickoffRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const secret = deps.links.signingSecret;
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+
+  async function load(req: Request, res: Response): Promise<KickoffContext | null> {
+    const link = verifyLink(secret, String(req.params.token), Date.now());
+    const claims = link.claims;
+    const invalid = () => {
+      renderMessage(res, 404, browserLocale(req), { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
+      return null;
+    };
+    if (!claims || claims.kind !== 'kickoff' || (!link.ok && link.reason !== 'expired')) return invalid();
+    const match = await deps.db.match.findUnique({
+      where: { id: claims.matchId },
+      select: {
+        title: true,
+        programId: true,
+        playbookVersion: true,
+        kickoffStatus: true,
+        kickoffProposal: true,
+        kickoffSlots: true,
+        kickoffLocation: true,
+        kickoffAt: true,
+        program: { select: { name: true } },
+        host: { select: { locale: true } },
+        talent: { select: { locale: true } },
+      },
+    });
+    if (!match) return invalid();
+    const locale = (match[claims.respondent].locale === 'en' ? 'en' : 'ja') as Locale;
+    if (!link.ok) {
+      renderMessage(
+        res,
+        410,
+        locale,
+        { title: (t) => t.expiredTitle, body: (t) => t.expiredBody },
+        { programName: match.program.name },
+      );
+      return null;
+    }
+    const playbook = await playbookVersion(deps.db, match.programId, match.playbookVersion);
+    return {
+      claims,
+      locale,
+      title: match.title,
+      programName: match.program.name,
+      timeZone: playbook.timeZone,
+      status: match.kickoffStatus,
+      proposal: match.kickoffProposal,
+      slots: match.kickoffSlots as KickoffSlot[],
+      location: match.kickoffLocation,
+      startsAt: match.kickoffAt,
+    };
+  }
+
+  /** Answers the request when the proposal behind the link is no longer the one waiting for answers. */
+  function unavailable(res: Response, ctx: KickoffContext): boolean {
+    if ((ctx.status === 'scheduled' || ctx.status === 'held') && ctx.startsAt) {
+      const startsAt = formatInstant(ctx.startsAt.toISOString(), ctx.locale, ctx.timeZone);
+      renderMessage(
+        res,
+        200,
+        ctx.locale,
+        { title: (t) => t.kickoffScheduledTitle, body: (t) => fill(t.kickoffScheduledBody, { startsAt }) },
+        { programName: ctx.programName },
+      );
+      return true;
+    }
+    if (ctx.proposal !== ctx.claims.n || ctx.status !== 'proposed') {
+      renderMessage(
+        res,
+        410,
+        ctx.locale,
+        { title: (t) => t.kickoffReplacedTitle, body: (t) => t.kickoffReplacedBody },
+        { programName: ctx.programName },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  function showForm(
+    req: Request,
+    res: Response,
+    ctx: KickoffContext,
+    values: { choice?: string; note?: string },
+    error?: string,
+  ) {
+    const t = PAGE_MESSAGES[ctx.locale];
+    renderPage(res, error ? 400 : 200, 'kickoff', ctx.locale, {
+      title: t.kickoffTitle,
+      programName: ctx.programName,
+      intro: fill(t.kickoffIntro, { title: ctx.title }),
+      location: ctx.location,
+      action: `/kickoff/${encodeURIComponent(String(req.params.token))}`,
+      csrf: csrfFor(secret, String(req.params.token)),
+      slots: ctx.slots.map((s) => ({
+        when: formatInstant(s.startsAt, ctx.locale, ctx.timeZone),
+        duration: fill(t.minutes, { minutes: s.durationMinutes }),
+      })),
+      choice: values.choice,
+      note: values.note,
+      error,
+    });
+  }
+
+  router.get('/kickoff/:token', async (req, res) => {
+    const ctx = await load(req, res);
+    if (!ctx || unavailable(res, ctx)) return;
+    showForm(req, res, ctx, {});
+  });
+
+  router.post('/kickoff/:token', form, async (req, res) => {
+    const ctx = await load(req, res);
+    if (!ctx) return;
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (crossSite(req) || !csrfOk(secret, String(req.params.token), body.csrf)) {
+      return renderMessage(res, 403, ctx.locale, { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
+    }
+    if (unavailable(res, ctx)) return;
+    const parsed = ZKickoffForm.safeParse(body);
+    if (!parsed.success || (parsed.data.choice !== 'other' && parsed.data.choice >= ctx.slots.length)) {
+      return showForm(req, res, ctx, { choice: body.choice, note: body.note }, PAGE_MESSAGES[ctx.locale].chooseSlot);
+    }
+    try {
+      await runAction(deps, ctx.claims.matchId, respondKickoffUpdate, {
+        respondent: ctx.claims.respondent,
+        choice: parsed.data.choice,
+        ...(parsed.data.note ? { note: parsed.data.note } : {}),
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'unavailable') {
+        return renderMessage(
+          res,
+          503,
+          ctx.locale,
+          { title: (t) => t.retryTitle, body: (t) => t.retryBody },
+          { programName: ctx.programName },
+        );
+      }
+      if (error instanceof AppError) {
+        return renderMessage(
+          res,
+          409,
+          ctx.locale,
+          { title: (t) => t.kickoffReplacedTitle, body: (t) => t.kickoffReplacedBody },
+          { programName: ctx.programName },
+        );
+      }
+      throw error;
+    }
+    renderMessage(
+      res,
+      200,
+      ctx.locale,
+      { title: (t) => t.kickoffThanksTitle, body: (t) => t.kickoffThanksBody },
+      { programName: ctx.programName },
+    );
+  });
+
+  return router;
+}

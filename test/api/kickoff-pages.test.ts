@@ -1,0 +1,176 @@
+import { csrfFor } from '../../api/pages/render';
+import type { ReceivedEmail } from '../support/smtp';
+import { parseInvite } from '../support/ics';
+import { eventually } from '../support/eventually';
+import { createDevStack, LINKS, type DevStack } from '../support/stack';
+
+const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
+
+function postChoice(stack: DevStack, path: string, fields: Record<string, string>) {
+  const token = path.split('/').pop()!;
+  return fetch(`${stack.api.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: csrfFor(LINKS.signingSecret, token), ...fields }).toString(),
+  }).then(async (r) => ({ status: r.status, text: await r.text() }));
+}
+
+/** The calendar invite attached to an email (nodemailer's icalEvent: a text/calendar part). */
+function inviteIn(email: ReceivedEmail) {
+  const calendar = email.mail.attachments.find(
+    (a) => a.contentType.startsWith('text/calendar') || a.contentType === 'application/ics',
+  );
+  if (!calendar) throw new Error(`no calendar invite in "${email.subject}"`);
+  return parseInvite(calendar.content.toString('utf8'));
+}
+
+describe('kickoff scheduling: proposal page, invites, changes and cancellation', () => {
+  let stack: DevStack;
+  beforeAll(async () => {
+    stack = await createDevStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('host and talent pick the same slot on their pages; everyone gets a REQUEST invite; a move and a cancel follow with growing SEQUENCE', async () => {
+    const match = await stack.createMatch();
+    const slots = [
+      { startsAt: '2027-01-12T01:00:00.000Z', durationMinutes: 60 }, // Tue 10:00 JST
+      { startsAt: '2027-01-13T05:00:00.000Z', durationMinutes: 90 }, // Wed 14:00 JST
+    ];
+    expect(
+      (
+        await stack.api.request('POST', `/matches/${match.id}/kickoff/proposals`, {
+          slots,
+          location: 'https://meet.example.jp/k',
+        })
+      ).status,
+    ).toBe(200);
+
+    const proposals = await stack.smtp.waitFor(2, {
+      filter: (e) => template(e) === 'kickoff-proposal' && [match.host.email, match.talent.email].includes(e.to),
+    });
+    const hostLink = stack.linkIn(
+      proposals.find((e) => e.to === match.host.email)!,
+      'kickoff',
+    );
+    const talentLink = stack.linkIn(
+      proposals.find((e) => e.to === match.talent.email)!,
+      'kickoff',
+    );
+    await eventually(
+      async () =>
+        (await stack.database.db.match.findUniqueOrThrow({ where: { id: match.id } })).kickoffStatus === 'proposed',
+    );
+
+    const hostPage = await stack.api.request('GET', hostLink);
+    expect(hostPage.status).toBe(200);
+    expect(hostPage.text).toContain('キックオフミーティングの日程');
+    expect(hostPage.text).toContain('2027年1月12日(火) 10:00 JST');
+    const talentPage = await stack.api.request('GET', talentLink);
+    expect(talentPage.text).toContain('Wed, 13 Jan 2027, 14:00 GMT+9');
+    expect(talentPage.text).toContain('None of these work');
+
+    // No choice: the page says so (400) and nothing reaches the workflow.
+    expect((await postChoice(stack, hostLink, {})).status).toBe(400);
+    expect((await postChoice(stack, hostLink, { choice: '1', note: '午後が助かります' })).status).toBe(200);
+    expect((await stack.state(match.id)).kickoff).toMatchObject({
+      status: 'proposed',
+      responses: { host: { choice: 1, note: '午後が助かります' } },
+    });
+    expect((await postChoice(stack, talentLink, { choice: '1' })).status).toBe(200);
+    expect((await stack.state(match.id)).kickoff).toMatchObject({
+      status: 'scheduled',
+      scheduled: { startsAt: slots[1]!.startsAt, sequence: 1 },
+    });
+
+    const confirmed = await stack.smtp.waitFor(3, {
+      filter: (e) => template(e) === 'kickoff-confirmed' && e.mail.text!.includes(match.title),
+    });
+    expect(confirmed.map((e) => e.to).sort()).toEqual(
+      [match.coordinator.email, match.host.email, match.talent.email].sort(),
+    );
+    const first = inviteIn(confirmed[0]!);
+    expect(first).toMatchObject({
+      method: 'REQUEST',
+      sequence: 1,
+      startLocal: '2027-01-13T14:00:00',
+      tzid: 'Asia/Tokyo',
+    });
+    expect(first.organizer).toBe(`mailto:${match.coordinator.email}`);
+    expect(first.attendees.map((a) => a.toLowerCase()).sort()).toEqual(
+      [`mailto:${match.host.email}`, `mailto:${match.talent.email}`].sort(),
+    );
+
+    // The old link now says the kickoff is scheduled.
+    expect((await stack.api.request('GET', hostLink)).text).toContain('キックオフの日程は決まっています');
+
+    // The coordinator moves it: same UID, SEQUENCE 2.
+    expect(
+      (
+        await stack.api.request('POST', `/matches/${match.id}/kickoff/schedule`, {
+          startsAt: '2027-01-14T06:00:00+00:00',
+          durationMinutes: 60,
+        })
+      ).status,
+    ).toBe(200);
+    const changed = await stack.smtp.waitFor(3, {
+      filter: (e) => template(e) === 'kickoff-changed' && e.mail.text!.includes(match.title),
+    });
+    expect(inviteIn(changed[0]!)).toMatchObject({
+      method: 'REQUEST',
+      uid: first.uid,
+      sequence: 2,
+      startLocal: '2027-01-14T15:00:00',
+    });
+
+    // And cancels it: METHOD:CANCEL, SEQUENCE 3.
+    expect(
+      (await stack.api.request('POST', `/matches/${match.id}/kickoff/cancel`, { reason: '受入企業の都合' })).status,
+    ).toBe(200);
+    const cancelled = await stack.smtp.waitFor(3, {
+      filter: (e) => template(e) === 'kickoff-cancelled' && e.mail.text!.includes(match.title),
+    });
+    expect(inviteIn(cancelled[0]!)).toMatchObject({
+      method: 'CANCEL',
+      uid: first.uid,
+      sequence: 3,
+      status: 'CANCELLED',
+    });
+
+    // A new proposal replaces the old links.
+    await stack.api.request('POST', `/matches/${match.id}/kickoff/proposals`, { slots: [slots[0]] });
+    await eventually(
+      async () => (await stack.database.db.match.findUniqueOrThrow({ where: { id: match.id } })).kickoffProposal === 2,
+    );
+    const stale = await stack.api.request('GET', talentLink);
+    expect(stale.status).toBe(410);
+    expect(stale.text).toContain('These times have been replaced');
+  });
+
+  it('turns the workflow’s rejections into 409/422 with its reason, and validation errors into 400', async () => {
+    const match = await stack.createMatch();
+    const held = await stack.api.request('POST', `/matches/${match.id}/kickoff/record`, { held: true });
+    expect(held.status).toBe(409);
+    expect(held.body).toMatchObject({
+      status: 409,
+      detail: 'the kickoff cannot be recorded: it is unscheduled, not scheduled',
+    });
+
+    const past = await stack.api.request('POST', `/matches/${match.id}/kickoff/schedule`, {
+      startsAt: '2020-01-01T00:00:00Z',
+    });
+    expect(past.status).toBe(422);
+    expect(past.body.detail).toContain('not in the future');
+
+    const noTask = await stack.api.request('POST', `/matches/${match.id}/tasks/nope/done`, {});
+    expect(noTask.status).toBe(422);
+
+    const bad = await stack.api.request('POST', `/matches/${match.id}/end-early`, { reason: 'bored' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('reason');
+
+    expect((await stack.api.request('POST', '/matches/no-such/pause', { reason: 'x' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,118 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createMailTransport } from '../../activities/mail/transport';
+import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
+import type { Playbook } from '../../workflows/playbook';
+import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
+import { createTestDatabase, type TestDatabase } from './database';
+import { eventually } from './eventually';
+import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
+import { serve, type TestServer } from './http';
+import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
+import { createDevServerEnv, createTestWorker } from './temporal';
+
+export const LINKS = {
+  publicBaseUrl: 'http://bansou.test',
+  signingSecret: 'stack-test-signing-secret-0123456789abcdef',
+};
+
+/**
+ * A playbook in seconds, sending at any hour: a kickoff recorded now opens check-in 1 a second later, and rounds
+ * stay open for an hour, so page tests on the real clock see an open round at once.
+ */
+export const QUICK_PLAYBOOK: Partial<Playbook> = {
+  ...ALWAYS_SEND,
+  kickoff: { deadline: '1d', reminderBefore: '1s' },
+  checkins: { cadence: '2h', firstAfterKickoff: '1s', reminderAfter: '50m', closeAfter: '1h', extraQuestions: [] },
+};
+
+export type DevStack = {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  smtp: SmtpListener;
+  api: TestServer;
+  programId: string;
+  deps: ApiDeps;
+  /** POST /matches; the workflow starts. */
+  createMatch(overrides?: Parameters<typeof matchRequest>[1]): Promise<ReturnType<typeof matchRequest>>;
+  state(matchId: string): Promise<MatchState>;
+  /** Schedules the kickoff a moment from now, records it held, and waits for check-in 1 emails; returns them. */
+  openFirstCheckin(matchId: string): Promise<{ host: ReceivedEmail; talent: ReceivedEmail }>;
+  /** The signed link in an email (check-in or kickoff). */
+  linkIn(email: ReceivedEmail, kind: 'checkins' | 'kickoff'): string;
+  close(): Promise<void>;
+};
+
+/** The Temporal dev server, real Postgres, a real SMTP listener, a worker and the API over HTTP, all in this process. */
+export async function createDevStack(
+  options: { playbook?: Partial<Playbook>; pageRateLimit?: number } = {},
+): Promise<DevStack> {
+  const [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
+  const taskQueue = unique('stack');
+  const transport = createMailTransport(smtp.url);
+  const worker: Worker = await createTestWorker(env, taskQueue, {
+    db: database.db,
+    mail: { transport, from: 'bansou <noreply@bansou.test>' },
+    links: LINKS,
+  });
+  const running = worker.run();
+  const deps: ApiDeps = {
+    db: database.db,
+    temporal: env.client,
+    taskQueue,
+    links: LINKS,
+    pageRateLimit: options.pageRateLimit ?? 10_000,
+    checkSmtp: async () => void (await transport.verify()),
+  };
+  const api = await serve(createApp(deps));
+  const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
+  const state = (matchId: string) => env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
+
+  const stack: DevStack = {
+    env,
+    database,
+    smtp,
+    api,
+    programId: program.id,
+    deps,
+    async createMatch(overrides = {}) {
+      const body = matchRequest(program.id, overrides);
+      const res = await api.request('POST', '/matches', body);
+      if (res.status !== 201) throw new Error(`POST /matches: ${res.status} ${res.text}`);
+      return body;
+    },
+    state,
+    async openFirstCheckin(matchId) {
+      const startsAt = new Date(Date.now() + 1500).toISOString();
+      const scheduled = await api.request('POST', `/matches/${matchId}/kickoff/schedule`, {
+        startsAt,
+        durationMinutes: 30,
+      });
+      if (scheduled.status !== 200) throw new Error(`schedule: ${scheduled.status} ${scheduled.text}`);
+      await new Promise((r) => setTimeout(r, 1600));
+      const held = await api.request('POST', `/matches/${matchId}/kickoff/record`, { held: true });
+      if (held.status !== 200) throw new Error(`record: ${held.status} ${held.text}`);
+      const s = await state(matchId);
+      const to = (who: 'host' | 'talent') => s.match[who].email;
+      const isRequest = (e: ReceivedEmail) => e.mail.headers.get('x-bansou-template') === 'checkin-request';
+      const [host] = await smtp.waitFor(1, { filter: (e) => e.to === to('host') && isRequest(e) });
+      const [talent] = await smtp.waitFor(1, { filter: (e) => e.to === to('talent') && isRequest(e) });
+      // The page reads the round from the read model, written right after the round opened.
+      await eventually(() => database.db.checkinRound.findUnique({ where: { matchId_round: { matchId, round: 1 } } }));
+      return { host: host!, talent: talent! };
+    },
+    linkIn(email, kind) {
+      const found = new RegExp(`${LINKS.publicBaseUrl}/${kind}/[A-Za-z0-9_.-]+`).exec(email.mail.text ?? '');
+      if (!found) throw new Error(`no ${kind} link in "${email.subject}"`);
+      return found[0].slice(LINKS.publicBaseUrl.length);
+    },
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await Promise.all([env.teardown(), database.drop(), smtp.close()]);
+    },
+  };
+  return stack;
+}
