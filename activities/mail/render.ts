@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Eta } from 'eta';
+import { formatInstant } from '../../workflows/calendar';
 import type { Locale } from '../../workflows/shared';
 
 /**
@@ -29,19 +30,7 @@ function formattersFor(locale: Locale, timeZone: string) {
     date: (isoDate: string) =>
       new Intl.DateTimeFormat(tag, DATE_FORMAT[locale]).format(new Date(`${isoDate}T00:00:00Z`)),
     /** An instant in the program's time zone, with the zone named. */
-    dateTime: (iso: string) =>
-      new Intl.DateTimeFormat(tag, {
-        year: 'numeric',
-        month: locale === 'ja' ? 'long' : 'short',
-        day: 'numeric',
-        weekday: 'short',
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-        timeZone,
-        // dateStyle/timeStyle cannot be combined with timeZoneName, hence the explicit fields.
-        timeZoneName: 'short',
-      }).format(new Date(iso)),
+    dateTime: (iso: string) => formatInstant(iso, locale, timeZone),
   };
 }
 

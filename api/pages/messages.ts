@@ -113,17 +113,4 @@ export function fill(template: string, values: Record<string, string | number>):
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
 }
 
-/** A date and time in the program's zone, in the page's language. */
-export function formatInstant(iso: string, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', {
-    year: 'numeric',
-    month: locale === 'ja' ? 'long' : 'short',
-    day: 'numeric',
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(new Date(iso));
-}
+export { formatInstant } from '../../workflows/calendar';

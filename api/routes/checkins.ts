@@ -1,15 +1,15 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { verifyLink, type LinkClaims } from '../../activities/links';
+import type { LinkClaims } from '../../activities/links';
 import { SCALE_QUESTIONS, type CheckinAnswers, type ScaleQuestion } from '../../workflows/checkin-questions';
 import type { ExtraQuestion } from '../../workflows/playbook';
 import type { Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { PAGE_SCALE_QUESTIONS } from '../pages/questions';
-import { browserLocale, crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
+import { openLink } from '../pages/links';
+import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
 import { saveAndDeliverAnswer } from '../services/checkins';
-import { playbookVersion } from '../services/playbooks';
 
 type CheckinContext = {
   claims: LinkClaims;
@@ -68,39 +68,12 @@ export function checkinRoutes(deps: ApiDeps): Router {
   const secret = deps.links.signingSecret;
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
 
-  /** Verifies the link and loads what the page needs; answers the request itself when the link is unusable. */
+  /** Opens the link and loads the round and any earlier answer; answers the request itself when the link is unusable. */
   async function load(req: Request, res: Response): Promise<CheckinContext | null> {
-    const link = verifyLink(secret, String(req.params.token), Date.now());
-    const claims = link.claims;
-    const invalid = () => {
-      renderMessage(res, 404, browserLocale(req), { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
-      return null;
-    };
-    if (!claims || claims.kind !== 'checkin' || (!link.ok && link.reason !== 'expired')) return invalid();
-    const match = await deps.db.match.findUnique({
-      where: { id: claims.matchId },
-      select: {
-        title: true,
-        programId: true,
-        playbookVersion: true,
-        program: { select: { name: true } },
-        host: { select: { locale: true } },
-        talent: { select: { locale: true } },
-      },
-    });
-    if (!match) return invalid();
-    const locale = (match[claims.respondent].locale === 'en' ? 'en' : 'ja') as Locale;
-    if (!link.ok) {
-      renderMessage(
-        res,
-        410,
-        locale,
-        { title: (t) => t.expiredTitle, body: (t) => t.expiredBody },
-        { programName: match.program.name },
-      );
-      return null;
-    }
-    const [round, saved, playbook] = await Promise.all([
+    const opened = await openLink(deps, req, res, 'checkin');
+    if (!opened) return null;
+    const { claims } = opened;
+    const [round, saved] = await Promise.all([
       deps.db.checkinRound.findUnique({
         where: { matchId_round: { matchId: claims.matchId, round: claims.n } },
         select: { status: true, kind: true, closeAt: true },
@@ -111,15 +84,14 @@ export function checkinRoutes(deps: ApiDeps): Router {
         },
         select: { answers: true },
       }),
-      playbookVersion(deps.db, match.programId, match.playbookVersion),
     ]);
     return {
       claims,
-      locale,
-      title: match.title,
-      programName: match.program.name,
-      timeZone: playbook.timeZone,
-      extraQuestions: playbook.checkins.extraQuestions,
+      locale: opened.locale,
+      title: opened.title,
+      programName: opened.programName,
+      timeZone: opened.playbook.timeZone,
+      extraQuestions: opened.playbook.checkins.extraQuestions,
       round: round && { status: round.status as 'open' | 'closed', kind: round.kind, closeAt: round.closeAt },
       answer: (saved?.answers as CheckinAnswers | undefined) ?? null,
     };

@@ -1,13 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { verifyLink, type LinkClaims } from '../../activities/links';
+import type { LinkClaims } from '../../activities/links';
 import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
-import { browserLocale, crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
+import { openLink } from '../pages/links';
+import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
 import { runAction } from '../services/actions';
-import { playbookVersion } from '../services/playbooks';
 
 type KickoffContext = {
   claims: LinkClaims;
@@ -33,54 +33,31 @@ export function kickoffRoutes(deps: ApiDeps): Router {
   const secret = deps.links.signingSecret;
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
+  /** Opens the link and loads the current proposal; answers the request itself when the link is unusable. */
   async function load(req: Request, res: Response): Promise<KickoffContext | null> {
-    const link = verifyLink(secret, String(req.params.token), Date.now());
-    const claims = link.claims;
-    const invalid = () => {
-      renderMessage(res, 404, browserLocale(req), { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
-      return null;
-    };
-    if (!claims || claims.kind !== 'kickoff' || (!link.ok && link.reason !== 'expired')) return invalid();
-    const match = await deps.db.match.findUnique({
-      where: { id: claims.matchId },
+    const opened = await openLink(deps, req, res, 'kickoff');
+    if (!opened) return null;
+    const kickoff = await deps.db.match.findUniqueOrThrow({
+      where: { id: opened.claims.matchId },
       select: {
-        title: true,
-        programId: true,
-        playbookVersion: true,
         kickoffStatus: true,
         kickoffProposal: true,
         kickoffSlots: true,
         kickoffLocation: true,
         kickoffAt: true,
-        program: { select: { name: true } },
-        host: { select: { locale: true } },
-        talent: { select: { locale: true } },
       },
     });
-    if (!match) return invalid();
-    const locale = (match[claims.respondent].locale === 'en' ? 'en' : 'ja') as Locale;
-    if (!link.ok) {
-      renderMessage(
-        res,
-        410,
-        locale,
-        { title: (t) => t.expiredTitle, body: (t) => t.expiredBody },
-        { programName: match.program.name },
-      );
-      return null;
-    }
-    const playbook = await playbookVersion(deps.db, match.programId, match.playbookVersion);
     return {
-      claims,
-      locale,
-      title: match.title,
-      programName: match.program.name,
-      timeZone: playbook.timeZone,
-      status: match.kickoffStatus,
-      proposal: match.kickoffProposal,
-      slots: match.kickoffSlots as KickoffSlot[],
-      location: match.kickoffLocation,
-      startsAt: match.kickoffAt,
+      claims: opened.claims,
+      locale: opened.locale,
+      title: opened.title,
+      programName: opened.programName,
+      timeZone: opened.playbook.timeZone,
+      status: kickoff.kickoffStatus,
+      proposal: kickoff.kickoffProposal,
+      slots: kickoff.kickoffSlots as KickoffSlot[],
+      location: kickoff.kickoffLocation,
+      startsAt: kickoff.kickoffAt,
     };
   }
 
