@@ -5,7 +5,7 @@ import { deliverPendingAnswers } from '../../api/services/checkins';
 import { csrfFor } from '../../api/pages/render';
 import { eventually } from '../support/eventually';
 import { serve } from '../support/http';
-import { createDevStack, LINKS, type DevStack } from '../support/stack';
+import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
 
 /** Posts a check-in form as a browser would (urlencoded), with the page's CSRF value unless told otherwise. */
 function postForm(
@@ -16,7 +16,7 @@ function postForm(
   baseUrl = stack.api.url,
 ) {
   const token = path.split('/').pop()!;
-  const body = new URLSearchParams({ csrf: csrfFor(LINKS.signingSecret, token), ...fields }).toString();
+  const body = new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString();
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -145,7 +145,7 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
     expect(english.status).toBe(404);
     expect(english.text).toContain('This link is not valid');
 
-    const expired = signLink(LINKS.signingSecret, {
+    const expired = signLink(SIGNING_SECRET, {
       kind: 'checkin',
       matchId: match.id,
       n: 1,
@@ -156,7 +156,7 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
     expect(gone.status).toBe(410);
     expect(gone.text).toContain('This link has expired'); // the talent's language
 
-    const kickoffLink = signLink(LINKS.signingSecret, {
+    const kickoffLink = signLink(SIGNING_SECRET, {
       kind: 'kickoff',
       matchId: match.id,
       n: 1,
@@ -164,7 +164,7 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
       expiresAt: Date.now() + 60_000,
     });
     expect((await stack.api.request('GET', `/checkins/${kickoffLink}`)).status).toBe(404);
-    const unknownMatch = signLink(LINKS.signingSecret, {
+    const unknownMatch = signLink(SIGNING_SECRET, {
       kind: 'checkin',
       matchId: 'no-such-match',
       n: 1,

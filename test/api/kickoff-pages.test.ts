@@ -2,7 +2,7 @@ import { csrfFor } from '../../api/pages/render';
 import type { ReceivedEmail } from '../support/smtp';
 import { parseInvite } from '../support/ics';
 import { eventually } from '../support/eventually';
-import { createDevStack, LINKS, type DevStack } from '../support/stack';
+import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
 
 const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
 
@@ -11,7 +11,7 @@ function postChoice(stack: DevStack, path: string, fields: Record<string, string
   return fetch(`${stack.api.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf: csrfFor(LINKS.signingSecret, token), ...fields }).toString(),
+    body: new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString(),
   }).then(async (r) => ({ status: r.status, text: await r.text() }));
 }
 

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
 // Response bodies are parsed JSON that tests assert on, not data the code relies on; `any` keeps assertions short.
@@ -16,10 +16,19 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-/** Serves an Express app on a loopback port and talks to it over real HTTP. */
-export async function serve(app: Express): Promise<TestServer> {
+/** A free loopback port (for a server whose URL must be known before it starts). */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Serves an Express app on a loopback port (a free one unless given) and talks to it over real HTTP. */
+export async function serve(app: Express, port = 0): Promise<TestServer> {
   const server = await new Promise<ReturnType<Express['listen']>>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

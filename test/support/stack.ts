@@ -8,14 +8,11 @@ import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflo
 import { createTestDatabase, type TestDatabase } from './database';
 import { eventually } from './eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
-import { serve, type TestServer } from './http';
+import { freePort, serve, type TestServer } from './http';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
 import { createDevServerEnv, createTestWorker } from './temporal';
 
-export const LINKS = {
-  publicBaseUrl: 'http://bansou.test',
-  signingSecret: 'stack-test-signing-secret-0123456789abcdef',
-};
+export const SIGNING_SECRET = 'stack-test-signing-secret-0123456789abcdef';
 
 /**
  * A playbook in seconds, sending at any hour: a kickoff recorded now opens check-in 1 a second later, and rounds
@@ -48,24 +45,31 @@ export type DevStack = {
 export async function createDevStack(
   options: { playbook?: Partial<Playbook>; pageRateLimit?: number } = {},
 ): Promise<DevStack> {
-  const [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
+  const [env, database, smtp, port] = await Promise.all([
+    createDevServerEnv(),
+    createTestDatabase(),
+    startSmtpListener(),
+    freePort(),
+  ]);
+  // Links in emails point at this API, so a browser can follow them.
+  const links = { publicBaseUrl: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET };
   const taskQueue = unique('stack');
   const transport = createMailTransport(smtp.url);
   const worker: Worker = await createTestWorker(env, taskQueue, {
     db: database.db,
     mail: { transport, from: 'bansou <noreply@bansou.test>' },
-    links: LINKS,
+    links,
   });
   const running = worker.run();
   const deps: ApiDeps = {
     db: database.db,
     temporal: env.client,
     taskQueue,
-    links: LINKS,
+    links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
     checkSmtp: async () => void (await transport.verify()),
   };
-  const api = await serve(createApp(deps));
+  const api = await serve(createApp(deps), port);
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
   const state = (matchId: string) => env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
 
@@ -103,9 +107,9 @@ export async function createDevStack(
       return { host: host!, talent: talent! };
     },
     linkIn(email, kind) {
-      const found = new RegExp(`${LINKS.publicBaseUrl}/${kind}/[A-Za-z0-9_.-]+`).exec(email.mail.text ?? '');
+      const found = new RegExp(`${links.publicBaseUrl}/${kind}/[A-Za-z0-9_.-]+`).exec(email.mail.text ?? '');
       if (!found) throw new Error(`no ${kind} link in "${email.subject}"`);
-      return found[0].slice(LINKS.publicBaseUrl.length);
+      return found[0].slice(links.publicBaseUrl.length);
     },
     async close() {
       await api.close();
