@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createDigestActivities } from './digest';
 import { createMailActivities } from './mail/send';
 import { createReadModelActivities } from './read-model';
 import { createTimelineActivities } from './timeline';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTimelineActivities(deps),
     ...createMailActivities(deps),
     ...createReadModelActivities(deps),
+    ...createDigestActivities(deps),
   };
 }
 

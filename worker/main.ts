@@ -1,8 +1,10 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { loadWorkerEnv } from './env';
+import { ensureDigestSchedule } from './schedules';
 import { createMatchWorker } from './worker';
 
 /** The worker process: `npm run worker`, configured only by environment variables. */
@@ -23,6 +25,13 @@ async function main(): Promise<void> {
     },
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
+  // The weekly coordinator digest: scheduled once, on whichever worker starts first.
+  const client = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
+  await ensureDigestSchedule(client, env.TASK_QUEUE);
+  await client.connection.close();
   console.log(`bansou worker: task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${env.TEMPORAL_NAMESPACE})`);
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.
   await worker.run();

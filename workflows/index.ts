@@ -1,2 +1,3 @@
 // The worker's `workflowsPath`: every workflow the worker runs is exported here.
+export { coordinatorDigestWorkflow } from './digest';
 export { matchWorkflow } from './match';

@@ -116,6 +116,17 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
     const late = await postForm(stack, talentLink, complete);
     expect(late.status).toBe(409);
     expect(late.text).toContain('This check-in has closed');
+
+    // The coordinator sees both answers through the API.
+    const detail = await stack.api.request('GET', `/matches/${match.id}`);
+    expect(detail.body.checkins).toEqual([
+      expect.objectContaining({
+        round: 1,
+        status: 'closed',
+        host: expect.objectContaining({ scores: expect.objectContaining({ satisfaction: 3 }), delivered: true }),
+        talent: expect.objectContaining({ comment: 'talent-only comment', delivered: true }),
+      }),
+    ]);
   });
 
   it('answers forged, tampered, expired and wrong-kind links with a friendly page, never a 500 or a hint', async () => {
