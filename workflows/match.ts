@@ -1022,7 +1022,7 @@ class MatchRun {
       extendUpdate,
       (a) => {
         const from = state.match.endDate;
-        state.match = { ...state.match, endDate: a.endDate };
+        state.match = { ...state.match, endDate: a.endDate, endsAt: undefined };
         state.endAt = iso(startOfDate(a.endDate, state.playbook.timeZone));
         replanTasks(state);
         if (state.phase === 'wrap_up' && now() < wrapUpStartsAt(state.playbook, ms(state.endAt)))

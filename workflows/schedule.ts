@@ -54,7 +54,7 @@ export function wrapUpStartsAt(playbook: Playbook, endAt: number): number {
 /** The initial state of a new match: everything scheduled from the playbook, nothing done. */
 export function initialState(match: MatchSnapshot, playbook: PlaybookSnapshot, now: number): MatchState {
   const startAt = startOfDate(match.startDate, playbook.timeZone);
-  const endAt = startOfDate(match.endDate, playbook.timeZone);
+  const endAt = match.endsAt ? Date.parse(match.endsAt) : startOfDate(match.endDate, playbook.timeZone);
   const kickoffDeadline = Math.max(startAt, now) + durationMs(playbook.kickoff.deadline);
   let seq = 0;
   const tasks: TaskState[] = [];

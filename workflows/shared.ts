@@ -59,6 +59,8 @@ export type MatchSnapshot = {
   title: string;
   startDate: string;
   endDate: string;
+  /** An exact end instant (short engagements, demos); otherwise the end date's midnight in the program's zone. */
+  endsAt?: string;
   host: Participant;
   talent: Participant;
   coordinator: Participant;

@@ -2,6 +2,7 @@ import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { matchWorkflow } from '../../workflows';
+import { localDate } from '../../workflows/calendar';
 import {
   MATCH_ID_PATTERN,
   matchWorkflowId,
@@ -35,19 +36,33 @@ export const ZCreateMatchRequest = z
     title: z.string().trim().min(1).max(200),
     region: z.string().trim().min(1).max(100).optional(),
     startDate: ZIsoDate,
-    endDate: ZIsoDate,
+    endDate: ZIsoDate.optional(),
+    /** An exact end instant instead of an end date: for short engagements and for running a lifecycle in minutes. */
+    endsAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time with a zone' }).optional(),
     host: ZPersonInput.extend({ organization: z.string().trim().min(1).max(200) }),
     talent: ZPersonInput,
     coordinator: ZPersonInput,
   })
   .superRefine((m, ctx) => {
-    if (m.endDate <= m.startDate)
+    if (!m.endDate && !m.endsAt)
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'is required (or give endsAt)' });
+    if (m.endDate && m.endsAt)
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'give either endDate or endsAt, not both' });
+    if (m.endDate && m.endDate <= m.startDate)
       ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
+    if (m.endsAt && localDate(Date.parse(m.endsAt), MATCH_DATE_ZONE) < m.startDate)
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must not be before startDate' });
     const emails = [m.host.email, m.talent.email];
     if (emails[0] === emails[1])
       ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
-  });
-export type TCreateMatchRequest = z.infer<typeof ZCreateMatchRequest>;
+  })
+  // With endsAt, the end date is the day it falls on (in Japan, where match dates are kept).
+  .transform((m) => ({ ...m, endDate: m.endDate ?? localDate(Date.parse(m.endsAt!), MATCH_DATE_ZONE) }));
+export type TCreateMatchRequest = z.input<typeof ZCreateMatchRequest>;
+export type TMatchInput = z.output<typeof ZCreateMatchRequest>;
+
+/** The zone calendar dates of matches are read in when an exact instant is given. */
+const MATCH_DATE_ZONE = 'Asia/Tokyo';
 
 const personSelect = { id: true, name: true, email: true, locale: true, organization: true } as const;
 
@@ -58,6 +73,7 @@ export const matchSelect = {
   region: true,
   startDate: true,
   endDate: true,
+  endsAt: true,
   status: true,
   phase: true,
   createdAt: true,
@@ -86,6 +102,7 @@ export function toMatchView(m: MatchRow) {
     region: m.region,
     startDate: isoDate(m.startDate),
     endDate: isoDate(m.endDate),
+    endsAt: m.endsAt?.toISOString() ?? null,
     status: m.status,
     phase: m.phase,
     host: person(m.host),
@@ -114,6 +131,7 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
     title: m.title,
     startDate: isoDate(m.startDate),
     endDate: isoDate(m.endDate),
+    ...(m.endsAt ? { endsAt: m.endsAt.toISOString() } : {}),
     host: participant(m.host),
     talent: participant(m.talent),
     coordinator: participant(m.coordinator),
@@ -122,7 +140,7 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
 }
 
 /** Writes a match and its people (created or updated by email) in one transaction. */
-export async function storeMatch(db: Database, input: TCreateMatchRequest): Promise<MatchRow> {
+export async function storeMatch(db: Database, input: TMatchInput): Promise<MatchRow> {
   return db.$transaction(async (tx) => {
     const upsertPerson = (p: z.infer<typeof ZPersonInput> & { organization?: string }, role: string) =>
       tx.person.upsert({
@@ -142,6 +160,7 @@ export async function storeMatch(db: Database, input: TCreateMatchRequest): Prom
         region: input.region ?? null,
         startDate: new Date(`${input.startDate}T00:00:00Z`),
         endDate: new Date(`${input.endDate}T00:00:00Z`),
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
         hostId: host.id,
         talentId: talent.id,
         coordinatorId: coordinator.id,
@@ -157,7 +176,7 @@ export async function storeMatch(db: Database, input: TCreateMatchRequest): Prom
  * Stores a match and starts its workflow. A duplicate id is a 409; if Temporal cannot be reached the stored match is
  * removed again and the caller gets a 503, so a match exists only when its workflow does.
  */
-export async function createMatch(deps: ApiDeps, input: TCreateMatchRequest): Promise<MatchRow> {
+export async function createMatch(deps: ApiDeps, input: TMatchInput): Promise<MatchRow> {
   const { db, temporal } = deps;
   const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
   if (!program) {

@@ -1,0 +1,98 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { driveLifecycle, SECONDS_PLAYBOOK } from '../../dev/demo';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { unique } from '../support/fixtures';
+import { request } from '../support/http';
+import { startProcess, type RunningProcess } from '../support/processes';
+import { startSmtpListener, type SmtpListener } from '../support/smtp';
+import { createDevServerEnv } from '../support/temporal';
+
+/**
+ * A whole match in about a minute and a half on the real stack (API and worker as processes, the dev server,
+ * Postgres, SMTP): a playbook in seconds, a term that ends soon, people doing their part through the API and the
+ * check-in pages. This is what `npx tsx dev/demo.ts` shows against `./dev/start`.
+ */
+describe('end to end: a match through every phase in seconds', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let smtp: SmtpListener;
+  const processes: RunningProcess[] = [];
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const apiUrl = `http://127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
+    const processEnv = {
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: unique('seconds'),
+      DATABASE_URL: database.url,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'bansou <noreply@bansou.test>',
+      PUBLIC_BASE_URL: apiUrl,
+      SIGNING_SECRET: 'e2e-seconds-signing-secret-0123456789abcdef',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
+    processes.push(
+      ...(await Promise.all([
+        startProcess('api', 'api/main.ts', processEnv, /listening on/),
+        startProcess('worker', 'worker/main.ts', processEnv, /bansou worker: task queue/),
+      ])),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([env?.teardown(), database?.drop(), smtp?.close()]);
+  });
+
+  it('goes onboarding → active → wrap-up → closed (completed), continuing as new on the way', async () => {
+    expect((await request(apiUrl, 'POST', '/programs', { id: 'seconds', name: '秒単位プログラム' })).status).toBe(201);
+    expect((await request(apiUrl, 'PUT', '/programs/seconds/playbook', SECONDS_PLAYBOOK)).status).toBe(200);
+    const matchId = unique('sec');
+    const result = await driveLifecycle({
+      apiUrl,
+      programId: 'seconds',
+      matchId,
+      termSeconds: 75,
+      emails: async () =>
+        smtp.received.map((e) => ({
+          to: e.to,
+          template: String(e.mail.headers.get('x-bansou-template')),
+          text: e.mail.text ?? '',
+        })),
+    });
+    expect(result).toMatchObject({ phases: ['onboarding', 'active', 'wrap_up', 'closed'], outcome: 'completed' });
+    expect(result.rounds).toBeGreaterThanOrEqual(5);
+
+    const detail = await request(apiUrl, 'GET', `/matches/${matchId}`);
+    expect(detail.body.match).toMatchObject({ status: 'completed', phase: 'closed' });
+    const types: string[] = detail.body.timeline.map((e: { type: string }) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'match.opened',
+        'kickoff.held',
+        'checkin.opened',
+        'checkin.closed',
+        'workflow.continued',
+        'match.closed',
+      ]),
+    );
+    expect(detail.body.checkins.every((r: { host: unknown; talent: unknown }) => r.host && r.talent)).toBe(true);
+
+    // The Temporal UI can filter on it: its search attributes say completed.
+    const description = await env.client.workflow.getHandle(`match:${matchId}`).describe();
+    expect(description.searchAttributes).toMatchObject({ BansouStatus: ['completed'], BansouRisk: ['closed'] });
+    const templates = new Set(smtp.received.map((e) => String(e.mail.headers.get('x-bansou-template'))));
+    for (const t of [
+      'match-opened',
+      'kickoff-confirmed',
+      'kickoff-reminder',
+      'checkin-request',
+      'closeout-survey',
+      'task-reminder',
+    ]) {
+      expect(templates).toContain(t);
+    }
+  });
+});
