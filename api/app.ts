@@ -3,26 +3,51 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
-import { notFoundHandler, problemHandler } from './errors';
+import { AppError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage } from './pages/render';
+import { ApiRoutes } from './routing';
 import { actionRoutes } from './routes/actions';
-import { checkinRoutes } from './routes/checkins';
+import { apiKeyRoutes } from './routes/api-keys';
+import { CHECKIN_PAGE_ROUTES, checkinRoutes } from './routes/checkins';
+import { escalationRoutes } from './routes/escalations';
 import { healthRoutes } from './routes/health';
-import { kickoffRoutes } from './routes/kickoff';
+import { csvBody, importRoutes } from './routes/imports';
+import { KICKOFF_PAGE_ROUTES, kickoffRoutes } from './routes/kickoff';
+import { kpiRoutes } from './routes/kpis';
 import { matchRoutes } from './routes/matches';
+import { metaRoutes } from './routes/meta';
 import { programRoutes } from './routes/programs';
 
-/** The HTTP API: decode, then start, signal or query a workflow (or read the read model), then respond. */
+/** The HTTP API: decode, then start, signal, update or query a workflow (or read the read model), then respond. */
 export function createApp(deps: ApiDeps): Express {
   const log = deps.log ?? ((message, meta) => console.error(JSON.stringify({ level: 'error', message, ...meta })));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+
+  // A request id on every answer (and every log line); a caller's own id is kept when it looks like one.
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     res.set('x-request-id', res.locals.requestId);
+    if (deps.logRequests) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const principal = res.locals.principal as Principal | undefined;
+        log('request', {
+          level: 'info',
+          requestId: res.locals.requestId,
+          method: req.method,
+          // The signed part of page links is a credential: never logged.
+          path: req.path.replace(/^\/(checkins|kickoff)\/.+/, '/$1/…'),
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+          ...(principal ? { keyId: principal.keyId, role: principal.role } : {}),
+        });
+      });
+    }
     next();
   });
   app.use(
@@ -40,8 +65,9 @@ export function createApp(deps: ApiDeps): Express {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  app.use('/assets', express.static(path.join(__dirname, 'pages', 'assets'), { maxAge: '1h', fallthrough: false }));
 
-  // The pages people open from their email: rate-limited, HTML errors, no JSON body parser.
+  // The pages people open from their email: rate-limited per client, HTML errors, their own body parsing.
   const pages = express.Router();
   pages.use(
     ['/checkins', '/kickoff'],
@@ -64,14 +90,31 @@ export function createApp(deps: ApiDeps): Express {
     });
     renderMessage(res, 500, browserLocale(req), { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
-  app.use('/assets', express.static(path.join(__dirname, 'pages', 'assets'), { maxAge: '1h', fallthrough: false }));
   app.use(pages, pageErrors);
 
+  // The JSON API. Routes that need a key authenticate it and are rate-limited per key.
+  app.use('/imports', csvBody);
   app.use(express.json({ limit: '1mb' }));
-  app.use(healthRoutes(deps));
-  app.use(programRoutes(deps));
-  app.use(matchRoutes(deps));
-  app.use(actionRoutes(deps));
+  const perKey = rateLimit({
+    windowMs: 60_000,
+    limit: deps.apiRateLimit ?? 600,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req, res) => (res.locals.principal as Principal | undefined)?.keyId ?? req.ip ?? 'unknown',
+    handler: (_req, _res, next) =>
+      next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
+  });
+  const api = new ApiRoutes([authenticate(deps.db), perKey]);
+  healthRoutes(api, deps);
+  programRoutes(api, deps);
+  kpiRoutes(api, deps);
+  matchRoutes(api, deps);
+  actionRoutes(api, deps);
+  escalationRoutes(api, deps);
+  importRoutes(api, deps);
+  apiKeyRoutes(api, deps);
+  metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES]);
+  app.use(api.router);
 
   app.use(notFoundHandler);
   app.use(problemHandler((message, meta) => log(message, meta)));

@@ -14,6 +14,10 @@ export type ApiDeps = {
   };
   /** Requests per minute per client on the public pages (check-in, kickoff). */
   pageRateLimit?: number;
+  /** Requests per minute per API key. */
+  apiRateLimit?: number;
+  /** Log one JSON line per request (request id, status, time, key). */
+  logRequests?: boolean;
   /** Resolves when the SMTP server answers (used by /healthz only). */
   checkSmtp: () => Promise<void>;
   log?: (message: string, meta?: Record<string, unknown>) => void;

@@ -12,6 +12,10 @@ export const ZApiEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Requests per minute per API key. */
+  API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  /** Requests per minute per client on the check-in and kickoff pages. */
+  PAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(60),
 });
 export type TApiEnv = z.infer<typeof ZApiEnv>;
 

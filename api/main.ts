@@ -19,6 +19,11 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: env.TASK_QUEUE,
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
+    apiRateLimit: env.API_RATE_LIMIT,
+    pageRateLimit: env.PAGE_RATE_LIMIT,
+    logRequests: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'info',
+    log: (message, meta) =>
+      console.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message, ...meta })),
     checkSmtp: async () => {
       await smtp.verify();
     },

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { CONTRACT_STATUSES } from '../../workflows/shared';
 import {
@@ -9,7 +8,6 @@ import {
   completeTaskUpdate,
   endEarlyUpdate,
   extendUpdate,
-  MATCH_ID_PATTERN,
   pauseUpdate,
   proposeKickoffSlotsUpdate,
   reassignUpdate,
@@ -22,11 +20,13 @@ import {
 } from '../../workflows/shared';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ApiDeps } from '../deps';
-import { AppError, parseInput } from '../errors';
+import type { ApiRoutes } from '../routing';
 import { runAction } from '../services/actions';
+import { matchInScope } from '../services/scope';
+import { ZMatchParams } from './matches';
+import { ZActionResult, ZProblem } from './schemas';
 import { ZPersonInput } from '../services/matches';
 
-const ZMatchParams = z.object({ id: z.string().regex(MATCH_ID_PATTERN, 'is not a match id') });
 const ZInstant = z.iso.datetime({
   offset: true,
   error: 'must be an ISO date-time with a zone, e.g. 2026-12-03T10:00:00+09:00',
@@ -59,59 +59,123 @@ export const ZCompleteMatch = z.object({ note: z.string().trim().max(2000).optio
 export const ZCancelMatch = z.object({ reason: ZReason });
 
 /** Coordinator actions on a match: each one is a workflow update; the workflow's rejection comes back as 409/422. */
-export function actionRoutes(deps: ApiDeps): Router {
-  const router = Router();
-
-  const requireMatch = async (id: string) => {
-    const match = await deps.db.match.findUnique({ where: { id }, select: { id: true } });
-    if (!match) throw new AppError('not_found', `No match with id "${id}".`);
-  };
-
+export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
   /** One POST route per action: decode the body, run the update, answer with the match's phase and status. */
   function action<S extends z.ZodType, A>(
     path: string,
+    summary: string,
     schema: S,
     update: UpdateDefinition<ActionResult, [A]>,
     toArg: (body: z.infer<S>, params: Record<string, string>) => A | Promise<A>,
+    extraParams: z.ZodRawShape = {},
   ) {
-    router.post(`/matches/:id/${path}`, async (req, res) => {
-      const { id } = parseInput(ZMatchParams, req.params, 'path');
-      const body = parseInput(schema, req.body ?? {});
-      await requireMatch(id);
-      res.json(await runAction(deps, id, update, await toArg(body, req.params as Record<string, string>)));
-    });
+    api.add(
+      {
+        method: 'post',
+        path: `/matches/:id/${path}`,
+        summary,
+        tag: 'actions',
+        access: 'act',
+        params: ZMatchParams.extend(extraParams),
+        body: schema,
+        responses: {
+          200: { description: "The workflow accepted it; the match's phase and status now", schema: ZActionResult },
+          400: { description: 'Invalid input', schema: ZProblem },
+          403: { description: 'Not a coordinator (or admin) key for this program', schema: ZProblem },
+          409: { description: "The workflow rejected it: it does not fit the match's state", schema: ZProblem },
+          422: { description: 'The workflow rejected it: unacceptable input or unknown item', schema: ZProblem },
+        },
+      },
+      async ({ params, body, principal }) => {
+        const { id } = params as { id: string };
+        await matchInScope(deps.db, principal, id, 'act');
+        return { body: await runAction(deps, id, update, await toArg(body, params as Record<string, string>)) };
+      },
+    );
   }
 
-  action('kickoff/proposals', ZProposeKickoffSlots, proposeKickoffSlotsUpdate, (b) => b);
-  action('kickoff/schedule', ZScheduleKickoff, scheduleKickoffUpdate, (b) => b);
-  action('kickoff/cancel', ZCancelKickoff, cancelKickoffUpdate, (b) => b);
-  action('kickoff/record', ZRecordKickoff, recordKickoffUpdate, (b) => b);
-  action('contracts/:type', ZSetContractStatus, setContractStatusUpdate, (b, p) => ({ type: p.type!, ...b }));
-  action('tasks/:taskId/done', ZCompleteTask, completeTaskUpdate, (b, p) => ({ taskId: p.taskId!, note: b.note }));
-  action('notes', ZAddNote, addNoteUpdate, (b) => b);
-  action('pause', ZPause, pauseUpdate, (b) => b);
-  action('resume', ZResume, resumeUpdate, () => ({}));
-  action('extend', ZExtend, extendUpdate, (b) => b);
-  action('reassign', ZReassign, reassignUpdate, async ({ coordinator }) => {
-    // The new coordinator is a person of the read model before the workflow hands the match over.
-    const person = await deps.db.person.upsert({
-      where: { email: coordinator.email },
-      create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
-      update: {},
-      select: { id: true },
-    });
-    return {
-      coordinator: {
-        personId: person.id,
-        name: coordinator.name,
-        email: coordinator.email,
-        locale: coordinator.locale,
-      },
-    };
-  });
-  action('end-early', ZEndEarly, endEarlyUpdate, (b) => b);
-  action('complete', ZCompleteMatch, completeMatchUpdate, (b) => b);
-  action('cancel', ZCancelMatch, cancelMatchUpdate, (b) => b);
-
-  return router;
+  action(
+    'kickoff/proposals',
+    'Propose kickoff slots to host and talent',
+    ZProposeKickoffSlots,
+    proposeKickoffSlotsUpdate,
+    (b) => b,
+  );
+  action(
+    'kickoff/schedule',
+    'Schedule (or move) the kickoff; everyone gets an invite',
+    ZScheduleKickoff,
+    scheduleKickoffUpdate,
+    (b) => b,
+  );
+  action(
+    'kickoff/cancel',
+    'Cancel the scheduled kickoff (METHOD:CANCEL)',
+    ZCancelKickoff,
+    cancelKickoffUpdate,
+    (b) => b,
+  );
+  action(
+    'kickoff/record',
+    'Record the kickoff held, or not held with a reason',
+    ZRecordKickoff,
+    recordKickoffUpdate,
+    (b) => b,
+  );
+  action(
+    'contracts/:type',
+    "Set a contract document's status",
+    ZSetContractStatus,
+    setContractStatusUpdate,
+    (b, p) => ({ type: p.type!, ...b }),
+    {
+      type: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'is not a document type'),
+    },
+  );
+  action(
+    'tasks/:taskId/done',
+    'Mark a coordinator task done',
+    ZCompleteTask,
+    completeTaskUpdate,
+    (b, p) => ({ taskId: p.taskId!, note: b.note }),
+    {
+      taskId: z.string().min(1).max(200),
+    },
+  );
+  action('notes', "Add a note and the coordinator's own 1–5 read of the match", ZAddNote, addNoteUpdate, (b) => b);
+  action('pause', 'Pause: no sends, timers held', ZPause, pauseUpdate, (b) => b);
+  action('resume', 'Resume a paused match; held timers move later by the pause', ZResume, resumeUpdate, () => ({}));
+  action('extend', 'Extend the planned end date', ZExtend, extendUpdate, (b) => b);
+  action(
+    'reassign',
+    'Hand the match (and its open items) to another coordinator',
+    ZReassign,
+    reassignUpdate,
+    async ({ coordinator }) => {
+      // The new coordinator is a person of the read model before the workflow hands the match over.
+      const person = await deps.db.person.upsert({
+        where: { email: coordinator.email },
+        create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
+        update: {},
+        select: { id: true },
+      });
+      return {
+        coordinator: {
+          personId: person.id,
+          name: coordinator.name,
+          email: coordinator.email,
+          locale: coordinator.locale,
+        },
+      };
+    },
+  );
+  action('end-early', 'End the match early, with a reason from the taxonomy', ZEndEarly, endEarlyUpdate, (b) => b);
+  action(
+    'complete',
+    'Record the match completed (in its wrap-up phase)',
+    ZCompleteMatch,
+    completeMatchUpdate,
+    (b) => b,
+  );
+  action('cancel', 'Cancel a match that has not started', ZCancelMatch, cancelMatchUpdate, (b) => b);
 }

@@ -5,6 +5,7 @@ import { SCALE_QUESTIONS, type CheckinAnswers, type ScaleQuestion } from '../../
 import type { ExtraQuestion } from '../../workflows/playbook';
 import type { Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
+import type { ExtraRoute } from '../openapi';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { PAGE_SCALE_QUESTIONS } from '../pages/questions';
 import { openLink } from '../pages/links';
@@ -58,6 +59,33 @@ function toAnswers(form: Record<string, unknown>, extra: ExtraQuestion[]): Check
     ...(Object.keys(extraAnswers).length ? { extra: extraAnswers } : {}),
   };
 }
+
+/** The check-in pages in the OpenAPI document (HTML, no API key: the signed link is the credential). */
+export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
+  {
+    method: 'get',
+    path: '/checkins/:token',
+    summary: 'The check-in form (a one-click value in the query only preselects)',
+    tag: 'pages',
+    responses: {
+      200: 'The form, or the closed round with your answers',
+      404: 'Not a valid link',
+      410: 'The link expired',
+    },
+  },
+  {
+    method: 'post',
+    path: '/checkins/:token',
+    summary: 'Save the answers (to Postgres first, then the workflow is told)',
+    tag: 'pages',
+    responses: {
+      200: 'Thank you',
+      400: 'The form again, with what is missing',
+      403: 'Not posted from the page',
+      409: 'The round closed',
+    },
+  },
+];
 
 /**
  * The check-in page people open from their email: no login, the signed link is the credential. GET shows the form

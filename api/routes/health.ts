@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import type { ApiRoutes } from '../routing';
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -13,34 +14,51 @@ function withTimeout(check: () => Promise<unknown>): Promise<void> {
   });
 }
 
-export function healthRoutes(deps: ApiDeps): Router {
-  const router = Router();
+const ZCheck = z.object({ status: z.enum(['up', 'down']), error: z.string().optional() });
+const ZHealth = z.object({
+  status: z.enum(['ok', 'down']),
+  down: z.array(z.string()),
+  checks: z.object({ temporal: ZCheck, postgres: ZCheck, smtp: ZCheck }),
+});
+
+export function healthRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const checks: Record<string, () => Promise<unknown>> = {
     temporal: () => deps.temporal.workflowService.getSystemInfo({}),
     postgres: () => deps.db.$queryRaw`SELECT 1`,
     smtp: () => deps.checkSmtp(),
   };
 
-  /** 200 when Temporal, Postgres and SMTP all answer; 503 naming what is down otherwise. */
-  router.get('/healthz', async (_req, res) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(check);
-          return [name, { status: 'up' as const }] as const;
-        } catch (error) {
-          return [
-            name,
-            { status: 'down' as const, error: error instanceof Error ? error.message : String(error) },
-          ] as const;
-        }
-      }),
-    );
-    const down = results.filter(([, r]) => r.status === 'down').map(([name]) => name);
-    res
-      .status(down.length ? 503 : 200)
-      .json({ status: down.length ? 'down' : 'ok', down, checks: Object.fromEntries(results) });
-  });
-
-  return router;
+  api.add(
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'Whether Temporal, Postgres and SMTP answer',
+      tag: 'meta',
+      access: 'public',
+      responses: {
+        200: { description: 'All answer', schema: ZHealth },
+        503: { description: 'Something is down (named)', schema: ZHealth },
+      },
+    },
+    async () => {
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(check);
+            return [name, { status: 'up' as const }] as const;
+          } catch (error) {
+            return [
+              name,
+              { status: 'down' as const, error: error instanceof Error ? error.message : String(error) },
+            ] as const;
+          }
+        }),
+      );
+      const down = results.filter(([, r]) => r.status === 'down').map(([name]) => name);
+      return {
+        status: down.length ? 503 : 200,
+        body: { status: down.length ? 'down' : 'ok', down, checks: Object.fromEntries(results) },
+      };
+    },
+  );
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LinkClaims } from '../../activities/links';
 import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
+import type { ExtraRoute } from '../openapi';
 import { AppError } from '../errors';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { openLink } from '../pages/links';
@@ -26,6 +27,28 @@ const ZKickoffForm = z.object({
   choice: z.union([z.literal('other'), z.coerce.number().int().min(0).max(4)]),
   note: z.string().trim().max(1000).optional(),
 });
+
+/** The kickoff pages in the OpenAPI document. */
+export const KICKOFF_PAGE_ROUTES: ExtraRoute[] = [
+  {
+    method: 'get',
+    path: '/kickoff/:token',
+    summary: 'The proposed kickoff slots, to pick one or ask for others',
+    tag: 'pages',
+    responses: {
+      200: 'The form (or the scheduled meeting)',
+      404: 'Not a valid link',
+      410: 'Expired or replaced by a newer proposal',
+    },
+  },
+  {
+    method: 'post',
+    path: '/kickoff/:token',
+    summary: 'Answer the proposal',
+    tag: 'pages',
+    responses: { 200: 'Thank you', 400: 'No slot chosen', 403: 'Not posted from the page', 503: 'Try again later' },
+  },
+];
 
 /** The page host and talent open from the kickoff proposal email to pick a slot (or ask for others). */
 export function kickoffRoutes(deps: ApiDeps): Router {

@@ -1,13 +1,20 @@
 import { Prisma } from '@prisma/client';
-import { Router } from 'express';
 import { z } from 'zod';
+import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parseInput } from '../errors';
+import { AppError } from '../errors';
+import type { ApiRoutes } from '../routing';
 import { ZPersonInput } from '../services/matches';
 import { currentPlaybook, savePlaybook, ZPlaybook } from '../services/playbooks';
+import { programInScope } from '../services/scope';
+import { ZProblem } from './schemas';
+
+export const ZProgramId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 lowercase letters, digits or "-"');
 
 export const ZCreateProgramRequest = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 lowercase letters, digits or "-"'),
+  id: ZProgramId,
   name: z.string().trim().min(1).max(200),
   region: z.string().trim().min(1).max(100).optional(),
   /** Program managers (事務局): escalations not acknowledged in time go up to them. */
@@ -15,64 +22,136 @@ export const ZCreateProgramRequest = z.object({
 });
 export type TCreateProgramRequest = z.infer<typeof ZCreateProgramRequest>;
 
-export function programRoutes({ db }: ApiDeps): Router {
-  const router = Router();
+const ZProgramView = z.object({
+  id: z.string(),
+  name: z.string(),
+  region: z.string().nullable(),
+  managers: z.array(z.object({ name: z.string(), email: z.string(), locale: z.string() })),
+});
+const ZProgramParams = z.object({ id: ZProgramId });
+const ZPlaybookView = z.object({ playbook: ZPlaybook.and(z.object({ version: z.number().int() })) });
 
-  router.post('/programs', async (req, res) => {
-    const input = parseInput(ZCreateProgramRequest, req.body);
-    try {
-      const program = await db.$transaction(async (tx) => {
-        const created = await tx.program.create({
-          data: { id: input.id, name: input.name, region: input.region ?? null },
-          select: { id: true, name: true, region: true },
-        });
-        for (const m of input.managers) {
-          const person = await tx.person.upsert({
-            where: { email: m.email },
-            create: { email: m.email, name: m.name, locale: m.locale, role: 'program_manager' },
-            update: { name: m.name, locale: m.locale },
-            select: { id: true },
+export function programRoutes(api: ApiRoutes, { db }: ApiDeps): void {
+  api.add(
+    {
+      method: 'post',
+      path: '/programs',
+      summary: 'Create a program (admin)',
+      tag: 'programs',
+      access: 'administer',
+      body: ZCreateProgramRequest,
+      responses: {
+        201: { description: 'Created', schema: z.object({ program: ZProgramView }) },
+        400: { description: 'Invalid fields', schema: ZProblem },
+        409: { description: 'The id exists', schema: ZProblem },
+      },
+    },
+    async ({ body }) => {
+      try {
+        const program = await db.$transaction(async (tx) => {
+          const created = await tx.program.create({
+            data: { id: body.id, name: body.name, region: body.region ?? null },
+            select: { id: true, name: true, region: true },
           });
-          await tx.programManager.create({ data: { programId: created.id, personId: person.id } });
+          for (const m of body.managers) {
+            const person = await tx.person.upsert({
+              where: { email: m.email },
+              create: { email: m.email, name: m.name, locale: m.locale, role: 'program_manager' },
+              update: { name: m.name, locale: m.locale },
+              select: { id: true },
+            });
+            await tx.programManager.create({ data: { programId: created.id, personId: person.id } });
+          }
+          return {
+            ...created,
+            managers: body.managers.map((m) => ({ name: m.name, email: m.email, locale: m.locale })),
+          };
+        });
+        return { status: 201, headers: { location: `/programs/${program.id}` }, body: { program } };
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw new AppError('conflict', `A program with id "${body.id}" already exists.`);
         }
-        return { ...created, managers: input.managers };
+        throw error;
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/programs',
+      summary: 'The programs this key covers',
+      tag: 'programs',
+      access: 'read',
+      responses: { 200: { description: 'Programs', schema: z.object({ items: z.array(ZProgramView) }) } },
+    },
+    async ({ principal }) => {
+      const scope = programScope(principal);
+      const programs = await db.program.findMany({
+        where: scope ? { id: { in: scope } } : {},
+        orderBy: { id: 'asc' },
+        select: {
+          id: true,
+          name: true,
+          region: true,
+          managers: { select: { person: { select: { name: true, email: true, locale: true } } } },
+        },
       });
-      res.status(201).location(`/programs/${program.id}`).json({ program });
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new AppError('conflict', `A program with id "${input.id}" already exists.`);
+      return {
+        body: {
+          items: programs.map((p) => ({
+            id: p.id,
+            name: p.name,
+            region: p.region,
+            managers: p.managers.map((m) => m.person),
+          })),
+        },
+      };
+    },
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/programs/:id/playbook',
+      summary: "The program's current playbook (支援プラン)",
+      tag: 'programs',
+      access: 'read',
+      params: ZProgramParams,
+      responses: { 200: { description: 'Current version (version 0 is the default)', schema: ZPlaybookView } },
+    },
+    async ({ params, principal }) => {
+      await programInScope(db, principal, params.id, 'read');
+      return { body: { playbook: await currentPlaybook(db, params.id) } };
+    },
+  );
+
+  api.add(
+    {
+      method: 'put',
+      path: '/programs/:id/playbook',
+      summary: 'Save a new version of the playbook; running matches keep the version they started with',
+      tag: 'programs',
+      access: 'edit_playbook',
+      params: ZProgramParams,
+      body: ZPlaybook,
+      responses: {
+        200: { description: 'The new version', schema: ZPlaybookView },
+        400: { description: 'Invalid fields', schema: ZProblem },
+        409: { description: 'Saved by someone else at the same moment', schema: ZProblem },
+      },
+    },
+    async ({ params, body, principal }) => {
+      await programInScope(db, principal, params.id, 'edit_playbook');
+      try {
+        return { body: { playbook: await savePlaybook(db, params.id, body) } };
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw new AppError('conflict', 'Another version of this playbook was saved at the same moment; try again.');
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
-
-  router.get('/programs/:id/playbook', async (req, res) => {
-    const { id } = parseInput(ZProgramParams, req.params, 'path');
-    await requireProgram(db, id);
-    res.json({ playbook: await currentPlaybook(db, id) });
-  });
-
-  /** A new version of the program's playbook; matches already running keep theirs. */
-  router.put('/programs/:id/playbook', async (req, res) => {
-    const { id } = parseInput(ZProgramParams, req.params, 'path');
-    const body = parseInput(ZPlaybook, req.body);
-    await requireProgram(db, id);
-    try {
-      res.json({ playbook: await savePlaybook(db, id, body) });
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new AppError('conflict', 'Another version of this playbook was saved at the same moment; try again.');
-      }
-      throw error;
-    }
-  });
-
-  return router;
-}
-
-const ZProgramParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a program id') });
-
-async function requireProgram(db: ApiDeps['db'], id: string): Promise<void> {
-  const program = await db.program.findUnique({ where: { id }, select: { id: true } });
-  if (!program) throw new AppError('not_found', `No program with id "${id}".`);
+    },
+  );
 }

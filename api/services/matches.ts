@@ -87,8 +87,31 @@ export type MatchRow = Prisma.MatchGetPayload<{ select: typeof matchSelect }>;
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
+const ZPersonView = z.object({
+  name: z.string(),
+  email: z.string(),
+  locale: z.string(),
+  organization: z.string().optional(),
+});
+
 /** A match as the API shows it. */
-export function toMatchView(m: MatchRow) {
+export const ZMatchView = z.object({
+  id: z.string(),
+  programId: z.string(),
+  title: z.string(),
+  region: z.string().nullable(),
+  startDate: z.string(),
+  endDate: z.string(),
+  endsAt: z.string().nullable(),
+  status: z.enum(['open', 'paused', 'completed', 'terminated_early', 'cancelled']),
+  phase: z.enum(['onboarding', 'active', 'wrap_up', 'closed']),
+  host: ZPersonView,
+  talent: ZPersonView,
+  coordinator: ZPersonView,
+  createdAt: z.string(),
+});
+
+export function toMatchView(m: MatchRow): z.infer<typeof ZMatchView> {
   const person = (p: MatchRow['host']) => ({
     name: p.name,
     email: p.email,
@@ -103,8 +126,8 @@ export function toMatchView(m: MatchRow) {
     startDate: isoDate(m.startDate),
     endDate: isoDate(m.endDate),
     endsAt: m.endsAt?.toISOString() ?? null,
-    status: m.status,
-    phase: m.phase,
+    status: m.status as z.infer<typeof ZMatchView>['status'],
+    phase: m.phase as z.infer<typeof ZMatchView>['phase'],
     host: person(m.host),
     talent: person(m.talent),
     coordinator: person(m.coordinator),

@@ -234,7 +234,7 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
 
     // The same API, but its Temporal connection points at a port where nothing listens.
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
-    const cut = await serve(createApp({ ...stack.deps, temporal: deadTemporal }));
+    const cut = await serve(createApp({ ...stack.deps, temporal: deadTemporal }), { headers: stack.adminHeaders });
     try {
       const res = await postForm(stack, link, complete, {}, cut.url);
       expect(res.status).toBe(200);

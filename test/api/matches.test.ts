@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtures';
 import { serve, type TestServer } from '../support/http';
+import { keyHeaders } from '../support/keys';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, createTestWorker } from '../support/temporal';
 
@@ -31,6 +32,7 @@ describe('matches API (dev server, real Postgres)', () => {
       links: { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' },
     });
     running = worker.run();
+    programId = (await seedProgram(database.db, undefined, undefined, ALWAYS_SEND)).id;
     api = await serve(
       createApp({
         db: database.db,
@@ -39,8 +41,8 @@ describe('matches API (dev server, real Postgres)', () => {
         links: LINKS,
         checkSmtp: async () => void (await transport.verify()),
       }),
+      { headers: await keyHeaders(database.db, 'admin') },
     );
-    programId = (await seedProgram(database.db, undefined, undefined, ALWAYS_SEND)).id;
   });
 
   afterAll(async () => {

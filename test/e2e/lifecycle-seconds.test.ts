@@ -3,6 +3,7 @@ import { driveLifecycle, SECONDS_PLAYBOOK } from '../../dev/demo';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/fixtures';
 import { request } from '../support/http';
+import { keyHeaders } from '../support/keys';
 import { startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
@@ -20,8 +21,10 @@ describe('end to end: a match through every phase in seconds', () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const apiUrl = `http://127.0.0.1:${port}`;
 
+  let admin: Record<string, string>;
   beforeAll(async () => {
     [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
+    admin = await keyHeaders(database.db, 'admin');
     const processEnv = {
       TEMPORAL_ADDRESS: env.address,
       TASK_QUEUE: unique('seconds'),
@@ -47,14 +50,17 @@ describe('end to end: a match through every phase in seconds', () => {
   });
 
   it('goes onboarding → active → wrap-up → closed (completed), continuing as new on the way', async () => {
-    expect((await request(apiUrl, 'POST', '/programs', { id: 'seconds', name: '秒単位プログラム' })).status).toBe(201);
-    expect((await request(apiUrl, 'PUT', '/programs/seconds/playbook', SECONDS_PLAYBOOK)).status).toBe(200);
+    expect(
+      (await request(apiUrl, 'POST', '/programs', { id: 'seconds', name: '秒単位プログラム' }, admin)).status,
+    ).toBe(201);
+    expect((await request(apiUrl, 'PUT', '/programs/seconds/playbook', SECONDS_PLAYBOOK, admin)).status).toBe(200);
     const matchId = unique('sec');
     const result = await driveLifecycle({
       apiUrl,
       programId: 'seconds',
       matchId,
       termSeconds: 75,
+      headers: admin,
       emails: async () =>
         smtp.received.map((e) => ({
           to: e.to,
@@ -65,7 +71,7 @@ describe('end to end: a match through every phase in seconds', () => {
     expect(result).toMatchObject({ phases: ['onboarding', 'active', 'wrap_up', 'closed'], outcome: 'completed' });
     expect(result.rounds).toBeGreaterThanOrEqual(5);
 
-    const detail = await request(apiUrl, 'GET', `/matches/${matchId}`);
+    const detail = await request(apiUrl, 'GET', `/matches/${matchId}`, undefined, admin);
     expect(detail.body.match).toMatchObject({ status: 'completed', phase: 'closed' });
     const types: string[] = detail.body.timeline.map((e: { type: string }) => e.type);
     expect(types).toEqual(

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, unique } from '../support/fixtures';
 import { request } from '../support/http';
+import { keyHeaders } from '../support/keys';
 import { startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
@@ -20,6 +21,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
   const port = 20000 + Math.floor(Math.random() * 20000);
   const baseUrl = `http://127.0.0.1:${port}`;
 
+  let admin: Record<string, string>;
   beforeAll(async () => {
     // Each SMTP delivery is held for a moment before its 250 reply, so the kill lands mid-send.
     [env, database, smtp] = await Promise.all([
@@ -27,6 +29,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
       createTestDatabase(),
       startSmtpListener({ acceptDelayMs: 1500 }),
     ]);
+    admin = await keyHeaders(database.db, 'admin');
     processEnv = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
@@ -51,12 +54,12 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     let worker = await startProcess('worker', 'worker/main.ts', processEnv, /bansou worker: task queue/);
     processes.push(worker);
 
-    const program = await request(baseUrl, 'POST', '/programs', { id: 'e2e-program', name: 'E2E プログラム' });
+    const program = await request(baseUrl, 'POST', '/programs', { id: 'e2e-program', name: 'E2E プログラム' }, admin);
     expect(program.status).toBe(201);
     // This test runs on the real clock, possibly at night in Japan: the program sends at any hour.
-    expect((await request(baseUrl, 'PUT', '/programs/e2e-program/playbook', ALWAYS_SEND)).status).toBe(200);
+    expect((await request(baseUrl, 'PUT', '/programs/e2e-program/playbook', ALWAYS_SEND, admin)).status).toBe(200);
     const body = matchRequest('e2e-program');
-    const created = await request(baseUrl, 'POST', '/matches', body);
+    const created = await request(baseUrl, 'POST', '/matches', body, admin);
     expect(created.status).toBe(201);
 
     // As soon as the first email is in the outbox, the worker dies without a chance to clean up.
@@ -89,7 +92,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     expect(outbox.map((e) => e.status)).toEqual(['sent', 'sent', 'sent']);
 
     const detail = await eventually(async () => {
-      const r = await request(baseUrl, 'GET', `/matches/${body.id}`);
+      const r = await request(baseUrl, 'GET', `/matches/${body.id}`, undefined, admin);
       expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
       return r;
     });

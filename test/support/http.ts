@@ -25,15 +25,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Serves an Express app on a loopback port (a free one unless given) and talks to it over real HTTP. */
-export async function serve(app: Express, port = 0): Promise<TestServer> {
+/**
+ * Serves an Express app on a loopback port (a free one unless given) and talks to it over real HTTP, with
+ * `headers` (e.g. an API key) on every request unless a request says otherwise.
+ */
+export async function serve(
+  app: Express,
+  { port = 0, headers = {} }: { port?: number; headers?: Record<string, string> } = {},
+): Promise<TestServer> {
   const server = await new Promise<ReturnType<Express['listen']>>((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    request: (method, path, body, headers) => request(url, method, path, body, headers),
+    request: (method, path, body, extra) => request(url, method, path, body, { ...headers, ...extra }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

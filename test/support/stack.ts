@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { eventually } from './eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
 import { freePort, serve, type TestServer } from './http';
+import { keyHeaders } from './keys';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
 import { createDevServerEnv, createTestWorker } from './temporal';
 
@@ -31,6 +32,8 @@ export type DevStack = {
   api: TestServer;
   programId: string;
   deps: ApiDeps;
+  /** An admin key (the API requests above send it unless told otherwise). */
+  adminHeaders: Record<string, string>;
   /** POST /matches; the workflow starts. */
   createMatch(overrides?: Parameters<typeof matchRequest>[1]): Promise<ReturnType<typeof matchRequest>>;
   state(matchId: string): Promise<MatchState>;
@@ -69,8 +72,9 @@ export async function createDevStack(
     pageRateLimit: options.pageRateLimit ?? 10_000,
     checkSmtp: async () => void (await transport.verify()),
   };
-  const api = await serve(createApp(deps), port);
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
+  const adminHeaders = await keyHeaders(database.db, 'admin');
+  const api = await serve(createApp(deps), { port, headers: adminHeaders });
   const state = (matchId: string) => env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
 
   const stack: DevStack = {
@@ -80,6 +84,7 @@ export async function createDevStack(
     api,
     programId: program.id,
     deps,
+    adminHeaders,
     async createMatch(overrides = {}) {
       const body = matchRequest(program.id, overrides);
       const res = await api.request('POST', '/matches', body);

@@ -1,0 +1,143 @@
+import type { Prisma } from '@prisma/client';
+import { z } from 'zod';
+import { acknowledgeEscalationUpdate, resolveEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
+import { programScope } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import type { ApiRoutes } from '../routing';
+import { runAction } from '../services/actions';
+import { decodeCursor, encodeCursor, keysetAfter, ZLimit } from '../services/pagination';
+import { escalationInScope } from '../services/scope';
+import { toEscalationBrief, ZEscalationBrief } from './matches';
+import { ZActionResult, ZProblem } from './schemas';
+
+export const ZListEscalationsQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()))
+    .pipe(z.array(z.enum(['open', 'acknowledged', 'snoozed', 'resolved'])).min(1))
+    .optional(),
+  coordinator: z.string().min(1).max(320).optional().describe('coordinator email'),
+  program: z.string().min(1).max(64).optional(),
+  overdue: z.enum(['true', 'false']).optional().describe('open, not acknowledged, past its due date'),
+  cursor: z.string().max(500).optional(),
+  limit: ZLimit,
+});
+
+const ZEscalationItem = ZEscalationBrief.extend({
+  match: z.object({ id: z.string(), title: z.string(), programId: z.string() }),
+  coordinator: z.object({ name: z.string(), email: z.string() }),
+});
+const ZEscalationParams = z.object({ id: z.string().min(1).max(200) });
+const ZResolve = z.object({ note: z.string().trim().min(1).max(2000) });
+const ZSnooze = z.object({
+  until: z.iso.datetime({ offset: true, error: 'must be an ISO date-time with a zone' }),
+  reason: z.string().trim().min(1).max(1000),
+});
+
+export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
+  const { db } = deps;
+
+  api.add(
+    {
+      method: 'get',
+      path: '/escalations',
+      summary: 'Escalations, soonest due first: filter by status, coordinator, program, overdue',
+      tag: 'escalations',
+      access: 'read',
+      query: ZListEscalationsQuery,
+      responses: {
+        200: {
+          description: 'A page of escalations',
+          schema: z.object({ items: z.array(ZEscalationItem), nextCursor: z.string().nullable() }),
+        },
+        403: { description: 'The key does not cover that program', schema: ZProblem },
+      },
+    },
+    async ({ query, principal }) => {
+      const scope = programScope(principal);
+      if (query.program && scope && !scope.includes(query.program)) {
+        throw new AppError('forbidden', 'This API key does not cover that program.');
+      }
+      const after = query.cursor ? decodeCursor(query.cursor, 'dueAt') : undefined;
+      const where: Prisma.EscalationWhereInput = {
+        AND: [
+          scope ? { match: { programId: { in: scope } } } : {},
+          query.program ? { match: { programId: query.program } } : {},
+          query.coordinator ? { match: { coordinator: { email: query.coordinator.toLowerCase() } } } : {},
+          query.status ? { status: { in: query.status } } : {},
+          query.overdue === 'true' ? { status: 'open', dueAt: { lt: new Date() } } : {},
+          query.overdue === 'false' ? { NOT: { status: 'open', dueAt: { lt: new Date() } } } : {},
+          after ? keysetAfter({ field: 'dueAt', direction: 'asc', nullable: false }, after) : {},
+        ],
+      };
+      const rows = await db.escalation.findMany({
+        where,
+        orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+        take: query.limit + 1,
+        include: {
+          match: {
+            select: { id: true, title: true, programId: true, coordinator: { select: { name: true, email: true } } },
+          },
+        },
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        body: {
+          items: page.map((e) => ({
+            ...toEscalationBrief(e),
+            match: { id: e.match.id, title: e.match.title, programId: e.match.programId },
+            coordinator: e.match.coordinator,
+          })),
+          nextCursor: rows.length > query.limit && last ? encodeCursor('dueAt', last.dueAt, last.id) : null,
+        },
+      };
+    },
+  );
+
+  const act = <S extends z.ZodType>(
+    verb: string,
+    summary: string,
+    body: S,
+    run: (escalation: { id: string; matchId: string }, input: z.infer<S>) => ReturnType<typeof runAction>,
+  ) =>
+    api.add(
+      {
+        method: 'post',
+        path: `/escalations/:id/${verb}`,
+        summary,
+        tag: 'escalations',
+        access: 'act',
+        params: ZEscalationParams,
+        body,
+        responses: {
+          200: { description: 'Done; the match phase and status', schema: ZActionResult },
+          409: { description: "The escalation's state does not allow it", schema: ZProblem },
+          422: { description: 'Unacceptable input', schema: ZProblem },
+        },
+      },
+      async ({ params, body: input, principal }) => {
+        const escalation = await escalationInScope(db, principal, params.id, 'act');
+        return { body: await run(escalation, input) };
+      },
+    );
+
+  act('ack', 'Acknowledge: the coordinator is on it (stops the ladder)', z.object({}), (e) =>
+    runAction(deps, e.matchId, acknowledgeEscalationUpdate, { escalationId: e.id }),
+  );
+  act('resolve', 'Resolve with a note', ZResolve, (e, b) =>
+    runAction(deps, e.matchId, resolveEscalationUpdate, { escalationId: e.id, note: b.note }),
+  );
+  act(
+    'snooze',
+    'Snooze until a date, with a reason (the ladder waits; it reopens then if not cleared)',
+    ZSnooze,
+    (e, b) =>
+      runAction(deps, e.matchId, snoozeEscalationUpdate, {
+        escalationId: e.id,
+        until: new Date(b.until).toISOString(),
+        reason: b.reason,
+      }),
+  );
+}

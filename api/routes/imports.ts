@@ -1,0 +1,35 @@
+import express from 'express';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import type { ApiRoutes } from '../routing';
+import { importMatches } from '../services/imports';
+import { ZProblem } from './schemas';
+
+/** The CSV arrives as raw bytes so its encoding (UTF-8 or Shift_JIS) can be told apart. */
+export const csvBody = express.raw({ type: ['text/csv', 'application/csv', 'text/plain'], limit: '5mb' });
+
+export function importRoutes(api: ApiRoutes, deps: ApiDeps): void {
+  api.add(
+    {
+      method: 'post',
+      path: '/imports/matches',
+      summary:
+        'Import matches from a CSV (every row checked first; nothing starts if any row is wrong; re-upload is idempotent)',
+      tag: 'matches',
+      access: 'register',
+      body: z.instanceof(Buffer, { message: 'send the CSV file as the body with Content-Type: text/csv' }),
+      bodyContentType: 'text/csv',
+      responses: {
+        200: {
+          description: 'Imported: the matches created now and those that were there already',
+          schema: z.object({ total: z.number().int(), created: z.array(z.string()), existing: z.array(z.string()) }),
+        },
+        400: {
+          description: 'Problems by row and column ("row 3: host_email"); nothing was imported',
+          schema: ZProblem,
+        },
+      },
+    },
+    async ({ body, principal }) => ({ body: await importMatches(deps, principal, body) }),
+  );
+}

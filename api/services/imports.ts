@@ -1,0 +1,196 @@
+import { parse } from 'csv-parse/sync';
+import type { z } from 'zod';
+import { covers, type Principal } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError, fieldErrors } from '../errors';
+import { createMatch, ZCreateMatchRequest, type TMatchInput } from './matches';
+
+/**
+ * Importing matches from the CSV files programs already keep. The header row names the columns, in English or in
+ * Japanese (below); dates may be written 2026-12-01 or 2026/12/01; UTF-8 (with or without BOM) or Shift_JIS, as
+ * spreadsheets save it. Every row is checked first: if any row is wrong nothing starts, and each wrong cell is named
+ * by row and column. Otherwise every new match starts; rows already imported are reported, not started again.
+ */
+export const IMPORT_COLUMNS: Record<string, readonly string[]> = {
+  id: ['id', 'match_id', 'マッチングID'],
+  programId: ['program_id', 'program', 'プログラムID'],
+  title: ['title', 'プロジェクト名'],
+  region: ['region', '地域'],
+  startDate: ['start_date', '開始日'],
+  endDate: ['end_date', '終了日'],
+  'host.organization': ['host_organization', '受入事業者'],
+  'host.name': ['host_name', '受入担当者'],
+  'host.email': ['host_email', '受入担当者メール'],
+  'host.locale': ['host_locale', '受入担当者言語'],
+  'talent.name': ['talent_name', '人材'],
+  'talent.email': ['talent_email', '人材メール'],
+  'talent.locale': ['talent_locale', '人材言語'],
+  'coordinator.name': ['coordinator_name', 'コーディネーター'],
+  'coordinator.email': ['coordinator_email', 'コーディネーターメール'],
+  'coordinator.locale': ['coordinator_locale', 'コーディネーター言語'],
+};
+
+export const MAX_IMPORT_ROWS = 5000;
+
+export type ImportRowError = { row: number; column: string; message: string };
+export type ImportResult = { total: number; created: string[]; existing: string[] };
+
+/** Bytes to text: UTF-8 if it is valid UTF-8, else Shift_JIS (what Excel in Japan saves). */
+export function decodeCsv(bytes: Buffer): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = new TextDecoder('shift_jis').decode(bytes);
+  }
+  return text.replace(/^\uFEFF/, '');
+}
+
+type ParsedRows = {
+  rows: { row: number; input: Record<string, unknown> }[];
+  columnOf: (field: string) => string;
+  errors: ImportRowError[];
+};
+
+/** Reads the CSV into request objects, one per data row (row numbers as a spreadsheet shows them). */
+export function parseImport(bytes: Buffer): ParsedRows {
+  const records = parse(decodeCsv(bytes), {
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+  }) as string[][];
+  const [header, ...data] = records;
+  if (!header)
+    throw new AppError('validation_failed', 'The CSV is empty.', [{ field: '(body)', message: 'no header row' }]);
+  const fieldFor = new Map<number, string>();
+  const columnNames = new Map<string, string>();
+  const errors: ImportRowError[] = [];
+  header.forEach((name, index) => {
+    const field = Object.entries(IMPORT_COLUMNS).find(
+      ([, aliases]) => aliases.includes(name) || aliases.includes(name.toLowerCase()),
+    )?.[0];
+    if (field) {
+      fieldFor.set(index, field);
+      columnNames.set(field, name);
+    } else {
+      errors.push({
+        row: 1,
+        column: name,
+        message: `unknown column (use ${Object.values(IMPORT_COLUMNS)
+          .map((a) => a[0])
+          .join(', ')})`,
+      });
+    }
+  });
+  if (data.length > MAX_IMPORT_ROWS) {
+    throw new AppError('validation_failed', `At most ${MAX_IMPORT_ROWS} rows per file.`, [
+      { field: '(body)', message: `${data.length} rows` },
+    ]);
+  }
+  const rows = data.map((cells, i) => {
+    const input: Record<string, unknown> = {};
+    cells.forEach((cell, index) => {
+      const field = fieldFor.get(index);
+      if (!field || cell === '') return;
+      const value = /Date$/.test(field)
+        ? cell.replace(
+            /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/,
+            (_, y, m, d) => `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`,
+          )
+        : cell;
+      const [outer, inner] = field.split('.') as [string, string | undefined];
+      if (inner) input[outer] = { ...((input[outer] as object) ?? {}), [inner]: value };
+      else input[outer] = value;
+    });
+    return { row: i + 2, input };
+  });
+  return { rows, errors, columnOf: (field) => columnNames.get(field) ?? IMPORT_COLUMNS[field]?.[0] ?? field };
+}
+
+const sameMatch = (
+  stored: { programId: string; title: string; startDate: Date; hostEmail: string; talentEmail: string },
+  input: TMatchInput,
+) =>
+  stored.programId === input.programId &&
+  stored.title === input.title &&
+  stored.startDate.toISOString().slice(0, 10) === input.startDate &&
+  stored.hostEmail === input.host.email &&
+  stored.talentEmail === input.talent.email;
+
+/** Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs. */
+export async function importMatches(deps: ApiDeps, principal: Principal | null, bytes: Buffer): Promise<ImportResult> {
+  const { rows, errors, columnOf } = parseImport(bytes);
+  const valid: { row: number; input: TMatchInput }[] = [];
+  for (const { row, input } of rows) {
+    const parsed = ZCreateMatchRequest.safeParse(input);
+    if (!parsed.success) {
+      for (const e of fieldErrors(parsed.error as z.ZodError))
+        errors.push({ row, column: columnOf(e.field), message: e.message });
+    } else valid.push({ row, input: parsed.data });
+  }
+
+  const seen = new Map<string, number>();
+  for (const { row, input } of valid) {
+    const first = seen.get(input.id);
+    if (first) errors.push({ row, column: columnOf('id'), message: `the same id as row ${first}` });
+    else seen.set(input.id, row);
+  }
+  const programIds = [...new Set(valid.map((v) => v.input.programId))];
+  const programs = new Set(
+    (await deps.db.program.findMany({ where: { id: { in: programIds } }, select: { id: true } })).map((p) => p.id),
+  );
+  const stored = new Map(
+    (
+      await deps.db.match.findMany({
+        where: { id: { in: valid.map((v) => v.input.id) } },
+        select: {
+          id: true,
+          programId: true,
+          title: true,
+          startDate: true,
+          host: { select: { email: true } },
+          talent: { select: { email: true } },
+        },
+      })
+    ).map((m) => [
+      m.id,
+      {
+        programId: m.programId,
+        title: m.title,
+        startDate: m.startDate,
+        hostEmail: m.host.email,
+        talentEmail: m.talent.email,
+      },
+    ]),
+  );
+  const existing: string[] = [];
+  const fresh: TMatchInput[] = [];
+  for (const { row, input } of valid) {
+    // Out-of-scope and unknown programs get the same answer, so a file cannot probe other programs.
+    if (!programs.has(input.programId) || (principal && !covers(principal, input.programId))) {
+      errors.push({ row, column: columnOf('programId'), message: 'no program with this id that this key covers' });
+      continue;
+    }
+    const match = stored.get(input.id);
+    if (match && !sameMatch(match, input)) {
+      errors.push({ row, column: columnOf('id'), message: 'already used by a different match' });
+    } else if (match) existing.push(input.id);
+    else fresh.push(input);
+  }
+
+  if (errors.length) {
+    errors.sort((a, b) => a.row - b.row);
+    throw new AppError(
+      'validation_failed',
+      `${errors.length} problem(s) in the CSV; nothing was imported.`,
+      errors.map((e) => ({ field: `row ${e.row}: ${e.column}`, message: e.message })),
+    );
+  }
+  const created: string[] = [];
+  for (const input of fresh) {
+    await createMatch(deps, input);
+    created.push(input.id);
+  }
+  return { total: rows.length, created, existing };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { AppError } from '../errors';
+
+/** Page size: 1 to 200, 50 by default. */
+export const ZLimit = z.coerce.number().int().min(1).max(200).default(50);
+
+export type SortSpec = { field: string; direction: 'asc' | 'desc'; nullable: boolean };
+
+type Cursor = { s: string; v: string | number | null; id: string };
+
+/**
+ * Keyset cursors: the sort value and id of the last row of a page, so a page never repeats or skips rows when others
+ * are added meanwhile. Opaque to clients (base64url JSON), bound to the sort it was made for.
+ */
+export function encodeCursor(sort: string, value: unknown, id: string): string {
+  const v = value instanceof Date ? value.toISOString() : (value as string | number | null);
+  return Buffer.from(JSON.stringify({ s: sort, v, id } satisfies Cursor)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, sort: string): { value: string | number | null; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+    if (parsed.s !== sort || typeof parsed.id !== 'string') throw new Error('cursor of another sort');
+    return { value: parsed.v, id: parsed.id };
+  } catch {
+    throw new AppError('validation_failed', 'The query has 1 invalid field(s).', [
+      { field: 'cursor', message: 'is not a cursor from this list (with this sort)' },
+    ]);
+  }
+}
+
+/**
+ * Rows after the cursor in (sort field, id) order; nulls sort last in both directions. Date fields compare as dates.
+ */
+export function keysetAfter(
+  sort: SortSpec,
+  after: { value: string | number | null; id: string },
+): Record<string, unknown> {
+  const { field, direction } = sort;
+  const value =
+    typeof after.value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(after.value) ? new Date(after.value) : after.value;
+  if (value === null) return { [field]: null, id: { gt: after.id } };
+  return {
+    OR: [
+      { [field]: { [direction === 'asc' ? 'gt' : 'lt']: value } },
+      { [field]: value, id: { gt: after.id } },
+      ...(sort.nullable ? [{ [field]: null }] : []),
+    ],
+  };
+}
