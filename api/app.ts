@@ -115,6 +115,8 @@ export function createApp(deps: ApiDeps): Express {
   apiKeyRoutes(api, deps);
   metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES]);
   app.use(api.router);
+  // The declarations behind the OpenAPI document, for tests that hold responses to their schemas.
+  app.locals.routeDefs = api.defs;
 
   app.use(notFoundHandler);
   app.use(problemHandler((message, meta) => log(message, meta)));

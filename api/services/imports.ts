@@ -130,6 +130,17 @@ export async function importMatches(deps: ApiDeps, principal: Principal | null, 
     } else valid.push({ row, input: parsed.data });
   }
 
+  // Rows for programs the key does not cover make the whole request a 403 (unknown programs too: no probing).
+  if (principal && principal.role !== 'admin') {
+    const outside = valid.filter((v) => !covers(principal, v.input.programId)).map((v) => v.row);
+    if (outside.length) {
+      throw new AppError(
+        'forbidden',
+        `This API key does not cover the program of row(s) ${outside.join(', ')}; nothing was imported.`,
+      );
+    }
+  }
+
   const seen = new Map<string, number>();
   for (const { row, input } of valid) {
     const first = seen.get(input.id);
@@ -167,9 +178,8 @@ export async function importMatches(deps: ApiDeps, principal: Principal | null, 
   const existing: string[] = [];
   const fresh: TMatchInput[] = [];
   for (const { row, input } of valid) {
-    // Out-of-scope and unknown programs get the same answer, so a file cannot probe other programs.
-    if (!programs.has(input.programId) || (principal && !covers(principal, input.programId))) {
-      errors.push({ row, column: columnOf('programId'), message: 'no program with this id that this key covers' });
+    if (!programs.has(input.programId)) {
+      errors.push({ row, column: columnOf('programId'), message: 'no program with this id' });
       continue;
     }
     const match = stored.get(input.id);

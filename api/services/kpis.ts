@@ -45,7 +45,6 @@ export type KpiRow = {
   region: string | null;
   status: string;
   startDate: Date;
-  createdAt: Date;
   kickoffHeldAt: Date | null;
   checkinsAsked: number;
   checkinsAnswered: number;
@@ -75,10 +74,10 @@ export function kpiFigures(rows: KpiRow[], now: Date, timeZone = 'Asia/Tokyo'): 
   const answered = rows.reduce((n, r) => n + r.checkinsAnswered, 0);
   const daysToKickoff = rows
     .filter((r) => r.kickoffHeldAt)
-    .map((r) => {
-      const from = Math.max(startOfDate(r.startDate.toISOString().slice(0, 10), timeZone), r.createdAt.getTime());
-      return Math.max(0, (r.kickoffHeldAt!.getTime() - from) / DAY);
-    });
+    // From the start date, not the registration: imported matches are registered long after they started.
+    .map((r) =>
+      Math.max(0, (r.kickoffHeldAt!.getTime() - startOfDate(r.startDate.toISOString().slice(0, 10), timeZone)) / DAY),
+    );
   const scores = rows.map((r) => r.healthScore).filter((s): s is number => s !== null);
   const escalations = rows.flatMap((r) => r.escalations);
   return {
@@ -131,7 +130,6 @@ export async function programKpis(db: Database, programId: string, query: TKpiQu
       region: true,
       status: true,
       startDate: true,
-      createdAt: true,
       kickoffHeldAt: true,
       checkinsAsked: true,
       checkinsAnswered: true,

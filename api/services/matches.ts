@@ -43,19 +43,32 @@ export const ZCreateMatchRequest = z
     talent: ZPersonInput,
     coordinator: ZPersonInput,
   })
-  .superRefine((m, ctx) => {
-    if (!m.endDate && !m.endsAt)
-      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'is required (or give endsAt)' });
-    if (m.endDate && m.endsAt)
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'give either endDate or endsAt, not both' });
-    if (m.endDate && m.endDate <= m.startDate)
-      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
-    if (m.endsAt && localDate(Date.parse(m.endsAt), MATCH_DATE_ZONE) < m.startDate)
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must not be before startDate' });
-    const emails = [m.host.email, m.talent.email];
-    if (emails[0] === emails[1])
-      ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
-  })
+  // Cross-field checks run even when other fields are wrong, so one answer lists every problem; each check looks
+  // only at fields that are themselves valid.
+  .superRefine(
+    (m, ctx) => {
+      const valid = (schema: z.ZodType, value: unknown) => value !== undefined && schema.safeParse(value).success;
+      const start = valid(ZIsoDate, m.startDate) ? m.startDate : undefined;
+      const end = valid(ZIsoDate, m.endDate) ? m.endDate : undefined;
+      const endsAt = valid(z.iso.datetime({ offset: true }), m.endsAt) ? m.endsAt : undefined;
+      if (m.endDate === undefined && m.endsAt === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'is required (or give endsAt)' });
+      }
+      if (m.endDate !== undefined && m.endsAt !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'give either endDate or endsAt, not both' });
+      }
+      if (start && end && end <= start)
+        ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be after startDate' });
+      if (start && endsAt && localDate(Date.parse(endsAt), MATCH_DATE_ZONE) < start) {
+        ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must not be before startDate' });
+      }
+      const hostEmail = m.host?.email;
+      if (typeof hostEmail === 'string' && hostEmail !== '' && hostEmail === m.talent?.email) {
+        ctx.addIssue({ code: 'custom', path: ['talent', 'email'], message: 'must differ from the host' });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
   // With endsAt, the end date is the day it falls on (in Japan, where match dates are kept).
   .transform((m) => ({ ...m, endDate: m.endDate ?? localDate(Date.parse(m.endsAt!), MATCH_DATE_ZONE) }));
 export type TCreateMatchRequest = z.input<typeof ZCreateMatchRequest>;

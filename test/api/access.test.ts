@@ -1,0 +1,226 @@
+import { keyHeaders } from '../support/keys';
+import { matchRequest, unique } from '../support/fixtures';
+import { createDevStack, type DevStack } from '../support/stack';
+
+/**
+ * Who may do what, in which program: every endpoint against every kind of key, with program A's resources. Keys for
+ * program B must learn nothing about A: not in lists, counts, errors or KPIs.
+ */
+type Who = 'none' | 'invalid' | 'admin' | 'pmA' | 'coordA' | 'pmB' | 'coordB';
+const WHO: Who[] = ['none', 'invalid', 'admin', 'pmA', 'coordA', 'pmB', 'coordB'];
+
+describe('access: role × endpoint × program', () => {
+  let stack: DevStack;
+  const headers: Record<Who, Record<string, string>> = {} as never;
+  let programA: string;
+  const programB = unique('prog-b').toLowerCase();
+  let matchA: string;
+  let matchB: string;
+  let escalationA: string;
+
+  beforeAll(async () => {
+    stack = await createDevStack();
+    programA = stack.programId;
+    expect((await stack.api.request('POST', '/programs', { id: programB, name: 'プログラムB' })).status).toBe(201);
+    matchA = (await stack.createMatch()).id;
+    const b = matchRequest(programB);
+    expect((await stack.api.request('POST', '/matches', b)).status).toBe(201);
+    matchB = b.id;
+    // An escalation row on A's match (its workflow does not know it, so acting on it is the workflow's 422).
+    escalationA = `${matchA}-esc-seeded`;
+    await stack.database.db.escalation.create({
+      data: {
+        id: escalationA,
+        matchId: matchA,
+        type: 'low_score',
+        severity: 'medium',
+        status: 'open',
+        level: 1,
+        reasons: ['seeded'],
+        evidence: {},
+        openedAt: new Date(),
+        dueAt: new Date(Date.now() - 1000),
+      },
+    });
+    const db = stack.database.db;
+    headers.none = {};
+    headers.invalid = { authorization: 'Bearer bsk_notakey_0000000000000000000000000000' };
+    headers.admin = stack.adminHeaders;
+    headers.pmA = await keyHeaders(db, 'program_manager', [programA]);
+    headers.coordA = await keyHeaders(db, 'coordinator', [programA]);
+    headers.pmB = await keyHeaders(db, 'program_manager', [programB]);
+    headers.coordB = await keyHeaders(db, 'coordinator', [programB]);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const csvFor = (program: string) =>
+    [
+      'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
+      `${unique('csv')},${program},CSV案件,2026-12-01,2027-03-31,山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
+    ].join('\n');
+
+  /** Every endpoint, called with A's resources; the status each key must get. 401 for no key or a bad one. */
+  const matrix: {
+    name: string;
+    call: (h: Record<string, string>) => Promise<{ status: number }>;
+    allowed: Partial<Record<Who, number>>;
+  }[] = [
+    {
+      name: 'GET /programs',
+      call: (h) => stack.api.request('GET', '/programs', undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200, pmB: 200, coordB: 200 },
+    },
+    {
+      name: 'POST /programs',
+      call: (h) => stack.api.request('POST', '/programs', { id: unique('p').toLowerCase(), name: 'x' }, h),
+      allowed: { admin: 201 },
+    },
+    {
+      name: 'GET playbook',
+      call: (h) => stack.api.request('GET', `/programs/${programA}/playbook`, undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'PUT playbook',
+      call: (h) =>
+        stack.api.request('PUT', `/programs/${programA}/playbook`, { escalation: { slaBusinessDays: 3 } }, h),
+      allowed: { admin: 200, pmA: 200 },
+    },
+    {
+      name: 'GET kpis',
+      call: (h) => stack.api.request('GET', `/programs/${programA}/kpis`, undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'POST /matches',
+      call: (h) => stack.api.request('POST', '/matches', matchRequest(programA), h),
+      allowed: { admin: 201, pmA: 201, coordA: 201 },
+    },
+    {
+      name: 'GET /matches?program=A',
+      call: (h) => stack.api.request('GET', `/matches?program=${programA}`, undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'GET /matches',
+      call: (h) => stack.api.request('GET', '/matches', undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200, pmB: 200, coordB: 200 },
+    },
+    {
+      name: 'GET /matches/:id',
+      call: (h) => stack.api.request('GET', `/matches/${matchA}`, undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'GET timeline',
+      call: (h) => stack.api.request('GET', `/matches/${matchA}/timeline`, undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'POST note (action)',
+      call: (h) => stack.api.request('POST', `/matches/${matchA}/notes`, { text: 'メモ' }, h),
+      allowed: { admin: 200, coordA: 200 },
+    },
+    {
+      name: 'POST kickoff record (action)',
+      call: (h) => stack.api.request('POST', `/matches/${matchA}/kickoff/record`, { held: true }, h),
+      allowed: { admin: 409, coordA: 409 },
+    },
+    {
+      name: 'GET /escalations',
+      call: (h) => stack.api.request('GET', '/escalations', undefined, h),
+      allowed: { admin: 200, pmA: 200, coordA: 200, pmB: 200, coordB: 200 },
+    },
+    {
+      name: 'POST escalation ack',
+      call: (h) => stack.api.request('POST', `/escalations/${escalationA}/ack`, {}, h),
+      allowed: { admin: 422, coordA: 422 },
+    },
+    {
+      name: 'POST /imports/matches',
+      call: (h) =>
+        stack.api.request('POST', '/imports/matches', csvFor(programA), { 'content-type': 'text/csv', ...h }),
+      allowed: { admin: 200, pmA: 200, coordA: 200 },
+    },
+    {
+      name: 'GET /api-keys',
+      call: (h) => stack.api.request('GET', '/api-keys', undefined, h),
+      allowed: { admin: 200 },
+    },
+    {
+      name: 'POST /api-keys',
+      call: (h) =>
+        stack.api.request('POST', '/api-keys', { name: 'k', role: 'coordinator', programIds: [programA] }, h),
+      allowed: { admin: 201 },
+    },
+  ];
+
+  it.each(matrix.map((m) => [m.name, m] as const))('%s', async (_name, { call, allowed }) => {
+    const got: Record<string, number> = {};
+    const want: Record<string, number> = {};
+    for (const who of WHO) {
+      got[who] = (await call(who === 'none' ? { authorization: '' } : headers[who])).status;
+      want[who] = who === 'none' || who === 'invalid' ? 401 : (allowed[who] ?? 403);
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('public routes need no key: health, OpenAPI, docs and the pages', async () => {
+    for (const path of ['/healthz', '/openapi.json', '/docs']) {
+      expect((await stack.api.request('GET', path, undefined, { authorization: '' })).status).toBe(200);
+    }
+    expect((await stack.api.request('GET', '/checkins/not-a-token', undefined, { authorization: '' })).status).toBe(
+      404,
+    );
+  });
+
+  it('never leaks program A to keys of program B: lists, counts, errors, KPIs', async () => {
+    for (const who of ['pmB', 'coordB'] as const) {
+      const list = await stack.api.request('GET', '/matches?limit=200', undefined, headers[who]);
+      const ids = list.body.items.map((m: { id: string }) => m.id);
+      expect(ids).toContain(matchB);
+      expect(ids).not.toContain(matchA);
+      expect(list.body.items.every((m: { programId: string }) => m.programId === programB)).toBe(true);
+      const escalations = await stack.api.request('GET', '/escalations?limit=200', undefined, headers[who]);
+      expect(escalations.body.items.map((e: { id: string }) => e.id)).not.toContain(escalationA);
+      const programs = await stack.api.request('GET', '/programs', undefined, headers[who]);
+      expect(programs.body.items.map((p: { id: string }) => p.id)).toEqual([programB]);
+
+      // Another program's match and a match that does not exist get the very same answer.
+      const other = await stack.api.request('GET', `/matches/${matchA}`, undefined, headers[who]);
+      const missing = await stack.api.request('GET', '/matches/no-such-match', undefined, headers[who]);
+      expect(other.status).toBe(403);
+      expect({ ...other.body, instance: '', requestId: '' }).toEqual({ ...missing.body, instance: '', requestId: '' });
+      expect(JSON.stringify(other.body)).not.toContain(programA);
+      const kpis = await stack.api.request('GET', `/programs/${programA}/kpis`, undefined, headers[who]);
+      expect(kpis.status).toBe(403);
+      const noProgram = await stack.api.request('GET', '/programs/no-such-program/kpis', undefined, headers[who]);
+      expect({ ...kpis.body, instance: '', requestId: '' }).toEqual({ ...noProgram.body, instance: '', requestId: '' });
+    }
+    // An admin sees both; a program's KPIs count only its own matches.
+    const all = await stack.api.request('GET', '/matches?limit=200');
+    expect(all.body.items.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining([matchA, matchB]));
+    const kpisB = await stack.api.request('GET', `/programs/${programB}/kpis`, undefined, headers.pmB);
+    expect(kpisB.body.started).toBe(1);
+  });
+
+  it('keys are stored only as hashes and can be revoked', async () => {
+    const created = await stack.api.request('POST', '/api-keys', {
+      name: 'temp',
+      role: 'coordinator',
+      programIds: [programA],
+    });
+    expect(created.body.key).toMatch(/^bsk_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{35}$/);
+    const row = await stack.database.db.apiKey.findUniqueOrThrow({ where: { id: created.body.id } });
+    expect(JSON.stringify(row)).not.toContain(created.body.key);
+    const h = { authorization: `Bearer ${created.body.key}` };
+    expect((await stack.api.request('GET', '/matches', undefined, h)).status).toBe(200);
+    await stack.database.db.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
+    expect((await stack.api.request('GET', '/matches', undefined, h)).status).toBe(401);
+    const bad = await stack.api.request('POST', '/api-keys', { name: 'x', role: 'coordinator', programIds: [] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);
+  });
+});

@@ -1,0 +1,276 @@
+import { seedPeople, seedReadModel } from '../support/seed';
+import { unique } from '../support/fixtures';
+import { createDevStack, type DevStack } from '../support/stack';
+
+type Summary = {
+  id: string;
+  programId: string;
+  status: string;
+  phase: string;
+  region: string | null;
+  health: { score: number | null; band: string };
+  coordinator: { email: string };
+  startDate: string;
+};
+
+const BANDS = ['green', 'amber', 'red', 'too_early'] as const;
+const STATUSES = ['open', 'open', 'open', 'paused', 'completed', 'terminated_early'] as const;
+
+describe('lists, filters, pagination and KPIs on the read model', () => {
+  let stack: DevStack;
+  let programId: string;
+  let coordinators: { email: string }[];
+  const total = 300;
+
+  beforeAll(async () => {
+    stack = await createDevStack();
+    programId = stack.programId;
+    const db = stack.database.db;
+    const coords = await seedPeople(db, 4, 'coordinator', (i) => `コーディネーター${i}`);
+    coordinators = coords;
+    await seedReadModel(
+      db,
+      programId,
+      total,
+      (i) => {
+        const band = BANDS[i % 4]!;
+        return {
+          title: i % 50 === 0 ? `温泉旅館の予約システム刷新 ${i}` : `案件 ${i}`,
+          status: STATUSES[i % 6]!,
+          phase:
+            STATUSES[i % 6] === 'completed' || STATUSES[i % 6] === 'terminated_early'
+              ? 'closed'
+              : (['onboarding', 'active', 'wrap_up'] as const)[i % 3]!,
+          healthBand: band,
+          healthScore:
+            band === 'too_early' ? null : band === 'green' ? 80 + (i % 20) : band === 'amber' ? 50 + (i % 30) : i % 50,
+          region: i % 2 ? '長野県' : '高知県',
+          startDate: new Date(Date.UTC(2026, i % 12, 1 + (i % 28))),
+          cohort: `2026-${String((i % 12) + 1).padStart(2, '0')}`,
+        };
+      },
+      coords,
+    );
+    // Another program's matches must never show up here.
+    const other = unique('other').toLowerCase();
+    await db.program.create({ data: { id: other, name: 'other' } });
+    await seedReadModel(db, other, 20, () => ({}));
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** Walks every page of a list; checks no row repeats. */
+  async function walk(query: string, limit: number): Promise<Summary[]> {
+    const items: Summary[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const res: { status: number; body: { items: Summary[]; nextCursor: string | null } } = await stack.api.request(
+        'GET',
+        `/matches?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      items.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+    return items;
+  }
+
+  it('pages through all matches of the program, health ascending (missing scores last), nothing repeated or skipped', async () => {
+    const items = await walk(`program=${programId}&sort=health`, 37);
+    expect(items).toHaveLength(total);
+    const scores = items.map((i) => i.health.score);
+    const withScore = scores.filter((s): s is number => s !== null);
+    expect(withScore).toEqual([...withScore].sort((a, b) => a - b));
+    expect(scores.slice(withScore.length).every((s) => s === null)).toBe(true);
+  });
+
+  it('filters by status, phase, risk band and coordinator, alone and together', async () => {
+    const red = await walk(`program=${programId}&risk=red`, 50);
+    expect(red.length).toBe(total / 4);
+    expect(red.every((m) => m.health.band === 'red')).toBe(true);
+
+    const openOrPaused = await walk(`program=${programId}&status=open,paused`, 100);
+    expect(openOrPaused.length).toBe(200);
+    const coordinator = coordinators[1]!.email;
+    const combined = await walk(
+      `program=${programId}&status=open&phase=active&risk=amber,red&coordinator=${encodeURIComponent(coordinator)}`,
+      10,
+    );
+    const expected = (
+      await stack.database.db.match.findMany({
+        where: {
+          programId,
+          status: 'open',
+          phase: 'active',
+          healthBand: { in: ['amber', 'red'] },
+          coordinator: { email: coordinator },
+        },
+        select: { id: true },
+      })
+    ).map((m) => m.id);
+    expect(combined.map((m) => m.id).sort()).toEqual(expected.sort());
+    expect(combined.length).toBeGreaterThan(0);
+  });
+
+  it('searches text and sorts by start date, newest first', async () => {
+    const found = await walk(`program=${programId}&q=${encodeURIComponent('温泉旅館')}`, 50);
+    expect(found.length).toBe(total / 50);
+    const newest = await walk(`program=${programId}&sort=-startDate`, 64);
+    const dates = newest.map((m) => m.startDate);
+    expect(dates).toEqual([...dates].sort().reverse());
+  });
+
+  it('answers a bad filter or a cursor of another sort with 400 naming the field', async () => {
+    const bad = await stack.api.request('GET', '/matches?risk=purple&limit=1000');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'risk[0]']);
+    const first = await stack.api.request('GET', `/matches?program=${programId}&sort=health&limit=5`);
+    const wrongSort = await stack.api.request(
+      'GET',
+      `/matches?program=${programId}&sort=-startDate&cursor=${first.body.nextCursor}`,
+    );
+    expect(wrongSort.status).toBe(400);
+    expect(wrongSort.body.errors).toEqual([
+      { field: 'cursor', message: 'is not a cursor from this list (with this sort)' },
+    ]);
+  });
+
+  it('lists overdue escalations of the program by due date', async () => {
+    const db = stack.database.db;
+    const [a, b] = (await stack.api.request('GET', `/matches?program=${programId}&limit=2&sort=id`)).body
+      .items as Summary[];
+    const hour = 3_600_000;
+    await db.escalation.createMany({
+      data: [
+        {
+          id: unique('e1'),
+          matchId: a!.id,
+          type: 'low_score',
+          severity: 'high',
+          status: 'open',
+          level: 1,
+          reasons: [],
+          evidence: {},
+          openedAt: new Date(),
+          dueAt: new Date(Date.now() - 2 * hour),
+        },
+        {
+          id: unique('e2'),
+          matchId: b!.id,
+          type: 'missed_checkin',
+          severity: 'medium',
+          status: 'open',
+          level: 2,
+          reasons: [],
+          evidence: {},
+          openedAt: new Date(),
+          dueAt: new Date(Date.now() - hour),
+        },
+        {
+          id: unique('e3'),
+          matchId: b!.id,
+          type: 'priority_gap',
+          severity: 'medium',
+          status: 'open',
+          level: 1,
+          reasons: [],
+          evidence: {},
+          openedAt: new Date(),
+          dueAt: new Date(Date.now() + hour),
+        },
+        {
+          id: unique('e4'),
+          matchId: a!.id,
+          type: 'wants_coordinator',
+          severity: 'medium',
+          status: 'acknowledged',
+          level: 1,
+          reasons: [],
+          evidence: {},
+          openedAt: new Date(),
+          dueAt: new Date(Date.now() - hour),
+        },
+      ],
+    });
+    const overdue = await stack.api.request('GET', `/escalations?program=${programId}&overdue=true`);
+    expect(overdue.body.items.map((e: { type: string }) => e.type)).toEqual(['low_score', 'missed_checkin']);
+    const open = await stack.api.request('GET', `/escalations?program=${programId}&status=open`);
+    expect(open.body.items.map((e: { type: string }) => e.type)).toEqual([
+      'low_score',
+      'missed_checkin',
+      'priority_gap',
+    ]);
+    expect(open.body.items[0].match).toMatchObject({ id: a!.id, programId });
+  });
+
+  it('KPIs for a seeded cohort of 32 with 31 completed: 96.9% completion, 3.1% early termination', async () => {
+    const db = stack.database.db;
+    const cohortProgram = unique('cohort').toLowerCase();
+    await db.program.create({ data: { id: cohortProgram, name: '2018年度型コホート' } });
+    await seedReadModel(db, cohortProgram, 32, (i) => ({
+      status: i === 31 ? 'terminated_early' : 'completed',
+      phase: 'closed',
+      cohort: '2026-04',
+      region: i < 16 ? '長野県' : '高知県',
+      checkinsAsked: 12,
+      checkinsAnswered: i < 24 ? 12 : 9,
+      healthScore: 90,
+      kickoffHeldAt: new Date(Date.parse('2026-03-31T15:00:00Z') + (5 + (i % 5)) * 86_400_000),
+    }));
+    await seedReadModel(db, cohortProgram, 4, (i) => ({
+      status: 'open',
+      phase: 'active',
+      cohort: '2026-10',
+      region: '長野県',
+      startDate: new Date('2026-10-01T00:00:00Z'),
+      healthScore: 40 + i,
+    }));
+
+    const res = await stack.api.request('GET', `/programs/${cohortProgram}/kpis?cohort=2026-04`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      started: 32,
+      completed: 31,
+      terminatedEarly: 1,
+      active: 0,
+      medianDaysToKickoff: 7,
+    });
+    expect((res.body.completionRate * 100).toFixed(1)).toBe('96.9');
+    expect((res.body.earlyTerminationRate * 100).toFixed(1)).toBe('3.1');
+    expect(res.body.checkinResponseRate).toBeCloseTo((24 * 12 + 8 * 9) / (32 * 12), 10);
+
+    const all = await stack.api.request('GET', `/programs/${cohortProgram}/kpis`);
+    expect(all.body).toMatchObject({
+      started: 36,
+      active: 4,
+      meanHealth: Number(((32 * 90 + 40 + 41 + 42 + 43) / 36).toFixed(1)),
+    });
+    expect(all.body.byCohort.map((c: { cohort: string; started: number }) => [c.cohort, c.started])).toEqual([
+      ['2026-04', 32],
+      ['2026-10', 4],
+    ]);
+    expect(
+      all.body.byRegion.map((r: { region: string; started: number; completed: number }) => [
+        r.region,
+        r.started,
+        r.completed,
+      ]),
+    ).toEqual([
+      ['長野県', 20, 16],
+      ['高知県', 16, 15],
+    ]);
+    const kochi = await stack.api.request(
+      'GET',
+      `/programs/${cohortProgram}/kpis?region=${encodeURIComponent('高知県')}`,
+    );
+    expect(kochi.body).toMatchObject({ started: 16, completed: 15, terminatedEarly: 1 });
+    const since = await stack.api.request('GET', `/programs/${cohortProgram}/kpis?from=2026-09-01`);
+    expect(since.body.started).toBe(4);
+    const bad = await stack.api.request('GET', `/programs/${cohortProgram}/kpis?cohort=April`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('cohort');
+  });
+});

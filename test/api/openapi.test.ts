@@ -1,0 +1,204 @@
+import type { Express } from 'express';
+import type { z } from 'zod';
+import { createApp } from '../../api/app';
+import type { RouteDef } from '../../api/routing';
+import { eventually } from '../support/eventually';
+import { matchRequest, unique } from '../support/fixtures';
+import type { HttpResponse } from '../support/http';
+import { createDevStack, type DevStack } from '../support/stack';
+
+type Def = RouteDef<z.ZodType, z.ZodType, z.ZodType>;
+
+/** Every route Express knows (method and path), nested routers included. */
+function expressRoutes(app: Express): string[] {
+  const found: string[] = [];
+  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return [...new Set(found)].sort();
+}
+
+describe('OpenAPI: every route in the spec, every response as its schema says', () => {
+  let stack: DevStack;
+  let app: Express;
+  let defs: Def[];
+  let matchId: string;
+  let escalationId: string;
+  let taskId: string;
+
+  beforeAll(async () => {
+    stack = await createDevStack();
+    app = createApp(stack.deps);
+    defs = app.locals.routeDefs as Def[];
+    matchId = (await stack.createMatch()).id;
+    await eventually(async () => (await stack.state(matchId)).tasks.length > 0);
+    taskId = (await stack.state(matchId)).tasks[0]!.id;
+    escalationId = `${matchId}-esc-oa`;
+    await stack.database.db.escalation.create({
+      data: {
+        id: escalationId,
+        matchId,
+        type: 'low_score',
+        severity: 'medium',
+        status: 'open',
+        level: 1,
+        reasons: ['x'],
+        evidence: {},
+        openedAt: new Date(),
+        dueAt: new Date(),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is an OpenAPI 3.1 document that lists every route Express serves (assets aside)', async () => {
+    const res = await stack.api.request('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      openapi: '3.1.0',
+      info: { title: 'bansou API' },
+      components: { schemas: { Problem: expect.any(Object) } },
+    });
+    const inSpec = Object.entries(res.body.paths as Record<string, Record<string, { responses: object }>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+      .sort();
+    expect(inSpec).toEqual(expressRoutes(app));
+    for (const ops of Object.values(
+      res.body.paths as Record<string, Record<string, { responses: object; summary: string }>>,
+    )) {
+      for (const op of Object.values(ops)) {
+        expect(op.summary.length).toBeGreaterThan(10);
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      }
+    }
+    // Parameters come from the zod schemas, with their descriptions.
+    const list = res.body.paths['/matches'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'program',
+      'coordinator',
+      'status',
+      'phase',
+      'risk',
+      'q',
+      'sort',
+      'cursor',
+      'limit',
+    ]);
+    expect(list.parameters.find((p: { name: string }) => p.name === 'risk').description).toBe('health band');
+    expect(res.body.paths['/matches'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['id', 'programId', 'title', 'startDate', 'host', 'talent', 'coordinator']),
+    );
+  });
+
+  it('serves a readable docs page with every endpoint and the problem codes the problem types link to', async () => {
+    const docs = await stack.api.request('GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('GET /programs/{id}/kpis');
+    expect(docs.text).toContain('id="problem-validation_failed"');
+    const problem = await stack.api.request('GET', '/matches?limit=0');
+    expect(problem.body.type).toBe('/docs#problem-validation_failed');
+  });
+
+  it('answers each route as its declared response schema says', async () => {
+    const program = stack.programId;
+    const csv = [
+      'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
+      `${unique('oa')},${program},OpenAPI案件,2026-12-01,2027-03-31,山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
+    ].join('\n');
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const samples: Record<string, () => Promise<HttpResponse>> = {
+      'GET /healthz': () => stack.api.request('GET', '/healthz'),
+      'GET /openapi.json': () => stack.api.request('GET', '/openapi.json'),
+      'GET /docs': () => stack.api.request('GET', '/docs'),
+      'POST /programs': () =>
+        stack.api.request('POST', '/programs', {
+          id: unique('oa').toLowerCase(),
+          name: 'OpenAPI',
+          managers: [{ name: '事務局', email: `${unique('pm')}@x.jp` }],
+        }),
+      'GET /programs': () => stack.api.request('GET', '/programs'),
+      'GET /programs/:id/playbook': () => stack.api.request('GET', `/programs/${program}/playbook`),
+      'PUT /programs/:id/playbook': () =>
+        stack.api.request('PUT', `/programs/${program}/playbook`, {
+          sendDays: 'all',
+          sendingHours: { start: '00:00', end: '24:00' },
+          skipHolidays: false,
+        }),
+      'GET /programs/:id/kpis': () => stack.api.request('GET', `/programs/${program}/kpis`),
+      'POST /matches': () => stack.api.request('POST', '/matches', matchRequest(program)),
+      'GET /matches': () => stack.api.request('GET', '/matches?limit=2'),
+      'GET /matches/:id': () => stack.api.request('GET', `/matches/${matchId}`),
+      'GET /matches/:id/timeline': () => stack.api.request('GET', `/matches/${matchId}/timeline`),
+      'POST /matches/:id/kickoff/proposals': () =>
+        stack.api.request('POST', `/matches/${matchId}/kickoff/proposals`, {
+          slots: [{ startsAt: future, durationMinutes: 60 }],
+        }),
+      'POST /matches/:id/kickoff/schedule': () =>
+        stack.api.request('POST', `/matches/${matchId}/kickoff/schedule`, { startsAt: future }),
+      'POST /matches/:id/kickoff/cancel': () =>
+        stack.api.request('POST', `/matches/${matchId}/kickoff/cancel`, { reason: '都合' }),
+      'POST /matches/:id/kickoff/record': () =>
+        stack.api.request('POST', `/matches/${matchId}/kickoff/record`, { held: true }),
+      'POST /matches/:id/contracts/:type': () =>
+        stack.api.request('POST', `/matches/${matchId}/contracts/outsourcing_contract`, { status: 'submitted' }),
+      'POST /matches/:id/tasks/:taskId/done': () =>
+        stack.api.request('POST', `/matches/${matchId}/tasks/${taskId}/done`, {}),
+      'POST /matches/:id/notes': () =>
+        stack.api.request('POST', `/matches/${matchId}/notes`, { text: 'メモ', sentiment: 4 }),
+      'POST /matches/:id/pause': () => stack.api.request('POST', `/matches/${matchId}/pause`, { reason: '繁忙期' }),
+      'POST /matches/:id/resume': () => stack.api.request('POST', `/matches/${matchId}/resume`, {}),
+      'POST /matches/:id/extend': () =>
+        stack.api.request('POST', `/matches/${matchId}/extend`, { endDate: '2027-08-31' }),
+      'POST /matches/:id/reassign': () =>
+        stack.api.request('POST', `/matches/${matchId}/reassign`, {
+          coordinator: { name: '高橋', email: `${unique('c')}@x.jp` },
+        }),
+      'POST /matches/:id/end-early': () =>
+        stack.api.request('POST', `/matches/${matchId}/end-early`, { reason: 'bored' }),
+      'POST /matches/:id/complete': () => stack.api.request('POST', `/matches/${matchId}/complete`, {}),
+      'POST /matches/:id/cancel': () => stack.api.request('POST', `/matches/${matchId}/cancel`, { reason: '' }),
+      'GET /escalations': () => stack.api.request('GET', '/escalations'),
+      'POST /escalations/:id/ack': () => stack.api.request('POST', `/escalations/${escalationId}/ack`, {}),
+      'POST /escalations/:id/resolve': () =>
+        stack.api.request('POST', `/escalations/${escalationId}/resolve`, { note: '対応済み' }),
+      'POST /escalations/:id/snooze': () =>
+        stack.api.request('POST', `/escalations/${escalationId}/snooze`, { until: future, reason: '出張' }),
+      'POST /imports/matches': () => stack.api.request('POST', '/imports/matches', csv, { 'content-type': 'text/csv' }),
+      'POST /api-keys': () =>
+        stack.api.request('POST', '/api-keys', { name: 'oa', role: 'coordinator', programIds: [program] }),
+      'GET /api-keys': () => stack.api.request('GET', '/api-keys'),
+    };
+    expect(Object.keys(samples).sort()).toEqual(defs.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort());
+
+    const seen: string[] = [];
+    for (const def of defs) {
+      const key = `${def.method.toUpperCase()} ${def.path}`;
+      const res = await samples[key]!();
+      const declared = def.responses[res.status];
+      expect({
+        key,
+        status: res.status,
+        declared: Boolean(declared) || res.status === 401 || res.status === 403,
+      }).toEqual({ key, status: res.status, declared: true });
+      if (declared?.schema) {
+        const parsed = declared.schema.safeParse(res.body);
+        expect({ key, issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }).toEqual({ key, issues: [] });
+      }
+      if (res.status >= 400) expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      seen.push(`${key} → ${res.status}`);
+    }
+    // The samples cover success and the workflow's rejections (409/422) and validation (400).
+    expect(seen).toEqual(
+      expect.arrayContaining(['POST /matches/:id/end-early → 400', 'POST /escalations/:id/ack → 422']),
+    );
+  });
+});
