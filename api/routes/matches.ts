@@ -1,70 +1,23 @@
-import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { matchStateQuery, matchWorkflowId, MATCH_ID_PATTERN, type MatchState } from '../../workflows/shared';
 import { covers, programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
-import { decodeCursor, encodeCursor, keysetAfter, ZLimit, type SortSpec } from '../services/pagination';
-import { createMatch, matchSelect, toMatchView, ZCreateMatchRequest, ZMatchView } from '../services/matches';
+import {
+  isoOrNull,
+  listMatches,
+  summarySelect,
+  toSummary,
+  ZListMatchesQuery,
+  ZMatchList,
+  ZMatchSummary,
+} from '../services/match-list';
+import { createMatch, toMatchView, ZCreateMatchRequest, ZMatchView } from '../services/matches';
 import { matchInScope } from '../services/scope';
 import { ZProblem } from './schemas';
 
 export const ZMatchParams = z.object({ id: z.string().regex(MATCH_ID_PATTERN, 'is not a match id') });
-
-const MATCH_SORTS = {
-  health: { field: 'healthScore', nullable: true },
-  startDate: { field: 'startDate', nullable: false },
-  endDate: { field: 'endDate', nullable: false },
-  nextStep: { field: 'nextStepAt', nullable: true },
-  updatedAt: { field: 'updatedAt', nullable: false },
-  id: { field: 'id', nullable: false },
-} as const satisfies Record<string, Omit<SortSpec, 'direction'>>;
-const SORT_VALUES = Object.keys(MATCH_SORTS).flatMap((k) => [k, `-${k}`]) as [string, ...string[]];
-
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(values)).min(1));
-
-export const ZListMatchesQuery = z.object({
-  program: z.string().min(1).max(64).optional(),
-  coordinator: z.string().min(1).max(320).optional().describe('coordinator email'),
-  status: csv(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
-  phase: csv(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
-  risk: csv(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
-  q: z.string().trim().min(1).max(200).optional().describe('text in the id, title, host, talent or coordinator'),
-  sort: z
-    .enum(SORT_VALUES)
-    .default('health')
-    .describe('a field, "-" first for descending; health ascending puts the matches in trouble first'),
-  cursor: z.string().max(500).optional(),
-  limit: ZLimit,
-});
-
-const ZHealthView = z.object({
-  score: z.number().int().nullable(),
-  band: z.enum(['green', 'amber', 'red', 'too_early']),
-  trend: z.enum(['up', 'down', 'flat']).nullable(),
-});
-
-export const ZMatchSummary = ZMatchView.extend({
-  cohort: z.string(),
-  health: ZHealthView,
-  openEscalations: z.number().int(),
-  kickoff: z.object({ status: z.string(), at: z.string().nullable(), heldAt: z.string().nullable() }),
-  checkins: z.object({
-    completed: z.number().int(),
-    responseRate: z.number().nullable(),
-    lastAt: z.string().nullable(),
-    lastResponse: z.enum(['both', 'host', 'talent', 'none']).nullable(),
-  }),
-  nextStep: z.object({ at: z.string(), what: z.string() }).nullable(),
-  outcomeReason: z.string().nullable(),
-  closedAt: z.string().nullable(),
-});
-export const ZMatchList = z.object({ items: z.array(ZMatchSummary), nextCursor: z.string().nullable() });
 
 const ZTimelineEvent = z.object({ type: z.string(), at: z.string(), payload: z.record(z.string(), z.unknown()) });
 const ZCheckinRoundView = z.object({
@@ -115,50 +68,6 @@ const ZEscalationBrief = z.object({
   snoozedUntil: z.string().nullable(),
   resolvedAt: z.string().nullable(),
 });
-
-const summarySelect = {
-  ...matchSelect,
-  cohort: true,
-  healthScore: true,
-  healthBand: true,
-  healthTrend: true,
-  openEscalations: true,
-  kickoffStatus: true,
-  kickoffAt: true,
-  kickoffHeldAt: true,
-  checkinsCompleted: true,
-  checkinsAsked: true,
-  checkinsAnswered: true,
-  lastCheckinAt: true,
-  lastCheckinResponse: true,
-  nextStepAt: true,
-  nextStep: true,
-  outcomeReason: true,
-  closedAt: true,
-  updatedAt: true,
-} satisfies Prisma.MatchSelect;
-type SummaryRow = Prisma.MatchGetPayload<{ select: typeof summarySelect }>;
-
-const isoOrNull = (d: Date | null) => d?.toISOString() ?? null;
-
-function toSummary(m: SummaryRow): z.infer<typeof ZMatchSummary> {
-  return {
-    ...toMatchView(m),
-    cohort: m.cohort,
-    health: { score: m.healthScore, band: m.healthBand as 'green', trend: m.healthTrend as 'up' | null },
-    openEscalations: m.openEscalations,
-    kickoff: { status: m.kickoffStatus, at: isoOrNull(m.kickoffAt), heldAt: isoOrNull(m.kickoffHeldAt) },
-    checkins: {
-      completed: m.checkinsCompleted,
-      responseRate: m.checkinsAsked ? m.checkinsAnswered / m.checkinsAsked : null,
-      lastAt: isoOrNull(m.lastCheckinAt),
-      lastResponse: m.lastCheckinResponse as 'both' | null,
-    },
-    nextStep: m.nextStepAt && m.nextStep ? { at: m.nextStepAt.toISOString(), what: m.nextStep } : null,
-    outcomeReason: m.outcomeReason,
-    closedAt: isoOrNull(m.closedAt),
-  };
-}
 
 type RoundRow = { round: number; kind: string; status: string; openedAt: Date; closeAt: Date };
 type AnswerRow = { round: number; respondent: string; answers: unknown; submittedAt: Date; signalledAt: Date | null };
@@ -232,54 +141,7 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
         400: { description: 'Bad filter', schema: ZProblem },
       },
     },
-    async ({ query, principal }) => {
-      const scope = programScope(principal);
-      if (query.program && scope && !scope.includes(query.program)) {
-        throw new AppError('forbidden', 'This API key does not cover that program.');
-      }
-      const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
-      const sort: SortSpec = { ...MATCH_SORTS[query.sort.replace(/^-/, '') as keyof typeof MATCH_SORTS], direction };
-      const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
-      const where: Prisma.MatchWhereInput = {
-        AND: [
-          scope ? { programId: { in: scope } } : {},
-          query.program ? { programId: query.program } : {},
-          query.coordinator ? { coordinator: { email: query.coordinator.toLowerCase() } } : {},
-          query.status ? { status: { in: query.status } } : {},
-          query.phase ? { phase: { in: query.phase } } : {},
-          query.risk ? { healthBand: { in: query.risk } } : {},
-          query.q
-            ? {
-                OR: [
-                  { id: { contains: query.q, mode: 'insensitive' } },
-                  { title: { contains: query.q, mode: 'insensitive' } },
-                  { host: { organization: { contains: query.q, mode: 'insensitive' } } },
-                  { host: { name: { contains: query.q, mode: 'insensitive' } } },
-                  { talent: { name: { contains: query.q, mode: 'insensitive' } } },
-                  { coordinator: { name: { contains: query.q, mode: 'insensitive' } } },
-                ],
-              }
-            : {},
-          after ? keysetAfter(sort, after) : {},
-        ],
-      };
-      const rows = await db.match.findMany({
-        where,
-        orderBy: [
-          sort.nullable ? { [sort.field]: { sort: sort.direction, nulls: 'last' } } : { [sort.field]: sort.direction },
-          { id: 'asc' },
-        ],
-        take: query.limit + 1,
-        select: summarySelect,
-      });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor =
-        rows.length > query.limit && last
-          ? encodeCursor(query.sort, (last as Record<string, unknown>)[sort.field], last.id)
-          : null;
-      return { body: { items: page.map(toSummary), nextCursor } };
-    },
+    async ({ query, principal }) => ({ body: await listMatches(db, programScope(principal), query) }),
   );
 
   api.add(

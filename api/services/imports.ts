@@ -1,9 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { covers, type Principal } from '../auth';
-import type { ApiDeps } from '../deps';
 import { AppError, fieldErrors } from '../errors';
-import { createMatch, ZCreateMatchRequest, type TMatchInput } from './matches';
+import { createMatch, ZCreateMatchRequest, type MatchStarter, type TMatchInput } from './matches';
 
 /**
  * Importing matches from the CSV files programs already keep. The header row names the columns, in English or in
@@ -119,7 +118,11 @@ const sameMatch = (
   stored.talentEmail === input.talent.email;
 
 /** Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs. */
-export async function importMatches(deps: ApiDeps, principal: Principal | null, bytes: Buffer): Promise<ImportResult> {
+export async function importMatches(
+  deps: MatchStarter,
+  principal: Principal | null,
+  bytes: Buffer,
+): Promise<ImportResult> {
   const { rows, errors, columnOf } = parseImport(bytes);
   const valid: { row: number; input: TMatchInput }[] = [];
   for (const { row, input } of rows) {

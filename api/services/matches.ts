@@ -175,6 +175,9 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
+/** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
+export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>;
+
 /** Writes a match and its people (created or updated by email) in one transaction. */
 export async function storeMatch(db: Database, input: TMatchInput): Promise<MatchRow> {
   return db.$transaction(async (tx) => {
@@ -212,7 +215,7 @@ export async function storeMatch(db: Database, input: TMatchInput): Promise<Matc
  * Stores a match and starts its workflow. A duplicate id is a 409; if Temporal cannot be reached the stored match is
  * removed again and the caller gets a 503, so a match exists only when its workflow does.
  */
-export async function createMatch(deps: ApiDeps, input: TMatchInput): Promise<MatchRow> {
+export async function createMatch(deps: MatchStarter, input: TMatchInput): Promise<MatchRow> {
   const { db, temporal } = deps;
   const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
   if (!program) {

@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { createApiKey, ROLES, type Role } from '../api/auth';
+import { AppError } from '../api/errors';
+import { importMatches } from '../api/services/imports';
+import { programKpis, type KpiFigures } from '../api/services/kpis';
+import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
+import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
+import { createDatabase, type Database } from '../prisma/client';
+import { formatTable } from './table';
+
+/**
+ * The operators' command line, over the same code as the API: import a CSV, list matches at risk, print a program's
+ * KPIs, create an API key. It talks to Postgres (and, to start imported matches, Temporal) directly, with the same
+ * environment variables as the API:
+ *
+ *   npm run cli -- kpis my-program --cohort 2026-04
+ */
+const ZCliEnv = z.object({ ...ZDatabaseEnv.shape, ...ZTemporalEnv.shape });
+
+type Io = { out: (line: string) => void };
+
+async function withDatabase<T>(run: (db: Database) => Promise<T>): Promise<T> {
+  const env = parseEnv(ZCliEnv);
+  const db = createDatabase(env.DATABASE_URL, { poolSize: 2 });
+  try {
+    return await run(db);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const percent = (n: number | null) => (n === null ? '–' : `${(n * 100).toFixed(1)}%`);
+const number = (n: number | null) => (n === null ? '–' : String(n));
+
+function kpiRow(label: string, k: KpiFigures): string[] {
+  return [
+    label,
+    String(k.started),
+    String(k.active),
+    String(k.completed),
+    String(k.terminatedEarly),
+    percent(k.completionRate),
+    percent(k.earlyTerminationRate),
+    percent(k.checkinResponseRate),
+    number(k.medianDaysToKickoff),
+    `${k.openEscalations}/${k.overdueEscalations}`,
+    number(k.meanHealth),
+  ];
+}
+const KPI_HEADER = [
+  '',
+  'started',
+  'active',
+  'completed',
+  'ended early',
+  'completion',
+  'early term.',
+  'responses',
+  'days to kickoff',
+  'esc. open/overdue',
+  'health',
+];
+
+export function buildCli(io: Io): Command {
+  const program = new Command('bansou').description('bansou operators’ tools').showHelpAfterError().exitOverride();
+
+  program
+    .command('import')
+    .description('import matches from a CSV file (every row is checked first; a re-run starts nothing twice)')
+    .argument('<file>', 'CSV file (UTF-8 or Shift_JIS; English or Japanese headers)')
+    .action(async (file: string) => {
+      const env = parseEnv(ZCliEnv);
+      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+      try {
+        await withDatabase(async (db) => {
+          const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+          const result = await importMatches({ db, temporal, taskQueue: env.TASK_QUEUE }, null, readFileSync(file));
+          io.out(
+            `${result.total} rows: ${result.created.length} matches started, ${result.existing.length} already imported`,
+          );
+          for (const id of result.created) io.out(`  started  match:${id}`);
+        });
+      } finally {
+        await connection.close();
+      }
+    });
+
+  program
+    .command('at-risk')
+    .description('matches in trouble (red, then amber), the worst first')
+    .option('-p, --program <id>', 'only this program')
+    .addOption(new Option('-b, --band <bands>', 'health bands, comma-separated').default('red,amber'))
+    .option('-n, --limit <n>', 'at most this many', (v) => positiveInt(v), 50)
+    .action(async (options: { program?: string; band: string; limit: number }) => {
+      await withDatabase(async (db) => {
+        const query = ZListMatchesQuery.parse({
+          program: options.program,
+          risk: options.band,
+          status: 'open,paused',
+          sort: 'health',
+          limit: options.limit,
+        });
+        const { items } = await listMatches(db, undefined, query);
+        if (!items.length) return io.out('No match is at risk.');
+        io.out(
+          formatTable(
+            ['match', 'title', 'coordinator', 'health', 'escalations', 'next step'],
+            items.map((m) => [
+              m.id,
+              m.title,
+              m.coordinator.name,
+              `${m.health.band} ${m.health.score ?? ''}`.trim(),
+              String(m.openEscalations),
+              m.nextStep ? `${m.nextStep.what} (${m.nextStep.at.slice(0, 10)})` : '–',
+            ]),
+          ),
+        );
+      });
+    });
+
+  program
+    .command('kpis')
+    .description("a program's KPIs as a table, with its cohorts (start months) and regions")
+    .argument('<program>', 'program id')
+    .option('--from <date>', 'matches starting on or after (YYYY-MM-DD)')
+    .option('--to <date>', 'matches starting on or before (YYYY-MM-DD)')
+    .option('--cohort <month>', 'one start month (YYYY-MM)')
+    .option('--region <region>', 'one region')
+    .action(async (programId: string, options: { from?: string; to?: string; cohort?: string; region?: string }) => {
+      await withDatabase(async (db) => {
+        if (!(await db.program.findUnique({ where: { id: programId }, select: { id: true } }))) {
+          throw new AppError('not_found', `No program with id "${programId}".`);
+        }
+        const k = await programKpis(db, programId, options);
+        io.out(
+          formatTable(KPI_HEADER, [
+            kpiRow(programId, k),
+            ...k.byCohort.map((c) => kpiRow(`  ${c.cohort}`, c)),
+            ...k.byRegion.map((r) => kpiRow(`  ${r.region ?? '(no region)'}`, r)),
+          ]),
+        );
+      });
+    });
+
+  program
+    .command('api-key')
+    .description('API keys')
+    .command('create')
+    .description('create an API key and print it (the only time it is shown)')
+    .requiredOption('--name <name>', 'who or what uses it')
+    .addOption(new Option('--role <role>', 'what it may do').choices([...ROLES]).makeOptionMandatory())
+    .option('--program <id...>', 'programs it covers (not for admin)', [])
+    .action(async (options: { name: string; role: Role; program: string[] }) => {
+      await withDatabase(async (db) => {
+        const created = await createApiKey(db, { name: options.name, role: options.role, programIds: options.program });
+        io.out(`Created ${options.role} key "${options.name}" (${created.prefix}…). Keep it now; it is not stored:`);
+        io.out(created.key);
+      });
+    });
+
+  return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number from 1');
+  return n;
+}
+
+/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 usage, 78 configuration). */
+export async function runCli(
+  argv: string[],
+  io: Io = { out: (line) => console.log(line) },
+  err = (line: string) => console.error(line),
+): Promise<number> {
+  try {
+    await buildCli(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (
+      error &&
+      typeof error === 'object' &&
+      'exitCode' in error &&
+      'code' in error &&
+      String(error.code).startsWith('commander.')
+    ) {
+      return Number(error.exitCode) === 0 ? 0 : 2;
+    }
+    if (error instanceof AppError) {
+      err(
+        `${error.detail}${error.errors ? `\n${error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}` : ''}`,
+      );
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      err(error.message);
+      return 78;
+    }
+    err(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

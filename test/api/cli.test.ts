@@ -1,0 +1,134 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../cli/main';
+import { displayWidth, formatTable } from '../../cli/table';
+import { matchWorkflowId } from '../../workflows/shared';
+import { unique } from '../support/fixtures';
+import { seedReadModel } from '../support/seed';
+import { createDevStack, type DevStack } from '../support/stack';
+
+describe('the operators’ CLI (same code as the API, real Postgres and Temporal)', () => {
+  let stack: DevStack;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    stack = await createDevStack();
+    process.env.DATABASE_URL = stack.database.url;
+    process.env.TEMPORAL_ADDRESS = stack.env.address;
+    process.env.TASK_QUEUE = stack.deps.taskQueue;
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await stack?.close();
+  });
+
+  async function cli(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { out: (l) => out.push(l) }, (l) => err.push(l));
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('creates an API key that the API then accepts, with the role and programs asked for', async () => {
+    const res = await cli(
+      'api-key',
+      'create',
+      '--name',
+      'kochi office',
+      '--role',
+      'program_manager',
+      '--program',
+      stack.programId,
+    );
+    expect(res.code).toBe(0);
+    const key = res.out.split('\n').at(-1)!;
+    expect(key).toMatch(/^bsk_/);
+    const list = await stack.api.request('GET', `/matches?program=${stack.programId}`, undefined, {
+      authorization: `Bearer ${key}`,
+    });
+    expect(list.status).toBe(200);
+    const other = await stack.api.request('GET', '/matches?program=someone-else', undefined, {
+      authorization: `Bearer ${key}`,
+    });
+    expect(other.status).toBe(403);
+    expect((await cli('api-key', 'create', '--name', 'x', '--role', 'coordinator')).code).toBe(1); // needs a program
+    expect((await cli('api-key', 'create', '--name', 'x', '--role', 'boss')).code).toBe(2);
+  });
+
+  it('prints KPIs as a table (the seed’s cohort: 96.9% completion, 3.1% early termination) and the matches at risk', async () => {
+    const program = unique('cli').toLowerCase();
+    await stack.database.db.program.create({ data: { id: program, name: 'CLI' } });
+    await seedReadModel(stack.database.db, program, 32, (i) => ({
+      status: i === 31 ? 'terminated_early' : 'completed',
+      phase: 'closed',
+      region: '長野県',
+    }));
+    await seedReadModel(stack.database.db, program, 3, (i) => ({
+      title: ['赤い案件', '黄色い案件', '緑の案件'][i]!,
+      status: 'open',
+      phase: 'active',
+      cohort: '2026-10',
+      healthBand: ['red', 'amber', 'green'][i]!,
+      healthScore: [30, 60, 90][i]!,
+      openEscalations: [2, 1, 0][i]!,
+    }));
+    const kpis = await cli('kpis', program, '--cohort', '2026-04');
+    expect(kpis.code).toBe(0);
+    const [header, , total] = kpis.out.split('\n');
+    expect(header).toContain('completion');
+    expect(total).toMatch(new RegExp(`^${program}\\s+32\\s+0\\s+31\\s+1\\s+96\\.9%\\s+3\\.1%`));
+
+    const risk = await cli('at-risk', '--program', program);
+    expect(risk.code).toBe(0);
+    const lines = risk.out.split('\n');
+    expect(lines[2]).toContain('赤い案件');
+    expect(lines[3]).toContain('黄色い案件');
+    expect(risk.out).not.toContain('緑の案件');
+    expect((await cli('kpis', 'no-such-program')).err).toContain('No program with id "no-such-program"');
+  });
+
+  it('imports a CSV file, starting each match once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bansou-cli-'));
+    const file = path.join(dir, 'matches.csv');
+    const id = unique('cli-csv');
+    writeFileSync(
+      file,
+      [
+        'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
+        `${id},${stack.programId},CLI取込,2026-12-01,2027-05-31,山田食品,山田,h.${id}@x.jp,佐藤,t.${id}@x.jp,鈴木,c.${id}@x.jp`,
+      ].join('\n'),
+    );
+    const first = await cli('import', file);
+    expect(first).toMatchObject({ code: 0, out: expect.stringContaining('1 matches started, 0 already imported') });
+    expect((await stack.env.client.workflow.getHandle(matchWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+    expect((await cli('import', file)).out).toContain('0 matches started, 1 already imported');
+    writeFileSync(file, 'id,title\nbad id!,');
+    const bad = await cli('import', file);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('row 2: id');
+  });
+
+  it('says what is wrong with its configuration and its usage', async () => {
+    const url = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = 'mysql://nope';
+    const res = await cli('at-risk');
+    process.env.DATABASE_URL = url;
+    expect(res).toMatchObject({ code: 78, err: expect.stringContaining('DATABASE_URL') });
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+
+  it('lines up Japanese text in its tables', () => {
+    expect(displayWidth('案件A')).toBe(5);
+    const table = formatTable(
+      ['title', 'n'],
+      [
+        ['赤い案件', '2'],
+        ['green', '10'],
+      ],
+    ).split('\n');
+    expect(new Set(table.map(displayWidth)).size).toBe(1); // every line ends in the same column
+    expect(table[2]).toBe('赤い案件   2');
+    expect(table[3]).toBe('green     10');
+  });
+});
