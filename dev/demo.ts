@@ -7,6 +7,8 @@
  *   ./dev/start            # in one terminal
  *   npx tsx dev/demo.ts    # in another
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Playbook } from '../workflows/playbook';
 import type { MatchState } from '../workflows/shared';
 import { devEnv } from './env';
@@ -200,7 +202,14 @@ async function maildevEmails(webUrl: string): Promise<DemoEmail[]> {
 async function main(): Promise<void> {
   const env = devEnv();
   const apiUrl = `http://localhost:${env.PORT}`;
-  const headers: Record<string, string> = env.BANSOU_API_KEY ? { authorization: `Bearer ${env.BANSOU_API_KEY}` } : {};
+  // The dev stack's admin key unless BANSOU_API_KEY says otherwise.
+  const keyFile = path.join(env.BANSOU_DATA_DIR, 'dev-api-key');
+  const apiKey = env.BANSOU_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  if (!apiKey)
+    throw new Error(
+      'No API key: start the stack with ./dev/start (it writes .data/dev-api-key) or set BANSOU_API_KEY.',
+    );
+  const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
   const programId = 'demo-seconds';
   const programRes = await fetch(`${apiUrl}/programs`, {
     method: 'POST',

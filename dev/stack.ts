@@ -1,10 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createApiKey } from '../api/auth';
+import { createDatabase } from '../prisma/client';
 import { searchAttributes } from '../workflows/shared';
 import { devEnv, PROJECT_ROOT } from './env';
 import { startLocalPostgres, type LocalPostgres } from './postgres';
@@ -98,6 +100,27 @@ function devSigningSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * An admin API key for this machine, kept in `.data/dev-api-key` so the README's curl examples and `dev/demo.ts`
+ * work across restarts; made again if the database no longer knows it.
+ */
+async function devApiKey(databaseUrl: string): Promise<string> {
+  const file = path.join(dataDir, 'dev-api-key');
+  const db = createDatabase(databaseUrl, { poolSize: 1 });
+  try {
+    if (existsSync(file)) {
+      const key = readFileSync(file, 'utf8').trim();
+      const hash = createHash('sha256').update(key).digest('hex');
+      if (await db.apiKey.findUnique({ where: { hash }, select: { id: true } })) return key;
+    }
+    const { key } = await createApiKey(db, { name: 'dev stack (admin)', role: 'admin', programIds: [] });
+    writeFileSync(file, key, { mode: 0o600 });
+    return key;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function startTemporal(): Promise<string> {
   const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
   const dbFile = path.join(dataDir, 'temporal.sqlite');
@@ -183,6 +206,8 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 
+  const apiKey = await devApiKey(databaseUrl);
+
   say('starting Temporal dev server…');
   const temporalAddress = await startTemporal();
 
@@ -237,7 +262,8 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      `  API            http://localhost:${env.PORT}          (health: /healthz)`,
+      `  API            http://localhost:${env.PORT}          (docs: /docs, health: /healthz)`,
+      `  API key        ${apiKey}   (admin; also in .data/dev-api-key)`,
       `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}`,
       `  Mail view      http://localhost:${env.MAIL_WEB_PORT}          (SMTP on 127.0.0.1:${env.MAIL_SMTP_PORT})`,
       `  Temporal gRPC  ${temporalAddress}`,
