@@ -19,6 +19,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
+COPY cli ./cli
 
 USER node
 # Node runs the TypeScript entry points through tsx's loader: one process, so signals reach the program.

@@ -1,4 +1,5 @@
 import { defineConfig } from 'prisma/config';
+import { parseEnv, ZDatabaseEnv } from './config/env';
 import { MigrationPg } from './prisma/migration-adapter';
 
 // Prisma 6.19 runs every migrate command through its WebAssembly schema engine and this driver adapter, so no
@@ -8,9 +9,5 @@ export default defineConfig({
   engine: 'js',
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  adapter: async () => {
-    const url = process.env.DATABASE_URL;
-    if (!url) throw new Error('DATABASE_URL is required for prisma migrate');
-    return new MigrationPg(url);
-  },
+  adapter: async () => new MigrationPg(parseEnv(ZDatabaseEnv).DATABASE_URL),
 });

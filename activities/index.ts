@@ -2,14 +2,12 @@ import type { ActivityDeps } from './deps';
 import { createDigestActivities } from './digest';
 import { createMailActivities } from './mail/send';
 import { createReadModelActivities } from './read-model';
-import { createTimelineActivities } from './timeline';
 
 export type { ActivityDeps } from './deps';
 
 /** Builds every activity from its dependencies; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createTimelineActivities(deps),
     ...createMailActivities(deps),
     ...createReadModelActivities(deps),
     ...createDigestActivities(deps),

@@ -75,8 +75,12 @@ export function createReadModelActivities({ db }: ActivityDeps) {
             playbookVersion: model.playbookVersion,
           },
         });
-        const round = model.checkins.current;
-        if (round) {
+        const { lastClosed, current } = model.checkins;
+        const rounds = [
+          ...(lastClosed && lastClosed.round !== current?.round ? [{ ...lastClosed, status: 'closed' as const }] : []),
+          ...(current ? [current] : []),
+        ];
+        for (const round of rounds) {
           const data = {
             kind: round.kind,
             status: round.status,

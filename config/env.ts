@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
 
 /**
  * Environment fragments shared by the processes. Each process composes its own schema from these
@@ -8,7 +9,7 @@ import { z } from 'zod';
 export const ZTemporalEnv = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TASK_QUEUE: z.string().min(1).default('bansou-matches'),
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
 
 export const ZDatabaseEnv = z.object({

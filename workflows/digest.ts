@@ -1,6 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { isCancellation, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { localDate, zonedParts } from './calendar';
+import { localDate, nextSendTime, zonedParts, type SendingPolicy } from './calendar';
 import { DAY_MS } from './durations';
 
 /** The weekly digest goes out on Monday morning in this zone (the schedule lives in worker/schedules.ts). */
@@ -12,8 +12,16 @@ const { planCoordinatorDigests } = proxyActivities<Activities>({
 });
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', maximumAttempts: 30 },
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes', maximumAttempts: 50 },
 });
+
+/** Digests go out on working days in business hours, like every other email (a Monday holiday moves it on). */
+const DIGEST_SENDING: SendingPolicy = {
+  timeZone: DIGEST_TIME_ZONE,
+  sendingHours: { start: '09:00', end: '18:00' },
+  sendDays: 'weekdays',
+  skipHolidays: true,
+};
 
 /** The Monday of the week an instant falls in, in the digest's zone. */
 export function mondayOf(ms: number): string {
@@ -24,18 +32,32 @@ export function mondayOf(ms: number): string {
 /** One email per coordinator: what needs them this week, across all their matches. Each goes out once per week. */
 export async function coordinatorDigestWorkflow(
   input: { weekOf?: string } = {},
-): Promise<{ weekOf: string; sent: number }> {
+): Promise<{ weekOf: string; sent: number; failed: number }> {
   const weekOf = input.weekOf ?? mondayOf(Date.now());
-  const digests = await planCoordinatorDigests({ weekOf, timeZone: DIGEST_TIME_ZONE });
-  for (const digest of digests) {
-    await sendEmail({
-      key: `digest:${weekOf}:${digest.coordinator.personId}`,
-      template: 'coordinator-digest',
-      role: 'coordinator',
-      recipient: digest.coordinator,
-      data: { coordinator: digest.coordinator, weekOf, items: digest.items, programName: digest.programName },
-      timeZone: DIGEST_TIME_ZONE,
-    });
+  if (patched('digest-waits-for-a-working-day')) {
+    const at = nextSendTime(Date.now(), DIGEST_SENDING);
+    if (at > Date.now()) await sleep(at - Date.now());
   }
-  return { weekOf, sent: digests.length };
+  const digests = await planCoordinatorDigests({ weekOf, timeZone: DIGEST_TIME_ZONE });
+  let sent = 0;
+  let failed = 0;
+  for (const digest of digests) {
+    try {
+      await sendEmail({
+        key: `digest:${weekOf}:${digest.coordinator.personId}`,
+        template: 'coordinator-digest',
+        role: 'coordinator',
+        recipient: digest.coordinator,
+        data: { coordinator: digest.coordinator, weekOf, items: digest.items, programName: digest.programName },
+        timeZone: DIGEST_TIME_ZONE,
+      });
+      sent += 1;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // One rejected address must not keep the others' digests from going out; the outbox row has the error.
+      log.warn('digest not sent', { coordinator: digest.coordinator.email, error: String(error) });
+      failed += 1;
+    }
+  }
+  return { weekOf, sent, failed };
 }

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -80,6 +81,7 @@ import {
   type Participant,
   type PendingEmail,
   type PendingEvent,
+  type RespondKickoff,
 } from './shared';
 
 /** Check-in rounds per workflow run before it continues as new, so a year-long match keeps a short history. */
@@ -97,12 +99,8 @@ const { syncMatch } = proxyActivities<Activities>({
 // SMTP can stall; a short start-to-close bounds how long a crashed worker holds an email before the retry.
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumInterval: '5 minutes',
-    maximumAttempts: 30,
-    nonRetryableErrorTypes: [],
-  },
+  // No attempt limit: an SMTP outage must delay a check-in, not drop it (5xx rejections fail at once, non-retryable).
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
 });
 
 /** One match, from the day it is made to its close. */
@@ -170,8 +168,11 @@ class MatchRun {
       ]),
     );
     flows.catch(() => undefined); // awaited below; this only keeps a cancellation from surfacing twice
+    // A part that fails (a bug, not a business error: those are handled where they happen) fails the workflow task,
+    // visibly, instead of silently stopping that part of the support for months.
+    const failed = flows.then(() => new Promise<never>(() => undefined));
 
-    await condition(() => this.finished() || (this.shouldContinueAsNew() && this.quiet()));
+    await Promise.race([condition(() => this.finished() || (this.shouldContinueAsNew() && this.quiet())), failed]);
     scope.cancel();
     await flows.catch((error: unknown) => {
       if (!isCancellation(error)) throw error;
@@ -218,7 +219,12 @@ class MatchRun {
   /** Not held by the deadline: escalate, and keep the escalation until it is held. */
   private async kickoffDeadline(): Promise<void> {
     const met = () => this.state.kickoff.status === 'held' || this.isClosed();
-    if (await this.waitUntil(() => ms(this.state.kickoff.deadlineAt), met)) {
+    const step = () => `kickoff-deadline:${this.state.kickoff.deadlineAt}`;
+    // After a continue-as-new the deadline may long have passed: escalate it once, not once per run.
+    if (this.done(step())) {
+      await condition(met);
+    } else if (await this.waitUntil(() => ms(this.state.kickoff.deadlineAt), met)) {
+      this.markDone(step());
       this.raiseMilestone(
         kickoffNotHeldSignal(
           localDate(ms(this.state.kickoff.deadlineAt), this.state.playbook.timeZone),
@@ -400,11 +406,19 @@ class MatchRun {
       const due = contractDueAt(this.state);
       const settled = () => this.isClosed() || outstanding().length === 0 || contractDueAt(this.state) !== due;
       const dueDay = localDate(due, this.state.playbook.timeZone);
-      if (await this.waitUntil(() => due - reminderBefore, settled))
-        this.remindHostOfContracts(`contract-${dueDay}-before`, false);
-      if (await this.waitUntil(() => due, settled)) {
-        this.remindHostOfContracts(`contract-${dueDay}-due`, true);
-        this.raiseMilestone(contractOverdueSignal(outstanding().map((c) => ({ type: c.type, status: c.status }))));
+      const before = `contract-${dueDay}-before`;
+      const atDue = `contract-${dueDay}-due`;
+      // Each reminder and the escalation happen once per due date, also across continue-as-new.
+      if (!this.done(before) && (await this.waitUntil(() => due - reminderBefore, settled))) {
+        this.markDone(before);
+        this.remindHostOfContracts(before, false);
+      }
+      if (this.done(atDue) || (await this.waitUntil(() => due, settled))) {
+        if (!this.done(atDue)) {
+          this.markDone(atDue);
+          this.remindHostOfContracts(atDue, true);
+          this.raiseMilestone(contractOverdueSignal(outstanding().map((c) => ({ type: c.type, status: c.status }))));
+        }
         await condition(() => this.isClosed() || outstanding().length === 0);
       }
       if (outstanding().length === 0) this.clearMilestone('contract_overdue', 'all required documents are verified');
@@ -548,6 +562,15 @@ class MatchRun {
     for (const side of RESPONDENTS) if (current[side]) checkins.lastAnswers[side] = current[side];
     checkins.completedRounds += 1;
     checkins.lastRoundAt = iso(now());
+    // Kept so the read model can close this round's row even if the next round opens before the next write.
+    checkins.lastClosed = {
+      round: round.round,
+      kind: round.kind,
+      openedAt: round.openedAt,
+      closeAt: round.closeAt,
+      expiresAt: round.expiresAt,
+      answered: RESPONDENTS.filter((r) => round.answers[r]),
+    };
     if (round.kind === 'regular') {
       checkins.nextOpenAt = iso(ms(round.openedAt) + durationMs(playbook.checkins.cadence));
       this.roundsThisRun += 1;
@@ -561,12 +584,17 @@ class MatchRun {
       signals: signals.map((s) => ({ type: s.type, severity: s.severity, reason: s.reason })),
     });
     for (const signal of signals) this.raise(signal);
-    // A round that no longer shows a condition clears its escalation.
+    // A round that no longer shows a condition clears its escalation, if it could see it: silence clears nothing
+    // but a missed check-in.
+    const bothAnswered = RESPONDENTS.every((r) => round.answers[r]);
+    const judged = (type: RiskSignalType) =>
+      bothAnswered || type === 'missed_checkin' || !patched('silence-clears-nothing');
     for (const escalation of this.state.escalations) {
       if (
         escalation.status !== 'resolved' &&
         ROUND_SIGNAL_TYPES.includes(escalation.type) &&
-        !signals.some((s) => s.type === escalation.type)
+        !signals.some((s) => s.type === escalation.type) &&
+        judged(escalation.type)
       ) {
         this.resolveEscalation(escalation, 'auto', `check-in ${round.round} no longer shows it`);
       }
@@ -773,6 +801,8 @@ class MatchRun {
   }
 
   private close(outcome: Omit<Outcome, 'at'>): void {
+    // A match closed while paused is no longer paused: its last emails and tasks must not wait for a resume.
+    if (this.state.paused && patched('close-ends-pause')) this.state.paused = undefined;
     const closedAt = now();
     this.state.outcome = { ...outcome, at: iso(closedAt) };
     this.state.status = outcome.status;
@@ -782,6 +812,14 @@ class MatchRun {
     const round = this.state.checkins.current;
     if (round?.status === 'open' && round.kind === 'regular') {
       round.status = 'closed';
+      this.state.checkins.lastClosed = {
+        round: round.round,
+        kind: round.kind,
+        openedAt: round.openedAt,
+        closeAt: round.closeAt,
+        expiresAt: round.expiresAt,
+        answered: RESPONDENTS.filter((r) => round.answers[r]),
+      };
       this.record('checkin.closed', {
         round: round.round,
         kind: round.kind,
@@ -849,16 +887,23 @@ class MatchRun {
       (a) => {
         open();
         if (state.kickoff.status === 'held') throw reject('wrongState', 'the kickoff has already been held');
+        if (state.kickoff.status === 'scheduled')
+          throw reject(
+            'wrongState',
+            'a kickoff is scheduled: move it (schedule) or cancel it before proposing new slots',
+          );
         this.validateSlots(a.slots);
       },
     );
-    action<{ respondent: Respondent; choice: number | 'other'; note?: string }>(
+    action<RespondKickoff>(
       respondKickoffUpdate,
       (a) => this.respondToKickoff(a.respondent, a.choice, a.note),
       (a) => {
         open();
         if (state.kickoff.status !== 'proposed')
           throw reject('wrongState', `no kickoff slots are waiting for an answer (kickoff is ${state.kickoff.status})`);
+        if (a.proposal !== undefined && a.proposal !== state.kickoff.proposal)
+          throw reject('wrongState', `proposal ${a.proposal} was replaced by proposal ${state.kickoff.proposal}`);
         if (!RESPONDENTS.includes(a.respondent)) throw reject('invalid', 'respondent must be host or talent');
         if (
           a.choice !== 'other' &&
@@ -1015,6 +1060,7 @@ class MatchRun {
         this.record('match.resumed', { pausedForMs: pausedFor });
       },
       () => {
+        open();
         if (!state.paused) throw reject('wrongState', 'the match is not paused');
       },
     );
@@ -1035,6 +1081,11 @@ class MatchRun {
           throw reject('invalid', 'endDate must be YYYY-MM-DD');
         if (a.endDate <= state.match.endDate)
           throw reject('invalid', `the new end date must be after ${state.match.endDate}`);
+        if (state.checkins.finalSent)
+          throw reject(
+            'wrongState',
+            'the final survey has gone out: record the outcome (complete) instead of extending',
+          );
       },
     );
     action<{ coordinator: Participant }>(
@@ -1245,6 +1296,15 @@ class MatchRun {
       if (target === null) await condition(moved);
       else await condition(moved, target - now());
     }
+  }
+
+  /** Steps that must happen once per match (milestone escalations, contract reminders), remembered in the state. */
+  private done(step: string): boolean {
+    return (this.state.stepsDone ?? []).includes(step);
+  }
+
+  private markDone(step: string): void {
+    this.state.stepsDone = [...(this.state.stepsDone ?? []), step];
   }
 
   private isClosed(): boolean {

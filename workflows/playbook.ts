@@ -1,6 +1,6 @@
 /**
  * A program's playbook (支援プラン): every timing, threshold and question of the post-match support is data.
- * The API validates and versions it (api/schemas/playbook.ts); a match starts with a snapshot of the current
+ * The API validates and versions it (api/services/playbooks.ts); a match starts with a snapshot of the current
  * version, so a later edit never changes a running match underneath it.
  */
 import type { SendingPolicy } from './calendar';

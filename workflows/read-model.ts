@@ -34,6 +34,15 @@ export type MatchReadModel = {
     lastRoundAt?: string;
     /** Who answered the last closed round. */
     lastRoundAnswered: ('host' | 'talent')[];
+    /** The last closed round, written again so its row is closed even if the next one opened meanwhile. */
+    lastClosed?: {
+      round: number;
+      kind: 'regular' | 'final';
+      openedAt: string;
+      closeAt: string;
+      expiresAt: string;
+      answered: ('host' | 'talent')[];
+    };
     current?: {
       round: number;
       kind: 'regular' | 'final';
@@ -77,6 +86,7 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
       lastRoundAt: state.checkins.lastRoundAt,
       lastRoundAnswered:
         round?.status === 'closed' ? (['host', 'talent'] as const).filter((r) => round.answers[r]) : [],
+      lastClosed: state.checkins.lastClosed,
       current: round && {
         round: round.round,
         kind: round.kind,

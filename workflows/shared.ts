@@ -194,6 +194,10 @@ export type MatchState = {
     answered: number;
     lastAnswers: Partial<Record<Respondent, CheckinAnswers>>;
     lastRoundAt?: string;
+    /** The last round that closed (the read model's row for it is closed from this). */
+    lastClosed?: Pick<CheckinRoundState, 'round' | 'kind' | 'openedAt' | 'closeAt' | 'expiresAt'> & {
+      answered: Respondent[];
+    };
     missedInARow: Record<Respondent, number>;
   };
   tasks: TaskState[];
@@ -206,6 +210,8 @@ export type MatchState = {
   outcome?: Outcome;
   /** Monotonic counter for ids and timeline keys. */
   seq: number;
+  /** Steps done once per match (milestone escalations, contract reminders), so a new run does not repeat them. */
+  stepsDone?: string[];
   /** Runs of this workflow so far (continue-as-new starts a new one). */
   run: number;
 };
@@ -262,7 +268,8 @@ export type CheckinAnsweredSignal = {
 export const checkinAnsweredSignal = defineSignal<[CheckinAnsweredSignal]>('checkinAnswered');
 
 export type ProposeKickoffSlots = { slots: KickoffSlot[]; location?: string };
-export type RespondKickoff = { respondent: Respondent; choice: number | 'other'; note?: string };
+/** `proposal`: the proposal the answer is for (its link says); an answer to a replaced proposal is refused. */
+export type RespondKickoff = { respondent: Respondent; choice: number | 'other'; note?: string; proposal?: number };
 export type ScheduleKickoff = KickoffSlot & { location?: string };
 export type RecordKickoff = { held: boolean; reason?: string };
 export type SetContractStatus = { type: string; status: ContractStatus; reason?: string };

@@ -59,7 +59,8 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
       if (query.program && scope && !scope.includes(query.program)) {
         throw new AppError('forbidden', 'This API key does not cover that program.');
       }
-      const after = query.cursor ? decodeCursor(query.cursor, 'dueAt') : undefined;
+      const dueAtSort = { field: 'dueAt', direction: 'asc', nullable: false, type: 'date' } as const;
+      const after = query.cursor ? decodeCursor(query.cursor, 'dueAt', dueAtSort) : undefined;
       const where: Prisma.EscalationWhereInput = {
         AND: [
           scope ? { match: { programId: { in: scope } } } : {},
@@ -68,7 +69,7 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
           query.status ? { status: { in: query.status } } : {},
           query.overdue === 'true' ? { status: 'open', dueAt: { lt: new Date() } } : {},
           query.overdue === 'false' ? { NOT: { status: 'open', dueAt: { lt: new Date() } } } : {},
-          after ? keysetAfter({ field: 'dueAt', direction: 'asc', nullable: false }, after) : {},
+          after ? keysetAfter(dueAtSort, after) : {},
         ],
       };
       const rows = await db.escalation.findMany({

@@ -156,6 +156,7 @@ export function kickoffRoutes(deps: ApiDeps): Router {
     try {
       await runAction(deps, ctx.claims.matchId, respondKickoffUpdate, {
         respondent: ctx.claims.respondent,
+        proposal: ctx.claims.n,
         choice: parsed.data.choice,
         ...(parsed.data.note ? { note: parsed.data.note } : {}),
       });

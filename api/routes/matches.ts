@@ -72,16 +72,37 @@ const ZEscalationBrief = z.object({
 type RoundRow = { round: number; kind: string; status: string; openedAt: Date; closeAt: Date };
 type AnswerRow = { round: number; respondent: string; answers: unknown; submittedAt: Date; signalledAt: Date | null };
 
-/** Check-in rounds with each side's answer (answers saved for a round the read model has not seen yet included). */
-function checkinView(rounds: RoundRow[], answers: AnswerRow[]) {
+/** The workflow's state without what host and talent wrote (for program managers). */
+function withoutAnswers(state: MatchState): MatchState {
+  const current = state.checkins.current;
+  return {
+    ...state,
+    checkins: {
+      ...state.checkins,
+      lastAnswers: {},
+      current: current && {
+        ...current,
+        answers: Object.fromEntries(
+          Object.entries(current.answers).map(([who, a]) => [who, { answerId: a!.answerId, at: a!.at }]),
+        ),
+      },
+    },
+  } as MatchState;
+}
+
+/**
+ * Check-in rounds with each side's answer (answers saved for a round the read model has not seen yet included);
+ * without `withAnswers` only whether and when each side answered.
+ */
+function checkinView(rounds: RoundRow[], answers: AnswerRow[], withAnswers: boolean) {
   const numbers = [...new Set([...rounds.map((r) => r.round), ...answers.map((a) => a.round)])].sort((a, b) => a - b);
   return numbers.map((n) => {
     const round = rounds.find((r) => r.round === n);
     const side = (who: string) => {
       const a = answers.find((x) => x.round === n && x.respondent === who);
-      return a
-        ? { ...(a.answers as object), submittedAt: a.submittedAt.toISOString(), delivered: Boolean(a.signalledAt) }
-        : null;
+      if (!a) return null;
+      const meta = { submittedAt: a.submittedAt.toISOString(), delivered: Boolean(a.signalledAt) };
+      return withAnswers ? { ...(a.answers as object), ...meta } : { answered: true, ...meta };
     };
     return {
       round: n,
@@ -158,8 +179,10 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
         404: { description: 'No such match', schema: ZProblem },
       },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, res }) => {
       await matchInScope(db, principal, params.id, 'read');
+      // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
+      const seesAnswers = principal.role !== 'program_manager';
       const [row, contracts, tasks, escalations, events, rounds, answers] = await Promise.all([
         db.match.findUniqueOrThrow({ where: { id: params.id }, select: summarySelect }),
         db.contractDocument.findMany({ where: { matchId: params.id }, orderBy: { type: 'asc' } }),
@@ -184,7 +207,12 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
         );
       } catch (error) {
         // The stored match and timeline are still worth returning when the workflow cannot be asked right now.
-        liveError = error instanceof Error ? error.message : String(error);
+        liveError = 'The match workflow did not answer just now; the rest of this answer is from the read model.';
+        deps.log?.('live state query failed', {
+          matchId: params.id,
+          error: String(error),
+          requestId: res.locals.requestId,
+        });
       }
       return {
         body: {
@@ -206,13 +234,13 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
           })),
           escalations: escalations.map(toEscalationBrief),
           // Both sides' answers, for the coordinator; host and talent never see each other's.
-          checkins: checkinView(rounds, answers),
+          checkins: checkinView(rounds, answers, seesAnswers),
           timeline: events.map((e) => ({
             type: e.type,
             at: e.occurredAt.toISOString(),
             payload: e.payload as Record<string, unknown>,
           })),
-          live: live as unknown as Record<string, unknown> | null,
+          live: (live && !seesAnswers ? withoutAnswers(live) : live) as unknown as Record<string, unknown> | null,
           ...(liveError ? { liveError } : {}),
         },
       };

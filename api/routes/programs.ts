@@ -18,7 +18,11 @@ export const ZCreateProgramRequest = z.object({
   name: z.string().trim().min(1).max(200),
   region: z.string().trim().min(1).max(100).optional(),
   /** Program managers (事務局): escalations not acknowledged in time go up to them. */
-  managers: z.array(ZPersonInput).max(20).default([]),
+  managers: z
+    .array(ZPersonInput)
+    .max(20)
+    .default([])
+    .refine((ms) => new Set(ms.map((m) => m.email)).size === ms.length, 'each manager once (emails must differ)'),
 });
 export type TCreateProgramRequest = z.infer<typeof ZCreateProgramRequest>;
 
@@ -57,7 +61,7 @@ export function programRoutes(api: ApiRoutes, { db }: ApiDeps): void {
             const person = await tx.person.upsert({
               where: { email: m.email },
               create: { email: m.email, name: m.name, locale: m.locale, role: 'program_manager' },
-              update: { name: m.name, locale: m.locale },
+              update: {},
               select: { id: true },
             });
             await tx.programManager.create({ data: { programId: created.id, personId: person.id } });

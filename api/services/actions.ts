@@ -3,6 +3,7 @@ import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from
 import { matchWorkflowId, REJECTION_CODES, type ActionResult } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
+import { isUnreachable } from './matches';
 
 const isGrpcError = (error: unknown, code: number) =>
   typeof error === 'object' && error !== null && (error as { code?: number }).code === code;
@@ -31,6 +32,9 @@ export async function runAction<A>(
     if (error instanceof WorkflowNotFoundError || isGrpcError(error, GRPC_NOT_FOUND)) {
       throw new AppError('conflict', 'The match workflow has finished; it takes no more actions.');
     }
-    throw new AppError('unavailable', 'The workflow service cannot be reached; nothing was changed. Try again.');
+    if (isUnreachable(error)) {
+      throw new AppError('unavailable', 'The workflow service cannot be reached; nothing was changed. Try again.');
+    }
+    throw error;
   }
 }

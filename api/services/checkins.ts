@@ -1,5 +1,5 @@
 import type { Prisma } from '@prisma/client';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Database } from '../../prisma/client';
 import type { CheckinAnswers, Respondent } from '../../workflows/checkin-questions';
 import { checkinAnsweredSignal, matchWorkflowId } from '../../workflows/shared';
@@ -51,7 +51,14 @@ async function deliver(
         submittedAt: answer.submittedAt.toISOString(),
       }),
     );
-  } catch {
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      // The match's workflow has finished: the answer stays saved, and the relay stops trying.
+      await db.checkinAnswer.updateMany({
+        where: { id: answer.answerId, submittedAt: answer.submittedAt },
+        data: { deliveryError: 'the match workflow has finished' },
+      });
+    }
     return false;
   }
   // Only this exact submission counts as delivered: a newer one saved meanwhile stays pending.
@@ -65,7 +72,7 @@ async function deliver(
 /** Delivers answers saved while Temporal was unreachable; returns how many were delivered. */
 export async function deliverPendingAnswers(db: Database, temporal: Client, limit = 100): Promise<number> {
   const pending = await db.checkinAnswer.findMany({
-    where: { signalledAt: null },
+    where: { signalledAt: null, deliveryError: null },
     orderBy: { submittedAt: 'asc' },
     take: limit,
     select: { id: true, matchId: true, round: true, respondent: true, answers: true, submittedAt: true },

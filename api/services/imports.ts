@@ -53,12 +53,21 @@ type ParsedRows = {
 
 /** Reads the CSV into request objects, one per data row (row numbers as a spreadsheet shows them). */
 export function parseImport(bytes: Buffer): ParsedRows {
-  const records = parse(decodeCsv(bytes), {
-    bom: true,
-    skip_empty_lines: true,
-    trim: true,
-    relax_column_count: true,
-  }) as string[][];
+  let records: string[][];
+  try {
+    records = parse(decodeCsv(bytes), {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    }) as string[][];
+  } catch (error) {
+    // A file that is not CSV (an unclosed quote, say): say where, as for any other bad row.
+    const line = (error as { lines?: number }).lines;
+    throw new AppError('validation_failed', 'The file is not valid CSV; nothing was imported.', [
+      { field: line ? `row ${line}` : '(body)', message: error instanceof Error ? error.message : 'not CSV' },
+    ]);
+  }
   const [header, ...data] = records;
   if (!header)
     throw new AppError('validation_failed', 'The CSV is empty.', [{ field: '(body)', message: 'no header row' }]);

@@ -7,12 +7,12 @@ import { decodeCursor, encodeCursor, keysetAfter, ZLimit, type SortSpec } from '
 
 /** The match list of the read model: filters, sort and keyset cursors; the API's GET /matches and the CLI use it. */
 const MATCH_SORTS = {
-  health: { field: 'healthScore', nullable: true },
-  startDate: { field: 'startDate', nullable: false },
-  endDate: { field: 'endDate', nullable: false },
-  nextStep: { field: 'nextStepAt', nullable: true },
-  updatedAt: { field: 'updatedAt', nullable: false },
-  id: { field: 'id', nullable: false },
+  health: { field: 'healthScore', nullable: true, type: 'number' },
+  startDate: { field: 'startDate', nullable: false, type: 'date' },
+  endDate: { field: 'endDate', nullable: false, type: 'date' },
+  nextStep: { field: 'nextStepAt', nullable: true, type: 'date' },
+  updatedAt: { field: 'updatedAt', nullable: false, type: 'date' },
+  id: { field: 'id', nullable: false, type: 'string' },
 } as const satisfies Record<string, Omit<SortSpec, 'direction'>>;
 const SORT_VALUES = Object.keys(MATCH_SORTS).flatMap((k) => [k, `-${k}`]) as [string, ...string[]];
 
@@ -111,7 +111,7 @@ export async function listMatches(db: Database, scope: string[] | undefined, que
   }
   const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
   const sort: SortSpec = { ...MATCH_SORTS[query.sort.replace(/^-/, '') as keyof typeof MATCH_SORTS], direction };
-  const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
+  const after = query.cursor ? decodeCursor(query.cursor, query.sort, sort) : undefined;
   const where: Prisma.MatchWhereInput = {
     AND: [
       scope ? { programId: { in: scope } } : {},

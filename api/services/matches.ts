@@ -175,6 +175,16 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
+/** Whether an error from the Temporal client means the server could not be reached (gRPC UNAVAILABLE, DEADLINE_EXCEEDED). */
+export function isUnreachable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 14 || code === 4 || code === 'ECONNREFUSED') return true;
+    if (e instanceof Error && /Connection|connect|unavailable|deadline/i.test(`${e.name} ${e.message}`)) return true;
+  }
+  return false;
+}
+
 /** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
 export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>;
 
@@ -185,7 +195,9 @@ export async function storeMatch(db: Database, input: TMatchInput): Promise<Matc
       tx.person.upsert({
         where: { email: p.email },
         create: { email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null },
-        update: { name: p.name, locale: p.locale, role, ...(p.organization ? { organization: p.organization } : {}) },
+        // An existing person is left as they are: a match in one program must not rename or re-language someone who
+        // also takes part in another.
+        update: {},
         select: { id: true },
       });
     const host = await upsertPerson(input.host, 'host');
@@ -224,14 +236,18 @@ export async function createMatch(deps: MatchStarter, input: TMatchInput): Promi
     ]);
   }
   const workflowId = matchWorkflowId(input.id);
-  let row: MatchRow;
-  try {
-    row = await storeMatch(db, input);
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      throw new AppError('conflict', `A match with id "${input.id}" already exists.`);
+  let row: MatchRow | undefined;
+  for (let attempt = 1; !row; attempt++) {
+    try {
+      row = await storeMatch(db, input);
+    } catch (error) {
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+      if (await db.match.findUnique({ where: { id: input.id }, select: { id: true } })) {
+        throw new AppError('conflict', `A match with id "${input.id}" already exists.`);
+      }
+      // A person was registered by a concurrent request at the same moment; the next attempt finds them.
+      if (attempt >= 3) throw error;
     }
-    throw error;
   }
 
   const playbook = await currentPlaybook(db, input.programId);
@@ -252,7 +268,14 @@ export async function createMatch(deps: MatchStarter, input: TMatchInput): Promi
       throw new AppError('conflict', `A match workflow with id "${workflowId}" already exists.`);
     }
     await db.match.delete({ where: { id: row.id } }).catch(() => undefined);
-    throw new AppError('unavailable', 'The workflow service cannot be reached; the match was not created. Try again.');
+    if (isUnreachable(error)) {
+      throw new AppError(
+        'unavailable',
+        'The workflow service cannot be reached; the match was not created. Try again.',
+      );
+    }
+    // Anything else (e.g. search attributes not registered) is a setup problem: logged, answered as a 500.
+    throw error;
   }
   return row;
 }

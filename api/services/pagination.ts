@@ -4,7 +4,12 @@ import { AppError } from '../errors';
 /** Page size: 1 to 200, 50 by default. */
 export const ZLimit = z.coerce.number().int().min(1).max(200).default(50);
 
-export type SortSpec = { field: string; direction: 'asc' | 'desc'; nullable: boolean };
+export type SortSpec = {
+  field: string;
+  direction: 'asc' | 'desc';
+  nullable: boolean;
+  type: 'number' | 'date' | 'string';
+};
 
 type Cursor = { s: string; v: string | number | null; id: string };
 
@@ -17,11 +22,26 @@ export function encodeCursor(sort: string, value: unknown, id: string): string {
   return Buffer.from(JSON.stringify({ s: sort, v, id } satisfies Cursor)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, sort: string): { value: string | number | null; id: string } {
+export function decodeCursor(
+  cursor: string,
+  sort: string,
+  spec: Pick<SortSpec, 'nullable' | 'type'>,
+): { value: string | number | null; id: string } {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
     if (parsed.s !== sort || typeof parsed.id !== 'string') throw new Error('cursor of another sort');
-    return { value: parsed.v, id: parsed.id };
+    // A cursor is only ever made here, but a client may send anything: its value must fit the sort field.
+    const v = parsed.v;
+    const fits =
+      v === null
+        ? spec.nullable
+        : spec.type === 'number'
+          ? typeof v === 'number' && Number.isFinite(v)
+          : spec.type === 'date'
+            ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
+            : typeof v === 'string';
+    if (!fits) throw new Error('cursor value does not fit the sort');
+    return { value: v, id: parsed.id };
   } catch {
     throw new AppError('validation_failed', 'The query has 1 invalid field(s).', [
       { field: 'cursor', message: 'is not a cursor from this list (with this sort)' },

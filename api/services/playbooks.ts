@@ -5,7 +5,11 @@ import { DURATION_PATTERN, durationMs } from '../../workflows/durations';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { PlaybookSnapshot } from '../../workflows/shared';
 
-const ZDuration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 14d, 36h, 30s');
+const MAX_DURATION_MS = 3 * 365 * 86_400_000;
+const ZDuration = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration such as 14d, 36h, 30s')
+  .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= MAX_DURATION_MS, 'must be at most 3 years');
 const ZClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM');
 const ZLocalized = z.object({ ja: z.string().trim().min(1).max(200), en: z.string().trim().min(1).max(200) });
 const ZKey = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be lowercase letters, digits and _');
@@ -19,36 +23,52 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-/** A playbook as a program manager writes it; every field has the default's value when left out. */
+/**
+ * A playbook as a program manager writes it. Every field left out takes the default's value, at any depth (a PUT
+ * of `{"checkins": {"cadence": "21d"}}` changes only the cadence); the saved version is complete.
+ */
 export const ZPlaybook = z
   .object({
     timeZone: z
       .string()
       .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
       .default(DEFAULT_PLAYBOOK.timeZone),
-    sendingHours: z.object({ start: ZClock, end: ZClock }).default(DEFAULT_PLAYBOOK.sendingHours),
+    sendingHours: z
+      .object({
+        start: ZClock.default(DEFAULT_PLAYBOOK.sendingHours.start),
+        end: ZClock.default(DEFAULT_PLAYBOOK.sendingHours.end),
+      })
+      .default(DEFAULT_PLAYBOOK.sendingHours),
     sendDays: z.enum(['weekdays', 'all']).default(DEFAULT_PLAYBOOK.sendDays),
     skipHolidays: z.boolean().default(DEFAULT_PLAYBOOK.skipHolidays),
-    kickoff: z.object({ deadline: ZDuration, reminderBefore: ZDuration }).default(DEFAULT_PLAYBOOK.kickoff),
+    kickoff: z
+      .object({
+        deadline: ZDuration.default(DEFAULT_PLAYBOOK.kickoff.deadline),
+        reminderBefore: ZDuration.default(DEFAULT_PLAYBOOK.kickoff.reminderBefore),
+      })
+      .default(DEFAULT_PLAYBOOK.kickoff),
     contracts: z
       .object({
         documents: z
           .array(z.object({ type: ZKey, label: ZLocalized, required: z.boolean() }))
           .max(10)
-          .refine((docs) => new Set(docs.map((d) => d.type)).size === docs.length, 'document types must be unique'),
-        due: z.discriminatedUnion('kind', [
-          z.object({ kind: z.literal('before_kickoff') }),
-          z.object({ kind: z.literal('after_start'), offset: ZDuration }),
-        ]),
-        reminderBefore: ZDuration,
+          .refine((docs) => new Set(docs.map((d) => d.type)).size === docs.length, 'document types must be unique')
+          .default(DEFAULT_PLAYBOOK.contracts.documents),
+        due: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('before_kickoff') }),
+            z.object({ kind: z.literal('after_start'), offset: ZDuration }),
+          ])
+          .default(DEFAULT_PLAYBOOK.contracts.due),
+        reminderBefore: ZDuration.default(DEFAULT_PLAYBOOK.contracts.reminderBefore),
       })
       .default(DEFAULT_PLAYBOOK.contracts),
     checkins: z
       .object({
-        cadence: ZDuration,
-        firstAfterKickoff: ZDuration,
-        reminderAfter: ZDuration,
-        closeAfter: ZDuration,
+        cadence: ZDuration.default(DEFAULT_PLAYBOOK.checkins.cadence),
+        firstAfterKickoff: ZDuration.default(DEFAULT_PLAYBOOK.checkins.firstAfterKickoff),
+        reminderAfter: ZDuration.default(DEFAULT_PLAYBOOK.checkins.reminderAfter),
+        closeAfter: ZDuration.default(DEFAULT_PLAYBOOK.checkins.closeAfter),
         extraQuestions: z
           .array(z.object({ id: ZKey, label: ZLocalized, kind: z.enum(['scale', 'text']) }))
           .max(10)
@@ -73,13 +93,15 @@ export const ZPlaybook = z
       .default(DEFAULT_PLAYBOOK.tasks),
     risk: z
       .object({
-        gapPoints: z.int().min(1).max(4),
-        lowScore: z.int().min(1).max(4),
-        dropPoints: z.int().min(1).max(4),
-        missedInARowHigh: z.int().min(1).max(10),
+        gapPoints: z.int().min(1).max(4).default(DEFAULT_PLAYBOOK.risk.gapPoints),
+        lowScore: z.int().min(1).max(4).default(DEFAULT_PLAYBOOK.risk.lowScore),
+        dropPoints: z.int().min(1).max(4).default(DEFAULT_PLAYBOOK.risk.dropPoints),
+        missedInARowHigh: z.int().min(1).max(10).default(DEFAULT_PLAYBOOK.risk.missedInARowHigh),
       })
       .default(DEFAULT_PLAYBOOK.risk),
-    escalation: z.object({ slaBusinessDays: z.int().min(1).max(30) }).default(DEFAULT_PLAYBOOK.escalation),
+    escalation: z
+      .object({ slaBusinessDays: z.int().min(1).max(30).default(DEFAULT_PLAYBOOK.escalation.slaBusinessDays) })
+      .default(DEFAULT_PLAYBOOK.escalation),
   })
   .superRefine((p, ctx) => {
     if (p.sendingHours.start >= p.sendingHours.end) {

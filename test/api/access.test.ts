@@ -223,4 +223,42 @@ describe('access: role × endpoint × program', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);
   });
+
+  it('registering a match never changes a person another program knows (name, language, organization)', async () => {
+    const a = matchRequest(programA);
+    expect((await stack.api.request('POST', '/matches', a, headers.coordA)).status).toBe(201);
+    const b = matchRequest(programB, { host: { ...a.host, name: '別人 名義', locale: 'en', organization: '別会社' } });
+    expect((await stack.api.request('POST', '/matches', b, headers.coordB)).status).toBe(201);
+    const person = await stack.database.db.person.findUniqueOrThrow({ where: { email: a.host.email } });
+    expect(person).toMatchObject({ name: a.host.name, locale: 'ja', organization: a.host.organization });
+  });
+
+  it('program managers see who answered a check-in, never what host or talent wrote', async () => {
+    await stack.database.db.checkinRound.create({
+      data: {
+        matchId: matchA,
+        round: 1,
+        kind: 'regular',
+        status: 'closed',
+        openedAt: new Date(),
+        closeAt: new Date(),
+        expiresAt: new Date(),
+        answered: ['host'],
+      },
+    });
+    await stack.database.db.checkinAnswer.create({
+      data: {
+        matchId: matchA,
+        round: 1,
+        respondent: 'host',
+        answers: { scores: { satisfaction: 2 }, comment: '率直な不満', wantsCoordinator: true },
+        signalledAt: new Date(),
+      },
+    });
+    const coordinator = await stack.api.request('GET', `/matches/${matchA}`, undefined, headers.coordA);
+    expect(coordinator.body.checkins[0].host).toMatchObject({ comment: '率直な不満', scores: { satisfaction: 2 } });
+    const manager = await stack.api.request('GET', `/matches/${matchA}`, undefined, headers.pmA);
+    expect(manager.body.checkins[0]).toMatchObject({ round: 1, host: { answered: true }, talent: null });
+    expect(JSON.stringify(manager.body)).not.toContain('率直な不満');
+  });
 });

@@ -151,6 +151,9 @@ describe('CSV import of matches', () => {
 
   it('refuses an empty file, unknown columns and a body that is not CSV', async () => {
     expect((await post(stack, '')).status).toBe(400);
+    const unclosed = await post(stack, `${header}\n"unclosed,quote`);
+    expect(unclosed.status).toBe(400);
+    expect(unclosed.body.detail).toBe('The file is not valid CSV; nothing was imported.');
     const unknown = await post(stack, `${header},favourite_colour\n${line(unique('u'))},blue`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors![0]).toMatchObject({

@@ -136,6 +136,9 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
     expect(wrongSort.body.errors).toEqual([
       { field: 'cursor', message: 'is not a cursor from this list (with this sort)' },
     ]);
+    // A hand-made cursor with a value of the wrong type is a 400 too, not a database error.
+    const forged = Buffer.from(JSON.stringify({ s: 'health', v: 'DROP TABLE', id: 'x' })).toString('base64url');
+    expect((await stack.api.request('GET', `/matches?sort=health&cursor=${forged}`)).status).toBe(400);
   });
 
   it('lists overdue escalations of the program by due date', async () => {

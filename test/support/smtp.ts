@@ -27,7 +27,9 @@ export type SmtpListener = {
  * A real SMTP server on loopback that keeps what it accepts. With `acceptDelayMs` it holds each message before its
  * final 250 reply; a message whose client went away meanwhile is not counted, exactly as its sender sees it.
  */
-export async function startSmtpListener(options: { acceptDelayMs?: number } = {}): Promise<SmtpListener> {
+export async function startSmtpListener(
+  options: { acceptDelayMs?: number; rejectRecipients?: (address: string) => boolean } = {},
+): Promise<SmtpListener> {
   const received: ReceivedEmail[] = [];
   const closedSessions = new Set<string>();
   const waiters = new Set<() => void>();
@@ -35,6 +37,13 @@ export async function startSmtpListener(options: { acceptDelayMs?: number } = {}
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      // A mailbox that does not exist: a permanent 550, as a real server answers.
+      if (options.rejectRecipients?.(address.address)) {
+        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onClose(session) {
       closedSessions.add(session.id);
     },

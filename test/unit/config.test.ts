@@ -1,6 +1,8 @@
 import { ZApiEnv } from '../../api/env';
 import { ConfigError, parseEnv } from '../../config/env';
 import { ZWorkerEnv } from '../../worker/env';
+import { ZPlaybook } from '../../api/services/playbooks';
+import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
 
 const valid = {
   DATABASE_URL: 'postgresql://bansou@127.0.0.1:5432/bansou',
@@ -49,5 +51,24 @@ describe('environment schemas', () => {
   it('rejects a port out of range and a non-smtp SMTP_URL', () => {
     expect(() => parseEnv(ZApiEnv, { ...valid, PORT: '70000' })).toThrow(/PORT/);
     expect(() => parseEnv(ZApiEnv, { ...valid, SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL: must be an smtp/);
+  });
+});
+
+describe('playbook schema', () => {
+  it('fills what is left out at any depth, and bounds durations', () => {
+    const pb = ZPlaybook.parse({ checkins: { cadence: '21d' }, kickoff: { deadline: '10d' } });
+    expect(pb.checkins).toEqual({ ...DEFAULT_PLAYBOOK.checkins, cadence: '21d' });
+    expect(pb.kickoff).toEqual({ ...DEFAULT_PLAYBOOK.kickoff, deadline: '10d' });
+    expect(pb.tasks).toEqual(DEFAULT_PLAYBOOK.tasks);
+    const tooLong = ZPlaybook.safeParse({ kickoff: { deadline: '99999999d' } });
+    expect(tooLong.success).toBe(false);
+    expect(tooLong.error?.issues[0]).toMatchObject({
+      path: ['kickoff', 'deadline'],
+      message: 'must be at most 3 years',
+    });
+    expect(ZPlaybook.safeParse({ checkins: { reminderAfter: '8d' } }).error?.issues[0]?.path).toEqual([
+      'checkins',
+      'reminderAfter',
+    ]);
   });
 });

@@ -1,7 +1,13 @@
 import { ROUNDS_PER_RUN } from '../../workflows/match';
-import { acknowledgeEscalationUpdate, addNoteUpdate, type MatchState } from '../../workflows/shared';
+import {
+  acknowledgeEscalationUpdate,
+  addNoteUpdate,
+  resolveEscalationUpdate,
+  setContractStatusUpdate,
+  type MatchState,
+} from '../../workflows/shared';
 import { saveHistories } from '../support/histories';
-import { createHarness, DAY, type Harness } from '../support/lifecycle';
+import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import {
   advanceUntil,
   answerWhenAsked,
@@ -107,5 +113,41 @@ describe('continue-as-new', () => {
     expect(histories.length).toBe(result.runs);
     expect(Math.max(...lengths)).toBeLessThan(2000);
     expect(lengths.slice(0, -1).every((n) => n > 0)).toBe(true);
+  });
+
+  it('a milestone escalation resolved by hand stays resolved in the next run (nothing fires twice)', async () => {
+    const m = await h.startMatch({ months: 6 });
+    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'verified' });
+    // The kickoff is never held: at its deadline it escalates; the coordinator resolves it by hand.
+    await h.advanceTo(Date.parse((await m.state()).kickoff.deadlineAt) + HOUR);
+    const [escalation] = (await m.state()).escalations;
+    expect(escalation).toMatchObject({ type: 'kickoff_not_held', status: 'open' });
+    await m.act(resolveEscalationUpdate, { escalationId: escalation!.id, note: '日程調整中。来週実施予定' });
+
+    // Check-ins start a week after the deadline; four rounds later the workflow continues as new.
+    for (let round = 1; round <= ROUNDS_PER_RUN; round++) {
+      await nextRound(h, m);
+      await answerWhenAsked(h, m, round, 'host');
+      await answerWhenAsked(h, m, round, 'talent');
+    }
+    const after = await advanceUntil(
+      h,
+      'the new run',
+      async () => {
+        const s = await m.state();
+        return s.run === 2 && s;
+      },
+      { step: 60_000, within: DAY },
+    );
+    await h.advance(DAY);
+    expect(after.escalations.filter((e) => e.type === 'kickoff_not_held')).toEqual([
+      expect.objectContaining({
+        id: escalation!.id,
+        status: 'resolved',
+        resolution: { by: 'coordinator', note: '日程調整中。来週実施予定' },
+      }),
+    ]);
+    expect((await m.state()).escalations).toHaveLength(1);
+    expect(m.emails((e) => templateOf(e) === 'escalation')).toHaveLength(1);
   });
 });

@@ -16,7 +16,11 @@ describe('weekly coordinator digest', () => {
   const taskQueue = unique('digest');
 
   beforeAll(async () => {
-    [env, database, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpListener()]);
+    [env, database, smtp] = await Promise.all([
+      createTimeSkippingEnv(),
+      createTestDatabase(),
+      startSmtpListener({ rejectRecipients: (a) => a.startsWith('gone.') }),
+    ]);
     worker = await createTestWorker(env, taskQueue, {
       db: database.db,
       mail: { transport: createMailTransport(smtp.url), from: 'bansou <noreply@bansou.test>' },
@@ -100,7 +104,7 @@ describe('weekly coordinator digest', () => {
         args: [{ weekOf }],
       });
     const result = await run();
-    expect(result).toEqual({ weekOf, sent: 1 }); // the other match is closed: its coordinator gets nothing
+    expect(result).toEqual({ weekOf, sent: 1, failed: 0 }); // the other match is closed: its coordinator gets nothing
 
     const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === coordinator.email });
     expect(mine!.subject).toContain('今週の対応事項');
@@ -118,5 +122,25 @@ describe('weekly coordinator digest', () => {
     await run();
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.received.length).toBe(before);
+  });
+
+  it('a rejected address does not keep the other coordinators’ digests from going out', async () => {
+    const { db } = database;
+    const program = await seedProgram(db);
+    const gone = { name: '退職者', email: `gone.${unique('c')}@npo.example.jp`, locale: 'ja' as const };
+    const here = { name: 'Active Coordinator', email: `here.${unique('c')}@npo.example.jp`, locale: 'en' as const };
+    await seedMatch(db, matchRequest(program.id, { coordinator: gone, title: '宛先不明' }));
+    await seedMatch(db, matchRequest(program.id, { coordinator: here, title: 'Reachable' }));
+    const weekOf = '2026-12-07';
+    const result = await env.client.workflow.execute('coordinatorDigestWorkflow', {
+      workflowId: unique('digest'),
+      taskQueue,
+      args: [{ weekOf }],
+    });
+    expect(result).toMatchObject({ weekOf, failed: 1 });
+    const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === here.email });
+    expect(mine!.subject).toContain('Your week of');
+    const outbox = await db.email.findFirstOrThrow({ where: { to: gone.email, template: 'coordinator-digest' } });
+    expect(outbox).toMatchObject({ status: 'failed', error: expect.stringContaining('550') });
   });
 });

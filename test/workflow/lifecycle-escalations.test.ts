@@ -1,9 +1,11 @@
 import { acknowledgeEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
 import { eventually } from '../support/eventually';
+import { saveHistories } from '../support/histories';
 import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import {
   advanceUntil,
   answerWhenAsked,
+  historiesOf,
   holdKickoff,
   inJstBusinessHours,
   nextRound,
@@ -159,5 +161,26 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
     await h.advance(7 * DAY);
     expect((await m.state()).escalations[0]).toMatchObject({ status: 'acknowledged', level: 1 });
     expect(m.emails((e) => templateOf(e) === 'escalation-raised')).toHaveLength(0);
+  });
+
+  it('silence clears nothing but a missed check-in: a gap stays open when only one side answers the next round', async () => {
+    const m = await h.startMatch({ months: 6 });
+    await holdKickoff(h, m);
+    const r1 = await nextRound(h, m);
+    await answerWhenAsked(h, m, r1, 'host', { scores: { priority: 5 } });
+    await answerWhenAsked(h, m, r1, 'talent', { scores: { priority: 3 } });
+    expect((await m.state()).escalations.map((e) => e.type)).toEqual(['priority_gap']);
+
+    const r2 = await nextRound(h, m);
+    await answerWhenAsked(h, m, r2, 'host', { scores: { priority: 4 } });
+    await untilRoundCloses(h, m, r2);
+    const s = await m.state();
+    expect(s.escalations.find((e) => e.type === 'priority_gap')?.status).not.toBe('resolved');
+    // Kept for the replay test: this history has the `silence-clears-nothing` patch marker.
+    saveHistories('silence-keeps-gap', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
+    expect(s.escalations.find((e) => e.type === 'missed_checkin')).toMatchObject({
+      status: 'open',
+      evidence: expect.objectContaining({ sides: ['talent'] }),
+    });
   });
 });

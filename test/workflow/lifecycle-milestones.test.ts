@@ -1,5 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
+  proposeKickoffSlotsUpdate,
+  respondKickoffUpdate,
   addNoteUpdate,
   completeMatchUpdate,
   completeTaskUpdate,
@@ -256,5 +258,60 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     expect(after.kickoff).toEqual(before.kickoff);
     expect(after.contracts).toEqual(before.contracts);
     expect(after.status).toBe('open');
+  });
+
+  it('a match ended while paused still finishes: its close-out goes out, and it cannot be resumed', async () => {
+    const m = await h.startMatch();
+    await holdKickoff(h, m);
+    await m.act(pauseUpdate, { reason: '受入企業の繁忙期' });
+    await m.act(endEarlyUpdate, { reason: 'host_circumstances' });
+    const s = await m.state();
+    expect(s).toMatchObject({ status: 'terminated_early', phase: 'closed' });
+    expect(s.paused).toBeUndefined();
+    expect(await rejection(m.act(resumeUpdate, {}))).toEqual({ type: 'WRONG_STATE', message: 'the match is closed' });
+    await advanceUntil(h, 'close-out surveys', () => m.emails((e) => templateOf(e) === 'closeout-survey').length === 2);
+    await advanceUntil(h, 'the retrospective', async () =>
+      (await m.state()).tasks.some((t) => t.key === 'retrospective' && t.status === 'open'),
+    );
+    await completeOpenTasks(m);
+    await advanceUntil(
+      h,
+      'the final round to close',
+      async () => (await m.state()).checkins.current?.status === 'closed',
+      { step: DAY, within: 10 * DAY },
+    );
+    expect((await m.handle.result()).outcome.status).toBe('terminated_early');
+  });
+
+  it('refuses an answer for a replaced kickoff proposal, new slots while a kickoff is scheduled, and extending after the final survey', async () => {
+    const m = await h.startMatch({ days: 20 });
+    const now = await h.now();
+    const slots = (d: number) => [{ startsAt: jstSlot(now, d, 10), durationMinutes: 60 }];
+    await m.act(proposeKickoffSlotsUpdate, { slots: slots(3) });
+    await m.act(proposeKickoffSlotsUpdate, { slots: slots(4) });
+    expect(await rejection(m.act(respondKickoffUpdate, { respondent: 'host', choice: 0, proposal: 1 }))).toEqual({
+      type: 'WRONG_STATE',
+      message: 'proposal 1 was replaced by proposal 2',
+    });
+    await m.act(respondKickoffUpdate, { respondent: 'host', choice: 0, proposal: 2 });
+    await m.act(respondKickoffUpdate, { respondent: 'talent', choice: 0, proposal: 2 });
+    expect((await m.state()).kickoff.status).toBe('scheduled');
+    expect(await rejection(m.act(proposeKickoffSlotsUpdate, { slots: slots(5) }))).toMatchObject({
+      type: 'WRONG_STATE',
+      message: expect.stringContaining('move it (schedule) or cancel it'),
+    });
+
+    // The end comes; the final survey goes out; extending now would need new check-ins the workflow has finished.
+    await advanceUntil(h, 'the final survey', async () => (await m.state()).checkins.finalSent, {
+      step: DAY,
+      within: 30 * DAY,
+    });
+    const later = new Date(Date.parse(`${(await m.state()).match.endDate}T00:00:00Z`) + 30 * DAY)
+      .toISOString()
+      .slice(0, 10);
+    expect(await rejection(m.act(extendUpdate, { endDate: later }))).toMatchObject({
+      type: 'WRONG_STATE',
+      message: expect.stringContaining('record the outcome'),
+    });
   });
 });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CheckinAnswer" ADD COLUMN     "deliveryError" TEXT;
