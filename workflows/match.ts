@@ -114,6 +114,12 @@ const ms = (iso: string) => Date.parse(iso);
 const iso = (t: number) => new Date(t).toISOString();
 const now = () => Date.now();
 
+/** What the read model keeps of a round once it has closed. */
+function closedRound(round: CheckinRoundState): NonNullable<MatchState['checkins']['lastClosed']> {
+  const { answers, reminded: _reminded, status: _status, ...times } = round;
+  return { ...times, answered: RESPONDENTS.filter((r) => answers[r]) };
+}
+
 /** The innermost message of an activity failure (the SMTP server's words, a missing template). */
 function errorMessage(error: unknown): string {
   let current: unknown = error;
@@ -563,14 +569,7 @@ class MatchRun {
     checkins.completedRounds += 1;
     checkins.lastRoundAt = iso(now());
     // Kept so the read model can close this round's row even if the next round opens before the next write.
-    checkins.lastClosed = {
-      round: round.round,
-      kind: round.kind,
-      openedAt: round.openedAt,
-      closeAt: round.closeAt,
-      expiresAt: round.expiresAt,
-      answered: RESPONDENTS.filter((r) => round.answers[r]),
-    };
+    checkins.lastClosed = closedRound(round);
     if (round.kind === 'regular') {
       checkins.nextOpenAt = iso(ms(round.openedAt) + durationMs(playbook.checkins.cadence));
       this.roundsThisRun += 1;
@@ -812,14 +811,7 @@ class MatchRun {
     const round = this.state.checkins.current;
     if (round?.status === 'open' && round.kind === 'regular') {
       round.status = 'closed';
-      this.state.checkins.lastClosed = {
-        round: round.round,
-        kind: round.kind,
-        openedAt: round.openedAt,
-        closeAt: round.closeAt,
-        expiresAt: round.expiresAt,
-        answered: RESPONDENTS.filter((r) => round.answers[r]),
-      };
+      this.state.checkins.lastClosed = closedRound(round);
       this.record('checkin.closed', {
         round: round.round,
         kind: round.kind,

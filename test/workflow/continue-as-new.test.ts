@@ -7,7 +7,7 @@ import {
   type MatchState,
 } from '../../workflows/shared';
 import { saveHistories } from '../support/histories';
-import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
+import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
 import {
   advanceUntil,
   answerWhenAsked,
@@ -34,6 +34,17 @@ const durable = (s: MatchState) => ({
 
 describe('continue-as-new', () => {
   let h: Harness;
+  /** Moves time a minute at a time until the match runs in its second run; returns that run's state. */
+  const newRun = (m: RunningMatch) =>
+    advanceUntil(
+      h,
+      'the new run',
+      async () => {
+        const s = await m.state();
+        return s.run === 2 && s;
+      },
+      { step: 60_000, within: DAY },
+    );
   beforeAll(async () => {
     h = await createHarness();
   });
@@ -66,15 +77,7 @@ describe('continue-as-new', () => {
       m.act(addNoteUpdate, { text: '同時に届いたメモ', sentiment: 2 }),
     ]);
 
-    const after = await advanceUntil(
-      h,
-      'the new run',
-      async () => {
-        const s = await m.state();
-        return s.run === 2 && s;
-      },
-      { step: 60_000, within: DAY },
-    );
+    const after = await newRun(m);
     expect(durable(after)).toEqual({
       ...durable(before),
       checkins: expect.objectContaining({
@@ -130,15 +133,7 @@ describe('continue-as-new', () => {
       await answerWhenAsked(h, m, round, 'host');
       await answerWhenAsked(h, m, round, 'talent');
     }
-    const after = await advanceUntil(
-      h,
-      'the new run',
-      async () => {
-        const s = await m.state();
-        return s.run === 2 && s;
-      },
-      { step: 60_000, within: DAY },
-    );
+    const after = await newRun(m);
     await h.advance(DAY);
     expect(after.escalations.filter((e) => e.type === 'kickoff_not_held')).toEqual([
       expect.objectContaining({
