@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
@@ -100,7 +100,8 @@ export function createApp(deps: ApiDeps): Express {
     limit: deps.apiRateLimit ?? 600,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req, res) => (res.locals.principal as Principal | undefined)?.keyId ?? req.ip ?? 'unknown',
+    keyGenerator: (req, res) =>
+      (res.locals.principal as Principal | undefined)?.keyId ?? ipKeyGenerator(req.ip ?? 'unknown'),
     handler: (_req, _res, next) =>
       next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
   });

@@ -1,3 +1,5 @@
+import { createApp } from '../../api/app';
+import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
@@ -260,5 +262,25 @@ describe('access: role × endpoint × program', () => {
     const manager = await stack.api.request('GET', `/matches/${matchA}`, undefined, headers.pmA);
     expect(manager.body.checkins[0]).toMatchObject({ round: 1, host: { answered: true }, talent: null });
     expect(JSON.stringify(manager.body)).not.toContain('率直な不満');
+  });
+
+  it('rate-limits each key on its own: the limit answers 429 problem+json, another key is not slowed', async () => {
+    const complaints = jest.spyOn(console, 'error');
+    const limited = await serve(createApp({ ...stack.deps, apiRateLimit: 3 }));
+    // The limiter's own start-up checks (e.g. IPv6 addresses keyed per /56, not per address) find nothing to say.
+    expect(complaints).not.toHaveBeenCalled();
+    complaints.mockRestore();
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await limited.request('GET', `/matches/${matchA}`, undefined, headers.coordA)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await limited.request('GET', `/matches/${matchA}`, undefined, headers.coordA);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.body).toMatchObject({ status: 429, type: expect.stringContaining('rate_limited') });
+      expect((await limited.request('GET', `/matches/${matchA}`, undefined, headers.pmA)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });
