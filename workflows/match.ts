@@ -850,7 +850,11 @@ class MatchRun {
         });
         return;
       }
-      const again = Boolean(round.answers[answer.respondent]);
+      const previous = round.answers[answer.respondent];
+      // The same submission may arrive twice (the page's signal and the relay's): it counts once.
+      const sameSubmission = previous?.answerId === answer.answerId && previous.at === answer.submittedAt;
+      if (sameSubmission && patched('answer-delivered-twice-counts-once')) return;
+      const again = Boolean(previous);
       round.answers[answer.respondent] = { answerId: answer.answerId, at: answer.submittedAt, answers: answer.answers };
       this.record(again ? 'checkin.answer_updated' : 'checkin.answered', {
         round: answer.round,

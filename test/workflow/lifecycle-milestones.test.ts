@@ -17,7 +17,18 @@ import {
 } from '../../workflows/shared';
 import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import { eventually } from '../support/eventually';
-import { advanceUntil, answerWhenAsked, completeOpenTasks, holdKickoff, jstSlot, templateOf } from '../support/people';
+import { deliverPendingAnswers } from '../../api/services/checkins';
+import { saveHistories } from '../support/histories';
+import {
+  advanceUntil,
+  answerWhenAsked,
+  completeOpenTasks,
+  historiesOf,
+  holdKickoff,
+  jstSlot,
+  nextRound,
+  templateOf,
+} from '../support/people';
 
 /** The rejection an update got from the workflow's validator: its type (code) and message. */
 async function rejection(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
@@ -313,5 +324,29 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
       type: 'WRONG_STATE',
       message: expect.stringContaining('record the outcome'),
     });
+  });
+
+  it('an answer delivered twice (by the page and by the relay) counts once; answering again updates it', async () => {
+    const m = await h.startMatch({ months: 3 });
+    await holdKickoff(h, m);
+    const r1 = await nextRound(h, m);
+    const answerEvents = async () =>
+      (await m.timeline()).filter((e) => e.type.startsWith('checkin.answer') && e.payload.respondent === 'host');
+    await m.answer(r1, 'host', { scores: { satisfaction: 3 } });
+    await eventually(async () => (await answerEvents()).length === 1);
+    // The page's signal went through, but the row was not marked before the relay looked (e.g. a replica's relay
+    // ran in between): the relay delivers the same submission again.
+    const where = { matchId_round_respondent: { matchId: m.id, round: r1, respondent: 'host' } };
+    await h.database.db.checkinAnswer.update({ where, data: { signalledAt: null } });
+    expect(await deliverPendingAnswers(h.database.db, h.env.client)).toBeGreaterThanOrEqual(1);
+    expect((await h.database.db.checkinAnswer.findUniqueOrThrow({ where })).signalledAt).not.toBeNull();
+    // The host changes their mind before the round closes: a new submission, which does update the answer.
+    await m.state(); // the duplicate has been handled
+    await m.answer(r1, 'host', { scores: { satisfaction: 2 } });
+    await eventually(async () => (await answerEvents()).length >= 2);
+    // Kept for the replay test: this history has the `answer-delivered-twice-counts-once` patch marker.
+    saveHistories('answer-delivered-twice', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
+    expect((await answerEvents()).map((e) => e.type)).toEqual(['checkin.answered', 'checkin.answer_updated']);
+    expect((await m.state()).checkins.current?.answers.host?.answers.scores.satisfaction).toBe(2);
   });
 });
