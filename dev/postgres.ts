@@ -86,6 +86,29 @@ export async function ensureDatabase(url: string, database: string): Promise<voi
   }
 }
 
+/**
+ * Whether every migration under `migrationsDir` is recorded as applied (finished, not rolled back) in Prisma's
+ * `_prisma_migrations` table at `url`. Anything else, including a database without that table, is `false`.
+ */
+export async function migrationsApplied(url: string, migrationsDir: string): Promise<boolean> {
+  const wanted = readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(migrationsDir, d.name, 'migration.sql')))
+    .map((d) => d.name);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ migration_name: string }>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return wanted.every((name) => applied.has(name));
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export type LocalPostgres = {
   /** URL of the `bansou` database. */
   url: string;

@@ -1,15 +1,16 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../api/auth';
 import { createDatabase } from '../prisma/client';
 import { searchAttributes } from '../workflows/shared';
 import { devEnv, PROJECT_ROOT } from './env';
-import { startLocalPostgres, type LocalPostgres } from './postgres';
+import { migrationsApplied, startLocalPostgres, type LocalPostgres } from './postgres';
 import { temporalCli } from './temporal-binaries';
 
 /**
@@ -17,6 +18,7 @@ import { temporalCli } from './temporal-binaries';
  * worker and the API. Everything it starts stops on Ctrl-C; everything it stores stays under `.data/`.
  */
 
+const execFileAsync = promisify(execFile);
 const env = devEnv();
 const dataDir = env.BANSOU_DATA_DIR;
 const logDir = path.join(dataDir, 'logs');
@@ -121,6 +123,57 @@ async function devApiKey(databaseUrl: string): Promise<string> {
   }
 }
 
+async function startPostgres(): Promise<string> {
+  const postgres: LocalPostgres = await startLocalPostgres({
+    dataDir: path.join(dataDir, 'postgres'),
+    port: env.BANSOU_PG_PORT,
+    logFile: path.join(logDir, 'postgres.log'),
+  });
+  if (postgres.startedHere) started.push({ name: 'postgres', stop: postgres.stop });
+  return postgres.url;
+}
+
+/**
+ * Applies pending migrations with `prisma migrate deploy`, only when some are pending: its process stays alive for
+ * 10 s after it is done (a timer in Prisma's WebAssembly schema engine), which would slow every start.
+ */
+async function migrate(databaseUrl: string): Promise<void> {
+  if (await migrationsApplied(databaseUrl, path.join(PROJECT_ROOT, 'prisma', 'migrations'))) return;
+  await execFileAsync(path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PRISMA_CLIENT_ENGINE_TYPE: 'client',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+  }).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`migrations failed: ${error.stderr?.trim() || error.message}`);
+  });
+}
+
+async function startMailCatcher(): Promise<void> {
+  mkdirSync(path.join(dataDir, 'mail'), { recursive: true });
+  startChild(
+    'mail',
+    path.join(PROJECT_ROOT, 'node_modules/.bin/maildev'),
+    [
+      '--smtp',
+      String(env.MAIL_SMTP_PORT),
+      '--web',
+      String(env.MAIL_WEB_PORT),
+      '--ip',
+      '127.0.0.1',
+      '--web-ip',
+      '127.0.0.1',
+      '--mail-directory',
+      path.join(dataDir, 'mail'),
+    ],
+    {},
+  );
+  await waitFor('mail catcher', () => portAnswers(env.MAIL_SMTP_PORT));
+}
+
 async function startTemporal(): Promise<string> {
   const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
   const dbFile = path.join(dataDir, 'temporal.sqlite');
@@ -183,54 +236,23 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const t0 = Date.now();
 
-  say('starting PostgreSQL…');
-  let databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) {
-    const postgres: LocalPostgres = await startLocalPostgres({
-      dataDir: path.join(dataDir, 'postgres'),
-      port: env.BANSOU_PG_PORT,
-      logFile: path.join(logDir, 'postgres.log'),
-    });
-    if (postgres.startedHere) started.push({ name: 'postgres', stop: postgres.stop });
-    databaseUrl = postgres.url;
-  }
-  say('applying migrations…');
-  execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PRISMA_CLIENT_ENGINE_TYPE: 'client',
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-
-  const apiKey = await devApiKey(databaseUrl);
-
-  say('starting Temporal dev server…');
-  const temporalAddress = await startTemporal();
-
-  say('starting the mail catcher…');
-  mkdirSync(path.join(dataDir, 'mail'), { recursive: true });
-  startChild(
-    'mail',
-    path.join(PROJECT_ROOT, 'node_modules/.bin/maildev'),
-    [
-      '--smtp',
-      String(env.MAIL_SMTP_PORT),
-      '--web',
-      String(env.MAIL_WEB_PORT),
-      '--ip',
-      '127.0.0.1',
-      '--web-ip',
-      '127.0.0.1',
-      '--mail-directory',
-      path.join(dataDir, 'mail'),
-    ],
-    {},
-  );
-  await waitFor('mail catcher', () => portAnswers(env.MAIL_SMTP_PORT));
+  // Postgres (with migrations), Temporal and the mail catcher do not need each other: they start side by side.
+  const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    say(`starting ${what}…`);
+    const result = await work();
+    say(`${what} ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    return result;
+  };
+  const [temporalAddress, { databaseUrl, apiKey }] = await Promise.all([
+    timed('the Temporal dev server', startTemporal),
+    timed('PostgreSQL and migrations', async () => {
+      const databaseUrl = env.DATABASE_URL ?? (await startPostgres());
+      await migrate(databaseUrl);
+      return { databaseUrl, apiKey: await devApiKey(databaseUrl) };
+    }),
+    timed('the mail catcher', startMailCatcher),
+  ]);
 
   const appEnv = {
     TEMPORAL_ADDRESS: temporalAddress,
@@ -243,20 +265,21 @@ async function main(): Promise<void> {
     PORT: String(env.PORT),
     HOST: '127.0.0.1',
   };
-  say('starting the worker and the API…');
-  // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
-  const worker = startChild(
-    'worker',
-    process.execPath,
-    ['--import', 'tsx', 'worker/main.ts'],
-    { ...appEnv, LOG_LEVEL: 'warn' },
-    true,
-  );
-  startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
-  let workerReady = false;
-  worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker:')));
-  await waitFor('worker', async () => workerReady, 120_000);
-  await waitFor('API', async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200, 120_000);
+  await timed('the worker and the API', async () => {
+    // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
+    const worker = startChild(
+      'worker',
+      process.execPath,
+      ['--import', 'tsx', 'worker/main.ts'],
+      { ...appEnv, LOG_LEVEL: 'warn' },
+      true,
+    );
+    startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
+    let workerReady = false;
+    worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker:')));
+    await waitFor('worker', async () => workerReady, 120_000);
+    await waitFor('API', async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200, 120_000);
+  });
 
   say(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(
