@@ -582,7 +582,9 @@ class MatchRun {
       answered: RESPONDENTS.filter((r) => round.answers[r]),
       signals: signals.map((s) => ({ type: s.type, severity: s.severity, reason: s.reason })),
     });
-    for (const signal of signals) this.raise(signal);
+    // After the close (the final survey), signals show on the timeline and in health, but open no escalation.
+    const raising = !this.isClosed() || !patched('closed-match-raises-nothing');
+    if (raising) for (const signal of signals) this.raise(signal);
     // A round that no longer shows a condition clears its escalation, if it could see it: silence clears nothing
     // but a missed check-in.
     const bothAnswered = RESPONDENTS.every((r) => round.answers[r]);
@@ -808,6 +810,9 @@ class MatchRun {
     this.setPhase('closed');
     this.completeTaskByKey('record_outcome');
     for (const task of this.state.tasks) if (task.status === 'scheduled') task.status = 'cancelled';
+    // Work that was still open is moot once the match has closed: no overdue reminders for it.
+    if (this.state.tasks.some((t) => t.status === 'open') && patched('close-cancels-open-tasks'))
+      for (const task of this.state.tasks) if (task.status === 'open') task.status = 'cancelled';
     const round = this.state.checkins.current;
     if (round?.status === 'open' && round.kind === 'regular') {
       round.status = 'closed';
@@ -854,6 +859,9 @@ class MatchRun {
       // The same submission may arrive twice (the page's signal and the relay's): it counts once.
       const sameSubmission = previous?.answerId === answer.answerId && previous.at === answer.submittedAt;
       if (sameSubmission && patched('answer-delivered-twice-counts-once')) return;
+      // An older submission arriving late (the relay read it before the person answered again) changes nothing.
+      const olderSubmission = previous !== undefined && ms(answer.submittedAt) < ms(previous.at);
+      if (olderSubmission && patched('older-answer-changes-nothing')) return;
       const again = Boolean(previous);
       round.answers[answer.respondent] = { answerId: answer.answerId, at: answer.submittedAt, answers: answer.answers };
       this.record(again ? 'checkin.answer_updated' : 'checkin.answered', {
@@ -910,6 +918,8 @@ class MatchRun {
             `choice must be "other" or a slot number from 0 to ${state.kickoff.slots.length - 1}`,
           );
         }
+        if (a.choice !== 'other' && ms(state.kickoff.slots[a.choice]!.startsAt) <= now())
+          throw reject('wrongState', `slot ${a.choice} has already passed; choose another or ask for other times`);
       },
     );
     action<KickoffSlot & { location?: string }>(

@@ -84,8 +84,10 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
       asked: state.checkins.asked,
       answered: state.checkins.answered,
       lastRoundAt: state.checkins.lastRoundAt,
+      // The last round that closed, also while the next one is open.
       lastRoundAnswered:
-        round?.status === 'closed' ? (['host', 'talent'] as const).filter((r) => round.answers[r]) : [],
+        state.checkins.lastClosed?.answered ??
+        (round?.status === 'closed' ? (['host', 'talent'] as const).filter((r) => round.answers[r]) : []),
       lastClosed: state.checkins.lastClosed,
       current: round && {
         round: round.round,

@@ -144,7 +144,7 @@ export type TaskState = {
   id: string;
   key: string;
   label: LocalizedText;
-  /** `cancelled`: the match closed before the task opened. */
+  /** `cancelled`: the match closed before the task was done. */
   status: 'scheduled' | 'open' | 'done' | 'cancelled';
   openAt: string;
   dueAt: string;

@@ -127,6 +127,11 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
 
     // Round 2: they agree now; the snoozed escalation closes by itself.
     const r2 = await nextRound(h, m);
+    // While round 2 is open, the read model still shows how round 1 was answered.
+    await eventually(async () => {
+      const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id } });
+      return row.checkinsCompleted === 1 && row.lastCheckinResponse === 'both';
+    });
     await answerWhenAsked(h, m, r2, 'host', { scores: { priority: 4 } });
     await answerWhenAsked(h, m, r2, 'talent', { scores: { priority: 4 } });
     s = await m.state();

@@ -3,6 +3,7 @@ import {
   proposeKickoffSlotsUpdate,
   respondKickoffUpdate,
   addNoteUpdate,
+  checkinAnsweredSignal,
   completeMatchUpdate,
   completeTaskUpdate,
   endEarlyUpdate,
@@ -18,6 +19,7 @@ import {
 import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import { eventually } from '../support/eventually';
 import { deliverPendingAnswers } from '../../api/services/checkins';
+import type { CheckinAnswers } from '../../workflows/checkin-questions';
 import { saveHistories } from '../support/histories';
 import {
   advanceUntil,
@@ -342,11 +344,72 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     expect((await h.database.db.checkinAnswer.findUniqueOrThrow({ where })).signalledAt).not.toBeNull();
     // The host changes their mind before the round closes: a new submission, which does update the answer.
     await m.state(); // the duplicate has been handled
+    const first = await h.database.db.checkinAnswer.findUniqueOrThrow({ where });
     await m.answer(r1, 'host', { scores: { satisfaction: 2 } });
+    // A relay that read the first submission before this one delivers it late: the newer answer stands.
+    await m.handle.signal(checkinAnsweredSignal, {
+      round: r1,
+      respondent: 'host',
+      answerId: first.id,
+      answers: first.answers as CheckinAnswers,
+      submittedAt: first.submittedAt.toISOString(),
+    });
     await eventually(async () => (await answerEvents()).length >= 2);
     // Kept for the replay test: this history has the `answer-delivered-twice-counts-once` patch marker.
     saveHistories('answer-delivered-twice', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
     expect((await answerEvents()).map((e) => e.type)).toEqual(['checkin.answered', 'checkin.answer_updated']);
     expect((await m.state()).checkins.current?.answers.host?.answers.scores.satisfaction).toBe(2);
+  });
+
+  it('after an early end, the close-out survey opens no escalation and open tasks are cancelled, not chased', async () => {
+    const m = await h.startMatch({ months: 3 });
+    expect((await m.state()).tasks.find((t) => t.key === 'kickoff_prep')?.status).toBe('open');
+    await m.act(endEarlyUpdate, { reason: 'talent_circumstances' });
+    const final = await advanceUntil(h, 'the close-out survey', async () => {
+      const round = (await m.state()).checkins.current;
+      return round?.kind === 'final' && round;
+    });
+    await answerWhenAsked(h, m, final.round, 'host', { scores: { satisfaction: 1, task_clarity: 1 } });
+    await advanceUntil(h, 'the close-out survey to close', async () => {
+      const round = (await m.state()).checkins.current;
+      return round?.status === 'closed' && round;
+    });
+    await h.advance(10 * DAY);
+    const s = await m.state();
+    // Kept for the replay test: this history has the `close-cancels-open-tasks` and `closed-match-raises-nothing`
+    // patch markers.
+    saveHistories('closed-early-survey', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
+    expect(s.tasks.find((t) => t.key === 'kickoff_prep')?.status).toBe('cancelled');
+    // The survey's signals are on record (health and timeline), but nobody is escalated to about a closed match.
+    expect(s.signals.round.map((x) => x.type)).toEqual(expect.arrayContaining(['low_score', 'missed_checkin']));
+    expect(s.escalations).toEqual([]);
+    const sentAfterClose = m.emails().map(templateOf);
+    expect(sentAfterClose).not.toContain('escalation');
+    expect(sentAfterClose).not.toContain('escalation-raised');
+    const overdue = (await m.timeline()).filter((e) => e.type === 'task.overdue').map((e) => e.payload.key);
+    expect(overdue).not.toContain('kickoff_prep');
+    const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id } });
+    expect(row.openEscalations).toBe(0);
+  });
+
+  it('refuses a kickoff slot that has already passed; asking for other times still works', async () => {
+    const m = await h.startMatch({ months: 3 });
+    const soon = new Date((await h.now()) + 2 * HOUR).toISOString();
+    const later = jstSlot(await h.now(), 5, 10);
+    await m.act(proposeKickoffSlotsUpdate, {
+      slots: [
+        { startsAt: soon, durationMinutes: 60 },
+        { startsAt: later, durationMinutes: 60 },
+      ],
+    });
+    await m.act(respondKickoffUpdate, { respondent: 'host', choice: 0 });
+    await h.advance(3 * HOUR);
+    expect(await rejection(m.act(respondKickoffUpdate, { respondent: 'talent', choice: 0 }))).toMatchObject({
+      type: 'WRONG_STATE',
+      message: 'slot 0 has already passed; choose another or ask for other times',
+    });
+    expect((await m.state()).kickoff.status).toBe('proposed');
+    await m.act(respondKickoffUpdate, { respondent: 'talent', choice: 'other', note: '来週以降でお願いします' });
+    expect((await m.state()).tasks.some((t) => t.key === 'propose_kickoff_slots' && t.status === 'open')).toBe(true);
   });
 });
