@@ -10,8 +10,10 @@ const { planCoordinatorDigests } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10 },
 });
+// As in the match workflow: longer than SMTP's own limits, with heartbeats to notice a crashed worker.
 const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes', maximumAttempts: 50 },
 });
 

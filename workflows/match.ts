@@ -96,9 +96,12 @@ const { syncMatch } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 60 },
 });
 
-// SMTP can stall; a short start-to-close bounds how long a crashed worker holds an email before the retry.
+// Longer than the SMTP transport's own time limits (connect, greeting, idle socket), so an attempt ends by itself
+// before Temporal starts a retry: a slow server never gets the same email from two attempts at once. The activity
+// heartbeats while it sends, so a crashed worker's email is retried within seconds all the same.
 const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   // No attempt limit: an SMTP outage must delay a check-in, not drop it (5xx rejections fail at once, non-retryable).
   retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
 });

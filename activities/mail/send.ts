@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Respondent } from '../../workflows/checkin-questions';
 import type { KickoffInvite, Locale, Participant } from '../../workflows/shared';
@@ -6,6 +7,20 @@ import { linkUrl, signLink } from '../links';
 import { renderInvite } from './invite';
 import { renderEmail, UnknownTemplateError } from './render';
 import { mailDomain, messageIdFor } from './transport';
+
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/** Heartbeats every 2 s until stopped, when running as an activity (a direct call, e.g. in a test, has no context). */
+function heartbeatWhile(): { stop(): void } {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return { stop: () => undefined };
+  }
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  return { stop: () => clearInterval(timer) };
+}
 
 export type SendEmailInput = {
   /** Idempotency key: workflow id + step + recipient. The same key is delivered at most once by bansou. */
@@ -123,6 +138,9 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
         select: { id: true, to: true, subject: true, text: true, html: true, ics: true, messageId: true },
       });
 
+      // Alive while SMTP takes its time: Temporal notices a crashed worker by the missing heartbeat, not by waiting
+      // out the whole start-to-close.
+      const beating = heartbeatWhile();
       try {
         await mail.transport.sendMail({
           from: mail.from,
@@ -145,14 +163,17 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
       } catch (cause) {
         const error = cause as SmtpError;
         const permanent = typeof error.responseCode === 'number' && error.responseCode >= 500;
-        await db.email.update({
-          where: { idempotencyKey: input.key },
+        // Never over a `sent` written meanwhile (an attempt that outlived its time while a retry delivered).
+        await db.email.updateMany({
+          where: { idempotencyKey: input.key, status: { not: 'sent' } },
           data: { status: 'failed', error: `${error.responseCode ?? ''} ${error.message}`.trim().slice(0, 2000) },
         });
         if (permanent) {
           throw ApplicationFailure.nonRetryable(`SMTP rejected ${email.to}: ${error.message}`, MailErrorCode.rejected);
         }
         throw error;
+      } finally {
+        beating.stop();
       }
 
       await db.email.update({
