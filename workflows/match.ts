@@ -1191,6 +1191,21 @@ class MatchRun {
     this.changed();
   }
 
+  /** Why a queued reminder is no longer wanted, if it is not. */
+  private overtaken(email: PendingEmail): string | undefined {
+    if (email.template === 'checkin-reminder' && email.checkin) {
+      const round = this.state.checkins.current;
+      if (round?.round !== email.checkin.round || round.status === 'closed') return 'the round has closed';
+      if (round.answers[email.checkin.respondent]) return 'answered meanwhile';
+    }
+    if (email.template === 'task-reminder') {
+      const id = (email.data.task as { id?: string } | undefined)?.id;
+      const task = this.state.tasks.find((t) => t.id === id);
+      if (task && task.status !== 'open') return `the task is ${task.status}`;
+    }
+    return undefined;
+  }
+
   private async mailer(): Promise<void> {
     for (;;) {
       await condition(() => this.outbox.length > 0 && !this.state.paused);
@@ -1200,6 +1215,14 @@ class MatchRun {
         continue;
       }
       const email = this.outbox[0]!;
+      // An email that waited (for sending hours, a resume) may have been overtaken: nobody gets a reminder for
+      // something they have already done.
+      const overtaken = this.overtaken(email);
+      if (overtaken && patched('mail-drops-overtaken-reminders')) {
+        this.outbox.shift();
+        this.record('email.skipped', { template: email.template, role: email.to, reason: overtaken });
+        continue;
+      }
       this.activitiesInFlight += 1;
       try {
         const sent = await sendEmail({

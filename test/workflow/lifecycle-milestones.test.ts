@@ -20,6 +20,7 @@ import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import { eventually } from '../support/eventually';
 import { deliverPendingAnswers } from '../../api/services/checkins';
 import type { CheckinAnswers } from '../../workflows/checkin-questions';
+import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
 import { saveHistories } from '../support/histories';
 import {
   advanceUntil,
@@ -411,5 +412,29 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     expect((await m.state()).kickoff.status).toBe('proposed');
     await m.act(respondKickoffUpdate, { respondent: 'talent', choice: 'other', note: '来週以降でお願いします' });
     expect((await m.state()).tasks.some((t) => t.key === 'propose_kickoff_slots' && t.status === 'open')).toBe(true);
+  });
+
+  it('a reminder that waited for sending hours is dropped for whoever answered meanwhile', async () => {
+    // Reminders fall due at midnight JST (3.5 days after a round opens at noon): they wait for 09:00.
+    const m = await h.startMatch({
+      months: 3,
+      playbook: { checkins: { ...DEFAULT_PLAYBOOK.checkins, reminderAfter: '3d12h' } },
+    });
+    await holdKickoff(h, m);
+    const r1 = await nextRound(h, m);
+    const remindAt = Date.parse((await m.state()).checkins.current!.remindAt);
+    expect(new Date(remindAt).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo' })).toBe('00:00:00');
+    await h.advanceTo(remindAt + HOUR);
+    await m.answer(r1, 'host'); // at 01:00, while the reminders wait
+    const reminders = () => m.emails((e) => templateOf(e) === 'checkin-reminder');
+    await advanceUntil(h, 'the reminder to the talent', () => reminders().length > 0, { step: HOUR, within: 5 * DAY });
+    await h.advance(DAY);
+    // Kept for the replay test: this history has the `mail-drops-overtaken-reminders` patch marker.
+    saveHistories('reminder-overtaken', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
+    expect(reminders().map((e) => e.to)).toEqual([m.snapshot.talent.email]);
+    const skipped = (await m.timeline()).filter((e) => e.type === 'email.skipped');
+    expect(skipped.map((e) => e.payload)).toEqual([
+      { template: 'checkin-reminder', role: 'host', reason: 'answered meanwhile' },
+    ]);
   });
 });
