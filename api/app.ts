@@ -20,6 +20,20 @@ import { matchRoutes } from './routes/matches';
 import { metaRoutes } from './routes/meta';
 import { programRoutes } from './routes/programs';
 
+/** A request's path for the logs: the signed part of page links is a credential and is never logged. */
+function loggablePath(path: string): string {
+  // Routing ignores case, so /CHECKINS/<token> opens the page too.
+  return path.replace(/^\/(checkins|kickoff)\/.+/i, '/$1/…');
+}
+
+/** An error Express, body-parser or serve-static made for a bad request: it carries the HTTP status to answer. */
+type HttpError = Error & { status?: number; statusCode?: number; type?: string };
+
+function clientErrorStatus(err: unknown): number | undefined {
+  const status = (err as HttpError | null)?.status ?? (err as HttpError | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
 /** The HTTP API: decode, then start, signal, update or query a workflow (or read the read model), then respond. */
 export function createApp(deps: ApiDeps): Express {
   const log = deps.log ?? ((message, meta) => console.error(JSON.stringify({ level: 'error', message, ...meta })));
@@ -40,8 +54,7 @@ export function createApp(deps: ApiDeps): Express {
           level: 'info',
           requestId: res.locals.requestId,
           method: req.method,
-          // The signed part of page links is a credential: never logged.
-          path: req.path.replace(/^\/(checkins|kickoff)\/.+/, '/$1/…'),
+          path: loggablePath(req.path),
           status: res.statusCode,
           ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
           ...(principal ? { keyId: principal.keyId, role: principal.role } : {}),
@@ -65,7 +78,26 @@ export function createApp(deps: ApiDeps): Express {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
-  app.use('/assets', express.static(path.join(__dirname, 'pages', 'assets'), { maxAge: '1h', fallthrough: false }));
+  // Assets answer their own errors in plain text: a missing file is a 404 (serve-static says so), not a page error.
+  const assetErrors: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const status = clientErrorStatus(err);
+    if (status === undefined) {
+      log('asset error', {
+        error: err instanceof Error ? err.stack : String(err),
+        path: req.originalUrl.split('?')[0],
+        requestId: res.locals.requestId,
+      });
+    }
+    res
+      .status(status ?? 500)
+      .type('text/plain')
+      .send(status === 404 ? 'Not found' : status ? 'Bad request' : 'Something went wrong');
+  };
+  app.use(
+    '/assets',
+    express.static(path.join(__dirname, 'pages', 'assets'), { maxAge: '1h', fallthrough: false }),
+    assetErrors,
+  );
 
   // The pages people open from their email: rate-limited per client, HTML errors, their own body parsing.
   const pages = express.Router();
@@ -83,12 +115,27 @@ export function createApp(deps: ApiDeps): Express {
   pages.use(checkinRoutes(deps));
   pages.use(kickoffRoutes(deps));
   const pageErrors: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const locale = browserLocale(req);
+    const status = clientErrorStatus(err);
+    // A link cut or mangled in an email client (bad percent-encoding) is just an invalid link.
+    if (status === 400 && err instanceof URIError && /^\/(checkins|kickoff)\//i.test(req.path)) {
+      return renderMessage(res, 404, locale, { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
+    }
+    if ((err as HttpError).type === 'entity.too.large') {
+      return renderMessage(res, 413, locale, { title: (t) => t.tooLargeTitle, body: (t) => t.tooLargeBody });
+    }
+    if (status === 404) {
+      return renderMessage(res, 404, locale, { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
+    }
+    if (status !== undefined) {
+      return renderMessage(res, status, locale, { title: (t) => t.badRequestTitle, body: (t) => t.badRequestBody });
+    }
     log('page error', {
       error: err instanceof Error ? err.stack : String(err),
-      path: req.path,
+      path: loggablePath(req.path),
       requestId: res.locals.requestId,
     });
-    renderMessage(res, 500, browserLocale(req), { title: (t) => t.retryTitle, body: (t) => t.retryBody });
+    renderMessage(res, 500, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
   app.use(pages, pageErrors);
 

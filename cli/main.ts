@@ -3,9 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { createApiKey, ROLES, type Role } from '../api/auth';
-import { AppError } from '../api/errors';
+import { AppError, parseInput } from '../api/errors';
 import { importMatches } from '../api/services/imports';
-import { programKpis, type KpiFigures } from '../api/services/kpis';
+import { programKpis, ZKpiQuery, type KpiFigures } from '../api/services/kpis';
 import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
 import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
 import { createDatabase, type Database } from '../prisma/client';
@@ -64,6 +64,29 @@ const KPI_HEADER = [
   'health',
 ];
 
+/**
+ * Checks options with the schema the API uses for the same query: a wrong value fails as the API's 400 does, every
+ * wrong one listed, named by its option (`flags` maps a schema field to its option where the names differ).
+ */
+function parseOptions<T extends z.ZodType>(
+  schema: T,
+  input: Record<string, unknown>,
+  flags: Record<string, string> = {},
+): z.infer<T> {
+  try {
+    return parseInput(schema, input);
+  } catch (error) {
+    if (!(error instanceof AppError) || !error.errors) throw error;
+    const lines = new Map<string, { field: string; message: string }>();
+    for (const e of error.errors) {
+      const key = e.field.split(/[.[]/)[0]!;
+      const field = flags[key] ?? `--${key}`;
+      lines.set(`${field}\n${e.message}`, { field, message: e.message });
+    }
+    throw new AppError('validation_failed', `${lines.size} option value(s) are not valid.`, [...lines.values()]);
+  }
+}
+
 export function buildCli(io: Io): Command {
   const program = new Command('bansou').description('bansou operators’ tools').showHelpAfterError().exitOverride();
 
@@ -95,14 +118,12 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('-b, --band <bands>', 'health bands, comma-separated').default('red,amber'))
     .option('-n, --limit <n>', 'at most this many', (v) => positiveInt(v), 50)
     .action(async (options: { program?: string; band: string; limit: number }) => {
+      const query = parseOptions(
+        ZListMatchesQuery,
+        { program: options.program, risk: options.band, status: 'open,paused', sort: 'health', limit: options.limit },
+        { risk: '--band' },
+      );
       await withDatabase(async (db) => {
-        const query = ZListMatchesQuery.parse({
-          program: options.program,
-          risk: options.band,
-          status: 'open,paused',
-          sort: 'health',
-          limit: options.limit,
-        });
         const { items } = await listMatches(db, undefined, query);
         if (!items.length) return io.out('No match is at risk.');
         io.out(
@@ -130,11 +151,12 @@ export function buildCli(io: Io): Command {
     .option('--cohort <month>', 'one start month (YYYY-MM)')
     .option('--region <region>', 'one region')
     .action(async (programId: string, options: { from?: string; to?: string; cohort?: string; region?: string }) => {
+      const query = parseOptions(ZKpiQuery, options);
       await withDatabase(async (db) => {
         if (!(await db.program.findUnique({ where: { id: programId }, select: { id: true } }))) {
           throw new AppError('not_found', `No program with id "${programId}".`);
         }
-        const k = await programKpis(db, programId, options);
+        const k = await programKpis(db, programId, query);
         io.out(
           formatTable(KPI_HEADER, [
             kpiRow(programId, k),

@@ -46,7 +46,7 @@ export async function openLink(deps: ApiDeps, req: Request, res: Response, kind:
       res,
       410,
       locale,
-      { title: (t) => t.expiredTitle, body: (t) => t.expiredBody },
+      { title: (t) => t.expiredTitle, body: (t) => (kind === 'kickoff' ? t.kickoffExpiredBody : t.expiredBody) },
       { programName: match.program.name },
     );
     return null;

@@ -32,10 +32,16 @@ export const PAGE_MESSAGES = {
     noAnswer: 'この回には回答がありませんでした。',
     expiredTitle: 'このリンクの有効期限が切れています',
     expiredBody: 'この回の回答期間は終了しています。次回のご案内メールをお待ちください。',
+    kickoffExpiredBody:
+      'キックオフの日程調整の回答期間は終了しています。日程については、コーディネーターからのご連絡をお待ちください。',
     invalidTitle: 'このリンクは無効です',
     invalidBody: 'リンクが途中で切れていないか、メールのリンクをもう一度お確かめください。',
     retryTitle: 'ただいま受け付けられません',
     retryBody: '一時的に処理できませんでした。少し時間をおいて、もう一度お試しください。',
+    tooLargeTitle: '送信された内容が長すぎます',
+    tooLargeBody: 'ブラウザの「戻る」で前のページに戻り、コメントなどを短くしてから、もう一度送信してください。',
+    badRequestTitle: 'このリクエストは処理できません',
+    badRequestBody: 'ページを読み込み直すか、メールのリンクからもう一度開いてください。',
     kickoffTitle: 'キックオフミーティングの日程',
     kickoffIntro:
       '「{title}」のキックオフミーティング（受入事業者・兼業人材・コーディネーターの3者）の候補日時です。ご都合のよいものを1つお選びください。',
@@ -52,6 +58,8 @@ export const PAGE_MESSAGES = {
     kickoffScheduledTitle: 'キックオフの日程は決まっています',
     kickoffScheduledBody: '日時: {startsAt}。カレンダーの招待をご確認ください。',
     chooseSlot: '候補を1つ選んでください',
+    slotPassed: 'この日時は過ぎています。ほかの候補を選ぶか、「別の日時を希望する」を選んでください',
+    passed: '終了',
   },
   en: {
     lang: 'en',
@@ -83,10 +91,16 @@ export const PAGE_MESSAGES = {
     noAnswer: 'You did not answer this check-in.',
     expiredTitle: 'This link has expired',
     expiredBody: 'The time to answer this check-in is over. Watch for the next one in your inbox.',
+    kickoffExpiredBody:
+      'The time to answer these kickoff times is over. Your coordinator will be in touch about the meeting.',
     invalidTitle: 'This link is not valid',
     invalidBody: 'Please check that the whole link from the email was opened.',
     retryTitle: 'We cannot take this right now',
     retryBody: 'Something was temporarily unavailable. Please try again in a little while.',
+    tooLargeTitle: 'What you sent is too long',
+    tooLargeBody: 'Please go back to the previous page, shorten your comments and send the form again.',
+    badRequestTitle: 'We could not read this request',
+    badRequestBody: 'Please reload the page, or open it again from the link in the email.',
     kickoffTitle: 'Kickoff meeting',
     kickoffIntro:
       'Here are the proposed times for the kickoff meeting of "{title}" (host, talent and coordinator). Please choose one that suits you.',
@@ -103,6 +117,8 @@ export const PAGE_MESSAGES = {
     kickoffScheduledTitle: 'The kickoff is already scheduled',
     kickoffScheduledBody: 'When: {startsAt}. Please check your calendar invite.',
     chooseSlot: 'Choose one of the times',
+    slotPassed: 'That time has passed. Choose another one, or ask for other times',
+    passed: 'passed',
   },
 } as const;
 

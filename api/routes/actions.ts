@@ -84,6 +84,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
           403: { description: 'Not a coordinator (or admin) key for this program', schema: ZProblem },
           409: { description: "The workflow rejected it: it does not fit the match's state", schema: ZProblem },
           422: { description: 'The workflow rejected it: unacceptable input or unknown item', schema: ZProblem },
+          503: { description: 'Temporal or its worker did not take the action in time', schema: ZProblem },
         },
       },
       async ({ params, body, principal }) => {

@@ -83,6 +83,7 @@ export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
       400: 'The form again, with what is missing',
       403: 'Not posted from the page',
       409: 'The round closed',
+      413: 'The form is too large',
     },
   },
 ];
@@ -94,7 +95,8 @@ export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
 export function checkinRoutes(deps: ApiDeps): Router {
   const router = Router();
   const secret = deps.links.signingSecret;
-  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
+  // Japanese text takes 9 bytes a character once percent-encoded: room for every field at its maxlength.
+  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 100 });
 
   /** Opens the link and loads the round and any earlier answer; answers the request itself when the link is unusable. */
   async function load(req: Request, res: Response): Promise<CheckinContext | null> {

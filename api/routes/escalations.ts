@@ -116,6 +116,7 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
           200: { description: 'Done; the match phase and status', schema: ZActionResult },
           409: { description: "The escalation's state does not allow it", schema: ZProblem },
           422: { description: 'Unacceptable input', schema: ZProblem },
+          503: { description: 'Temporal or its worker did not take the action in time', schema: ZProblem },
         },
       },
       async ({ params, body: input, principal }) => {

@@ -46,7 +46,13 @@ export const KICKOFF_PAGE_ROUTES: ExtraRoute[] = [
     path: '/kickoff/:token',
     summary: 'Answer the proposal',
     tag: 'pages',
-    responses: { 200: 'Thank you', 400: 'No slot chosen', 403: 'Not posted from the page', 503: 'Try again later' },
+    responses: {
+      200: 'Thank you',
+      400: 'No slot chosen',
+      403: 'Not posted from the page',
+      413: 'The form is too large',
+      503: 'Try again later',
+    },
   },
 ];
 
@@ -128,6 +134,7 @@ export function kickoffRoutes(deps: ApiDeps): Router {
       slots: ctx.slots.map((s) => ({
         when: formatInstant(s.startsAt, ctx.locale, ctx.timeZone),
         duration: fill(t.minutes, { minutes: s.durationMinutes }),
+        passed: Date.parse(s.startsAt) <= Date.now(),
       })),
       choice: values.choice,
       note: values.note,
@@ -152,6 +159,11 @@ export function kickoffRoutes(deps: ApiDeps): Router {
     const parsed = ZKickoffForm.safeParse(body);
     if (!parsed.success || (parsed.data.choice !== 'other' && parsed.data.choice >= ctx.slots.length)) {
       return showForm(req, res, ctx, { choice: body.choice, note: body.note }, PAGE_MESSAGES[ctx.locale].chooseSlot);
+    }
+    // A slot that has passed since the email went out (the workflow would refuse it too).
+    const chosen = parsed.data.choice === 'other' ? undefined : ctx.slots[parsed.data.choice];
+    if (chosen && Date.parse(chosen.startsAt) <= Date.now()) {
+      return showForm(req, res, ctx, { note: parsed.data.note }, PAGE_MESSAGES[ctx.locale].slotPassed);
     }
     try {
       await runAction(deps, ctx.claims.matchId, respondKickoffUpdate, {

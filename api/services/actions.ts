@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { matchWorkflowId, REJECTION_CODES, type ActionResult } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
@@ -9,10 +9,14 @@ const isGrpcError = (error: unknown, code: number) =>
   typeof error === 'object' && error !== null && (error as { code?: number }).code === code;
 const GRPC_NOT_FOUND = 5;
 
+/** How long a caller (a person on a page, or an API client) waits for the workflow to take an action. */
+export const UPDATE_DEADLINE_MS = 10_000;
+
 /**
  * Runs a coordinator action as a workflow update and turns the workflow's own rejection into an API error:
  * an action that does not fit the match's state is a 409, an unacceptable input or an unknown item a 422, both with
- * the workflow's reason.
+ * the workflow's reason. Temporal gets `deps.updateDeadlineMs` (10 s) to complete the update; when it cannot be reached
+ * or no worker runs the workflow in that time, the action is a 503 (`unavailable`).
  */
 export async function runAction<A>(
   deps: ApiDeps,
@@ -21,7 +25,10 @@ export async function runAction<A>(
   arg: A,
 ): Promise<ActionResult> {
   try {
-    return await deps.temporal.workflow.getHandle(matchWorkflowId(matchId)).executeUpdate(update, { args: [arg] });
+    const handle = deps.temporal.workflow.getHandle(matchWorkflowId(matchId));
+    return await deps.temporal.withDeadline(Date.now() + (deps.updateDeadlineMs ?? UPDATE_DEADLINE_MS), () =>
+      handle.executeUpdate(update, { args: [arg] }),
+    );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
@@ -32,8 +39,19 @@ export async function runAction<A>(
     if (error instanceof WorkflowNotFoundError || isGrpcError(error, GRPC_NOT_FOUND)) {
       throw new AppError('conflict', 'The match workflow has finished; it takes no more actions.');
     }
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      // The update may be taken up once a worker runs the workflow again: not "nothing was changed".
+      throw new AppError(
+        'unavailable',
+        'Temporal did not complete the action in time (the workflow service or its worker is unavailable). ' +
+          'It may still take effect once they are back: check the match before trying again.',
+      );
+    }
     if (isUnreachable(error)) {
-      throw new AppError('unavailable', 'The workflow service cannot be reached; nothing was changed. Try again.');
+      throw new AppError(
+        'unavailable',
+        'Temporal (the workflow service) cannot be reached; nothing was changed. Try again.',
+      );
     }
     throw error;
   }

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, keysetAfter, ZLimit, type SortSpec } from '
 
 /** The match list of the read model: filters, sort and keyset cursors; the API's GET /matches and the CLI use it. */
 const MATCH_SORTS = {
-  health: { field: 'healthScore', nullable: true, type: 'number' },
+  health: { field: 'healthScore', nullable: true, type: 'integer' },
   startDate: { field: 'startDate', nullable: false, type: 'date' },
   endDate: { field: 'endDate', nullable: false, type: 'date' },
   nextStep: { field: 'nextStepAt', nullable: true, type: 'date' },

@@ -8,8 +8,13 @@ export type SortSpec = {
   field: string;
   direction: 'asc' | 'desc';
   nullable: boolean;
-  type: 'number' | 'date' | 'string';
+  /** `integer` and `date` values are checked before they reach the database (a cursor is client input). */
+  type: 'integer' | 'date' | 'string';
 };
+
+/** The database's integer columns are 32-bit. */
+const MAX_INT = 2 ** 31 - 1;
+const ZDateTime = z.iso.datetime({ offset: true });
 
 type Cursor = { s: string; v: string | number | null; id: string };
 
@@ -35,10 +40,10 @@ export function decodeCursor(
     const fits =
       v === null
         ? spec.nullable
-        : spec.type === 'number'
-          ? typeof v === 'number' && Number.isFinite(v)
+        : spec.type === 'integer'
+          ? typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= MAX_INT
           : spec.type === 'date'
-            ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
+            ? ZDateTime.safeParse(v).success && !Number.isNaN(Date.parse(v as string))
             : typeof v === 'string';
     if (!fits) throw new Error('cursor value does not fit the sort');
     return { value: v, id: parsed.id };
@@ -57,8 +62,7 @@ export function keysetAfter(
   after: { value: string | number | null; id: string },
 ): Record<string, unknown> {
   const { field, direction } = sort;
-  const value =
-    typeof after.value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(after.value) ? new Date(after.value) : after.value;
+  const value = sort.type === 'date' && typeof after.value === 'string' ? new Date(after.value) : after.value;
   if (value === null) return { [field]: null, id: { gt: after.id } };
   return {
     OR: [

@@ -104,14 +104,18 @@ export const ZPlaybook = z
       .default(DEFAULT_PLAYBOOK.escalation),
   })
   .superRefine((p, ctx) => {
-    if (p.sendingHours.start >= p.sendingHours.end) {
+    // Fields that failed their own check are already listed; comparisons only between valid values.
+    const clock = (v: string) => ZClock.safeParse(v).success;
+    if (clock(p.sendingHours.start) && clock(p.sendingHours.end) && p.sendingHours.start >= p.sendingHours.end) {
       ctx.addIssue({ code: 'custom', path: ['sendingHours', 'end'], message: 'must be after start' });
     }
     const c = p.checkins;
-    if (durationMs(c.reminderAfter) >= durationMs(c.closeAfter)) {
+    const ms = (v: string) => (DURATION_PATTERN.test(v) ? durationMs(v) : undefined);
+    const [reminderAfter, closeAfter, cadence] = [ms(c.reminderAfter), ms(c.closeAfter), ms(c.cadence)];
+    if (reminderAfter !== undefined && closeAfter !== undefined && reminderAfter >= closeAfter) {
       ctx.addIssue({ code: 'custom', path: ['checkins', 'reminderAfter'], message: 'must be shorter than closeAfter' });
     }
-    if (durationMs(c.closeAfter) > durationMs(c.cadence)) {
+    if (closeAfter !== undefined && cadence !== undefined && closeAfter > cadence) {
       ctx.addIssue({ code: 'custom', path: ['checkins', 'closeAfter'], message: 'must not be longer than cadence' });
     }
     if (new Set(p.tasks.map((t) => t.key)).size !== p.tasks.length) {

@@ -3,9 +3,11 @@ import { signLink } from '../../activities/links';
 import { createApp } from '../../api/app';
 import { deliverPendingAnswers } from '../../api/services/checkins';
 import { csrfFor } from '../../api/pages/render';
+import { createDatabase } from '../../prisma/client';
 import { eventually } from '../support/eventually';
-import { serve } from '../support/http';
-import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
+import { freePort, serve } from '../support/http';
+import { seedProgram } from '../support/fixtures';
+import { createDevStack, QUICK_PLAYBOOK, SIGNING_SECRET, type DevStack } from '../support/stack';
 
 /** Posts a check-in form as a browser would (urlencoded), with the page's CSRF value unless told otherwise. */
 function postForm(
@@ -255,6 +257,107 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
     expect(
       (await stack.database.db.checkinAnswer.findUniqueOrThrow({ where: { id: row.id } })).signalledAt,
     ).not.toBeNull();
+  });
+
+  it('answers a mangled link, a missing asset and an oversized form with their own status, never a 500', async () => {
+    // Percent-encoding cut off or mangled by a mail client: the friendly invalid-link page, in the browser's language.
+    const cut = await stack.api.request('GET', '/checkins/%E0%A4%A');
+    expect(cut.status).toBe(404);
+    expect(cut.headers.get('content-type')).toMatch(/text\/html/);
+    expect(cut.text).toContain('このリンクは無効です');
+    const english = await stack.api.request('GET', '/checkins/%ZZ', undefined, { 'accept-language': 'en' });
+    expect(english.status).toBe(404);
+    expect(english.text).toContain('This link is not valid');
+
+    // A missing stylesheet is a plain 404; the one that exists is served.
+    const missing = await stack.api.request('GET', '/assets/nope.css');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect((await stack.api.request('GET', '/assets/page.css')).status).toBe(200);
+
+    // Every field at its maxlength in Japanese (9 bytes a character once encoded) fits: here 9000 characters, ~81 kB.
+    const program = await seedProgram(stack.database.db, undefined, undefined, {
+      ...QUICK_PLAYBOOK,
+      checkins: {
+        ...QUICK_PLAYBOOK.checkins!,
+        extraQuestions: [
+          { id: 'sales', label: { ja: '販路の状況', en: 'Sales channels' }, kind: 'text' },
+          { id: 'next', label: { ja: '次の一手', en: 'Next steps' }, kind: 'text' },
+        ],
+      },
+    });
+    const match = await stack.createMatch({ programId: program.id });
+    const { host } = await stack.openFirstCheckin(match.id);
+    const link = stack.linkIn(host, 'checkins');
+    const full = await postForm(stack, link, {
+      ...complete,
+      comment: 'あ'.repeat(5000),
+      extra_sales: 'い'.repeat(2000),
+      extra_next: 'う'.repeat(2000),
+    });
+    expect(full.status).toBe(200);
+    expect(full.text).toContain('ご回答ありがとうございました');
+    const saved = await stack.database.db.checkinAnswer.findUniqueOrThrow({
+      where: { matchId_round_respondent: { matchId: match.id, round: 1, respondent: 'host' } },
+    });
+    expect((saved.answers as { comment: string }).comment).toHaveLength(5000);
+
+    // Far beyond what the form allows: 413 with a page that says what to do, in the browser's language.
+    const huge = await postForm(stack, link, { ...complete, comment: 'あ'.repeat(30_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.text).toContain('送信された内容が長すぎます');
+    const hugeEn = await postForm(
+      stack,
+      link,
+      { ...complete, comment: 'x'.repeat(300_000) },
+      { 'accept-language': 'en' },
+    );
+    expect(hugeEn.status).toBe(413);
+    expect(hugeEn.text).toContain('What you sent is too long');
+  });
+
+  it('never logs the signed part of a link, neither for a failed page nor for a request', async () => {
+    const logs: { message: string; meta?: Record<string, unknown> }[] = [];
+    // A real client for a Postgres that is not there: every page that reads the database fails.
+    const failing = createDatabase(`postgresql://bansou@127.0.0.1:${await freePort()}/gone`, { poolSize: 1 });
+    const broken = await serve(
+      createApp({
+        ...stack.deps,
+        db: failing,
+        logRequests: true,
+        log: (message, meta) => logs.push({ message, meta }),
+      }),
+    );
+    const token = signLink(SIGNING_SECRET, {
+      kind: 'checkin',
+      matchId: 'any-match',
+      n: 1,
+      respondent: 'host',
+      expiresAt: Date.now() + 60_000,
+    });
+    try {
+      const failed = await broken.request('GET', `/checkins/${token}`);
+      expect(failed.status).toBe(500);
+      expect(failed.text).toContain('ただいま受け付けられません');
+      expect((await broken.request('GET', `/CHECKINS/${token}`)).status).toBe(500); // routing ignores case
+      expect((await broken.request('GET', '/kickoff/%E0%A4%A')).status).toBe(404);
+    } finally {
+      await broken.close();
+      await failing.$disconnect();
+    }
+    await eventually(() => logs.filter((l) => l.message === 'request').length === 3);
+    const pageErrors = logs.filter((l) => l.message === 'page error');
+    expect(pageErrors.map((l) => l.meta?.path)).toEqual(['/checkins/…', '/CHECKINS/…']);
+    expect(pageErrors[0]!.meta?.error).toContain('deps.db.match.findUnique()');
+    expect(logs.filter((l) => l.message === 'request').map((l) => l.meta?.path)).toEqual([
+      '/checkins/…',
+      '/CHECKINS/…',
+      '/kickoff/…',
+    ]);
+    const logged = JSON.stringify(logs);
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(token.split('.')[1]!);
+    expect(logged).not.toContain('%E0%A4%A');
   });
 
   it('rate-limits the pages', async () => {

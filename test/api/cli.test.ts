@@ -88,6 +88,28 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     expect((await cli('kpis', 'no-such-program')).err).toContain('No program with id "no-such-program"');
   });
 
+  it('checks options with the API’s schemas: every wrong one named, a non-zero exit, nothing printed as a result', async () => {
+    const from = await cli('kpis', stack.programId, '--from', '2026/04/01', '--cohort', '2026-4');
+    expect(from.code).toBe(1);
+    expect(from.out).toBe('');
+    expect(from.err).toContain('--from: must be a date as YYYY-MM-DD');
+    expect(from.err).toContain('--cohort: must be a month as YYYY-MM');
+    const to = await cli('kpis', stack.programId, '--to', 'yesterday');
+    expect(to).toMatchObject({ code: 1, out: '', err: expect.stringContaining('--to: must be a date as YYYY-MM-DD') });
+
+    const many = await cli('at-risk', '-n', '500');
+    expect(many.code).toBe(1);
+    expect(many.out).toBe('');
+    expect(many.err).toMatch(/--limit: .*200/);
+    const band = await cli('at-risk', '--band', 'red,purple');
+    expect(band.code).toBe(1);
+    expect(band.out).toBe('');
+    expect(band.err).toMatch(/--band: .*"green"\|"amber"\|"red"\|"too_early"/);
+    expect(band.err.match(/--band/g)).toHaveLength(1);
+    // The same values the API accepts still work.
+    expect((await cli('at-risk', '--band', 'red', '-n', '200')).code).toBe(0);
+  });
+
   it('imports a CSV file, starting each match once', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bansou-cli-'));
     const file = path.join(dir, 'matches.csv');

@@ -1,4 +1,9 @@
+import { signLink } from '../../activities/links';
+import { createApp } from '../../api/app';
 import { csrfFor } from '../../api/pages/render';
+import { matchWorkflowId } from '../../workflows/shared';
+import { matchRequest, unique } from '../support/fixtures';
+import { serve } from '../support/http';
 import type { ReceivedEmail } from '../support/smtp';
 import { parseInvite } from '../support/ics';
 import { eventually } from '../support/eventually';
@@ -6,9 +11,9 @@ import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack'
 
 const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
 
-function postChoice(stack: DevStack, path: string, fields: Record<string, string>) {
+function postChoice(stack: DevStack, path: string, fields: Record<string, string>, baseUrl = stack.api.url) {
   const token = path.split('/').pop()!;
-  return fetch(`${stack.api.url}${path}`, {
+  return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString(),
@@ -36,8 +41,8 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
   it('host and talent pick the same slot on their pages; everyone gets a REQUEST invite; a move and a cancel follow with growing SEQUENCE', async () => {
     const match = await stack.createMatch();
     const slots = [
-      { startsAt: '2027-01-12T01:00:00.000Z', durationMinutes: 60 }, // Tue 10:00 JST
-      { startsAt: '2027-01-13T05:00:00.000Z', durationMinutes: 90 }, // Wed 14:00 JST
+      { startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 }, // Tue 10:00 JST
+      { startsAt: '2031-01-15T05:00:00.000Z', durationMinutes: 90 }, // Wed 14:00 JST
     ];
     expect(
       (
@@ -67,9 +72,9 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     const hostPage = await stack.api.request('GET', hostLink);
     expect(hostPage.status).toBe(200);
     expect(hostPage.text).toContain('キックオフミーティングの日程');
-    expect(hostPage.text).toContain('2027年1月12日(火) 10:00 JST');
+    expect(hostPage.text).toContain('2031年1月14日(火) 10:00 JST');
     const talentPage = await stack.api.request('GET', talentLink);
-    expect(talentPage.text).toContain('Wed, 13 Jan 2027, 14:00 GMT+9');
+    expect(talentPage.text).toContain('Wed, 15 Jan 2031, 14:00 GMT+9');
     expect(talentPage.text).toContain('None of these work');
 
     // No choice: the page says so (400) and nothing reaches the workflow.
@@ -95,7 +100,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     expect(first).toMatchObject({
       method: 'REQUEST',
       sequence: 1,
-      startLocal: '2027-01-13T14:00:00',
+      startLocal: '2031-01-15T14:00:00',
       tzid: 'Asia/Tokyo',
     });
     expect(first.organizer).toBe(`mailto:${match.coordinator.email}`);
@@ -110,7 +115,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     expect(
       (
         await stack.api.request('POST', `/matches/${match.id}/kickoff/schedule`, {
-          startsAt: '2027-01-14T06:00:00+00:00',
+          startsAt: '2031-01-16T06:00:00+00:00',
           durationMinutes: 60,
         })
       ).status,
@@ -122,7 +127,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
       method: 'REQUEST',
       uid: first.uid,
       sequence: 2,
-      startLocal: '2027-01-14T15:00:00',
+      startLocal: '2031-01-16T15:00:00',
     });
 
     // And cancels it: METHOD:CANCEL, SEQUENCE 3.
@@ -172,5 +177,98 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     expect(bad.body.errors[0].field).toBe('reason');
 
     expect((await stack.api.request('POST', '/matches/no-such/pause', { reason: 'x' })).status).toBe(404);
+  });
+
+  it('shows a slot that has passed as passed, and asks again instead of sending it to the workflow', async () => {
+    const match = await stack.createMatch();
+    const soon = new Date(Date.now() + 2500).toISOString();
+    const slots = [
+      { startsAt: soon, durationMinutes: 30 },
+      { startsAt: '2031-01-15T05:00:00.000Z', durationMinutes: 60 },
+    ];
+    expect((await stack.api.request('POST', `/matches/${match.id}/kickoff/proposals`, { slots })).status).toBe(200);
+    const [proposal] = await stack.smtp.waitFor(1, {
+      filter: (e) => template(e) === 'kickoff-proposal' && e.to === match.host.email,
+    });
+    const hostLink = stack.linkIn(proposal!, 'kickoff');
+    await eventually(
+      async () =>
+        (await stack.database.db.match.findUniqueOrThrow({ where: { id: match.id } })).kickoffStatus === 'proposed',
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const page = await stack.api.request('GET', hostLink);
+    expect(page.text).toMatch(/<input type="radio" name="choice" value="0" disabled required><span>[^<]*終了<\/span>/);
+    expect(page.text).toMatch(/<input type="radio" name="choice" value="1" required>/);
+    const refused = await postChoice(stack, hostLink, { choice: '0', note: '午前で' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('この日時は過ぎています');
+    expect(refused.text).toContain('午前で'); // what they wrote is kept
+    expect((await stack.state(match.id)).kickoff.responses).toEqual({});
+    expect((await postChoice(stack, hostLink, { choice: '1' })).status).toBe(200);
+    expect((await stack.state(match.id)).kickoff.responses.host).toMatchObject({ choice: 1 });
+  });
+
+  it('says a kickoff link expired in kickoff words, and a mangled link is an invalid link', async () => {
+    const match = await stack.createMatch();
+    const expired = (respondent: 'host' | 'talent') =>
+      `/kickoff/${signLink(SIGNING_SECRET, { kind: 'kickoff', matchId: match.id, n: 1, respondent, expiresAt: Date.now() - 1000 })}`;
+    const host = await stack.api.request('GET', expired('host'));
+    expect(host.status).toBe(410);
+    expect(host.text).toContain('このリンクの有効期限が切れています');
+    expect(host.text).toContain('キックオフの日程調整の回答期間は終了しています');
+    expect(host.text).not.toContain('この回の回答期間'); // the check-in wording
+    const talent = await stack.api.request('GET', expired('talent'));
+    expect(talent.status).toBe(410);
+    expect(talent.text).toContain('The time to answer these kickoff times is over');
+    expect(talent.text).not.toContain('check-in');
+
+    const mangled = await stack.api.request('GET', '/kickoff/%ZZ');
+    expect(mangled.status).toBe(404);
+    expect(mangled.text).toContain('このリンクは無効です');
+    const english = await stack.api.request('GET', '/kickoff/%E0%A4%A', undefined, { 'accept-language': 'en' });
+    expect(english.status).toBe(404);
+    expect(english.text).toContain('This link is not valid');
+  });
+
+  it('answers 503 (page and API) when no worker takes the action in time, instead of waiting forever', async () => {
+    // An API whose matches start on a task queue no worker polls: their workflows never run an update.
+    const stalled = await serve(
+      createApp({ ...stack.deps, taskQueue: unique('nobody-listens'), updateDeadlineMs: 1000 }),
+      { headers: stack.adminHeaders },
+    );
+    const body = matchRequest(stack.programId);
+    try {
+      expect((await stalled.request('POST', '/matches', body)).status).toBe(201);
+      await stack.database.db.match.update({
+        where: { id: body.id },
+        data: {
+          kickoffStatus: 'proposed',
+          kickoffProposal: 1,
+          kickoffSlots: [{ startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 }],
+        },
+      });
+      const link = `/kickoff/${signLink(SIGNING_SECRET, { kind: 'kickoff', matchId: body.id, n: 1, respondent: 'host', expiresAt: Date.now() + 60_000 })}`;
+
+      let started = Date.now();
+      const page = await postChoice(stack, link, { choice: '0' }, stalled.url);
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('ただいま受け付けられません');
+      expect(Date.now() - started).toBeLessThan(5000);
+
+      started = Date.now();
+      const api = await stalled.request('POST', `/matches/${body.id}/pause`, { reason: '繁忙期' });
+      expect(api.status).toBe(503);
+      expect(api.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(api.body).toMatchObject({ status: 503, type: '/docs#problem-unavailable' });
+      expect(api.body.detail).toContain('Temporal');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await stalled.close();
+      await stack.env.client.workflow
+        .getHandle(matchWorkflowId(body.id))
+        .terminate('test done')
+        .catch(() => undefined);
+    }
   });
 });

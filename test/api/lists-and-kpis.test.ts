@@ -141,6 +141,36 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
     expect((await stack.api.request('GET', `/matches?sort=health&cursor=${forged}`)).status).toBe(400);
   });
 
+  it('answers a hand-made cursor whose value the database could not take with 400 naming the cursor', async () => {
+    const cursor = (s: string, v: unknown) => Buffer.from(JSON.stringify({ s, v, id: 'x' })).toString('base64url');
+    const refused = [
+      `/matches?sort=startDate&cursor=${cursor('startDate', '2024')}`,
+      `/matches?sort=-updatedAt&cursor=${cursor('-updatedAt', '2024-05-01')}`,
+      `/matches?sort=nextStep&cursor=${cursor('nextStep', 'May 1, 2024')}`,
+      `/matches?sort=health&cursor=${cursor('health', 1.5)}`,
+      `/matches?sort=health&cursor=${cursor('health', 1e12)}`,
+      `/escalations?cursor=${cursor('dueAt', '2024')}`,
+      `/escalations?cursor=${cursor('dueAt', 1714521600000)}`,
+    ];
+    for (const path of refused) {
+      const res = await stack.api.request('GET', path);
+      expect({ path, status: res.status, errors: res.body.errors }).toEqual({
+        path,
+        status: 400,
+        errors: [{ field: 'cursor', message: 'is not a cursor from this list (with this sort)' }],
+      });
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    // Full date-times and whole numbers, as the API's own cursors hold, are taken.
+    for (const path of [
+      `/matches?sort=startDate&cursor=${cursor('startDate', '2026-06-01T00:00:00.000Z')}`,
+      `/matches?sort=health&cursor=${cursor('health', 50)}`,
+      `/escalations?cursor=${cursor('dueAt', '2024-05-01T09:00:00+09:00')}`,
+    ]) {
+      expect({ path, status: (await stack.api.request('GET', path)).status }).toEqual({ path, status: 200 });
+    }
+  });
+
   it('lists overdue escalations of the program by due date', async () => {
     const db = stack.database.db;
     const [a, b] = (await stack.api.request('GET', `/matches?program=${programId}&limit=2&sort=id`)).body

@@ -115,6 +115,17 @@ describe('matches API (dev server, real Postgres)', () => {
     expect(unknownProgram.body.errors).toEqual([{ field: 'programId', message: 'no program with this id' }]);
   });
 
+  it('answers a playbook with a value that is not a duration with 400 naming the field, not a 500', async () => {
+    const res = await api.request('PUT', `/programs/${programId}/playbook`, { checkins: { cadence: 'abc' } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([
+      { field: 'checkins.cadence', message: 'must be a duration such as 14d, 36h, 30s' },
+    ]);
+    const unchanged = await api.request('GET', `/programs/${programId}/playbook`);
+    expect(unchanged.body.playbook.version).toBe(1);
+  });
+
   it('answers 409 for a duplicate id and leaves the first match alone', async () => {
     const body = matchRequest(programId);
     expect((await api.request('POST', '/matches', body)).status).toBe(201);

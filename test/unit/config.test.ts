@@ -71,4 +71,23 @@ describe('playbook schema', () => {
       'reminderAfter',
     ]);
   });
+
+  it('lists a field that is not a duration or a clock time, and compares only valid values with each other', () => {
+    const issues = (input: unknown) =>
+      ZPlaybook.safeParse(input).error?.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    expect(issues({ checkins: { cadence: 'abc' } })).toEqual([
+      { path: 'checkins.cadence', message: 'must be a duration such as 14d, 36h, 30s' },
+    ]);
+    expect(issues({ checkins: { reminderAfter: 'soon', closeAfter: 'later' } })).toEqual([
+      { path: 'checkins.reminderAfter', message: 'must be a duration such as 14d, 36h, 30s' },
+      { path: 'checkins.closeAfter', message: 'must be a duration such as 14d, 36h, 30s' },
+    ]);
+    expect(issues({ sendingHours: { start: '9am' } })).toEqual([
+      { path: 'sendingHours.start', message: 'must be HH:MM' },
+    ]);
+    // Valid values are still compared.
+    expect(issues({ checkins: { cadence: '1d', closeAfter: '2d', reminderAfter: '1h' } })).toEqual([
+      { path: 'checkins.closeAfter', message: 'must not be longer than cadence' },
+    ]);
+  });
 });
