@@ -36,5 +36,12 @@ export function renderInvite(invite: KickoffInvite, timeZone: string): string {
   });
   for (const attendee of invite.attendees)
     event.createAttendee({ name: attendee.name, email: attendee.email, rsvp: true });
-  return calendar.toString();
+  // DTSTAMP must be UTC (RFC 5545 3.8.7.2); with a calendar time zone set, ical-generator prints it in the process's
+  // local time without the Z.
+  return calendar.toString().replace(/^DTSTAMP:.*$/m, `DTSTAMP:${utcStamp(Date.now())}`);
+}
+
+/** An instant as an iCalendar UTC date-time, e.g. `20261124T032403Z`. */
+function utcStamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/[-:]/g, '').replace('.000', '');
 }

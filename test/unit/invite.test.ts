@@ -55,4 +55,14 @@ describe('kickoff calendar invites (ical-generator, parsed back with ical.js)', 
     expect(ny).toMatchObject({ tzid: 'America/New_York', startLocal: '2026-12-02T20:00:00' });
     expect(ny.start.toISOString()).toBe('2026-12-03T01:00:00.000Z');
   });
+
+  it('stamps DTSTAMP in UTC, as RFC 5545 requires', () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const ics = renderInvite(invite, 'Asia/Tokyo');
+    const stamp = /^DTSTAMP:(\d{8}T\d{6}Z)\r?$/m.exec(ics)?.[1];
+    expect(stamp).toBeDefined();
+    const at = Date.parse(stamp!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
+  });
 });
