@@ -9,18 +9,15 @@ import { startOfDate } from '../../workflows/calendar';
  * overdue escalations; mean health. Read from the read model only.
  */
 export const ZKpiFigures = z.object({
-  started: z.number().int().describe('matches in the selection'),
+  started: z.number().int().describe('matches in the selection, less those cancelled before their start'),
   active: z.number().int().describe('not closed (open or paused)'),
   completed: z.number().int(),
   terminatedEarly: z.number().int(),
   cancelled: z.number().int(),
-  completionRate: z.number().nullable().describe('completed / ended (completed + terminated early + cancelled)'),
+  completionRate: z.number().nullable().describe('completed / ended (completed + terminated early)'),
   earlyTerminationRate: z.number().nullable().describe('terminated early / ended'),
   checkinResponseRate: z.number().nullable().describe('answers / check-ins sent, host and talent counted apart'),
-  medianDaysToKickoff: z
-    .number()
-    .nullable()
-    .describe('from the match start (or its registration, if later) to the kickoff held'),
+  medianDaysToKickoff: z.number().nullable().describe('from the match start date to the kickoff held'),
   openEscalations: z.number().int(),
   overdueEscalations: z.number().int().describe('open, not acknowledged, past their due date'),
   meanHealth: z.number().nullable().describe('mean health score of the matches that have one'),
@@ -69,7 +66,8 @@ export function kpiFigures(rows: KpiRow[], now: Date, timeZone = 'Asia/Tokyo'): 
   const completed = count('completed');
   const terminatedEarly = count('terminated_early');
   const cancelled = count('cancelled');
-  const ended = completed + terminatedEarly + cancelled;
+  // A match cancelled before its start never ran: it counts neither as started nor as ended.
+  const ended = completed + terminatedEarly;
   const asked = rows.reduce((n, r) => n + r.checkinsAsked, 0);
   const answered = rows.reduce((n, r) => n + r.checkinsAnswered, 0);
   const daysToKickoff = rows
@@ -81,7 +79,7 @@ export function kpiFigures(rows: KpiRow[], now: Date, timeZone = 'Asia/Tokyo'): 
   const scores = rows.map((r) => r.healthScore).filter((s): s is number => s !== null);
   const escalations = rows.flatMap((r) => r.escalations);
   return {
-    started: rows.length,
+    started: rows.length - cancelled,
     active: rows.filter((r) => r.status === 'open' || r.status === 'paused').length,
     completed,
     terminatedEarly,

@@ -28,14 +28,20 @@ describe('program KPIs (pure)', () => {
     expect((k.earlyTerminationRate! * 100).toFixed(1)).toBe('3.1');
   });
 
-  it('counts rates among matches that have ended; running ones do not dilute them', () => {
+  it('counts rates among matches that have ended; running ones and ones cancelled before the start do not count', () => {
     const k = kpiFigures(
-      [row(), row({ status: 'cancelled' }), row({ status: 'open' }), row({ status: 'paused' })],
+      [
+        row(),
+        row({ status: 'terminated_early' }),
+        row({ status: 'cancelled' }),
+        row({ status: 'open' }),
+        row({ status: 'paused' }),
+      ],
       now,
     );
-    expect(k).toMatchObject({ started: 4, active: 2, completed: 1, cancelled: 1 });
+    expect(k).toMatchObject({ started: 4, active: 2, completed: 1, terminatedEarly: 1, cancelled: 1 });
     expect(k.completionRate).toBe(0.5);
-    expect(k.earlyTerminationRate).toBe(0);
+    expect(k.earlyTerminationRate).toBe(0.5);
   });
 
   it('has no rates, no median and no mean when there is nothing to measure', () => {
