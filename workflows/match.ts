@@ -1223,6 +1223,11 @@ class MatchRun {
         this.record('email.skipped', { template: email.template, role: email.to, reason: overtaken });
         continue;
       }
+      // The coordinator's emails go to whoever coordinates the match when they are sent (a reassign may have come
+      // in while they waited).
+      const current = this.state.match.coordinator;
+      const redirected = email.to === 'coordinator' && email.recipient.email !== current.email;
+      const recipient = redirected && patched('coordinator-mail-follows-reassign') ? current : email.recipient;
       this.activitiesInFlight += 1;
       try {
         const sent = await sendEmail({
@@ -1230,7 +1235,7 @@ class MatchRun {
           matchId: this.state.matchId,
           template: email.template,
           role: email.to,
-          recipient: email.recipient,
+          recipient,
           data: email.data,
           checkin: email.checkin,
           kickoffLink: email.kickoffLink,
@@ -1251,7 +1256,7 @@ class MatchRun {
         this.record('email.failed', {
           template: email.template,
           role: email.to,
-          to: email.recipient.email,
+          to: recipient.email,
           error: errorMessage(error),
         });
       } finally {

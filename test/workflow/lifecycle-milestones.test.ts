@@ -437,4 +437,35 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
       { template: 'checkin-reminder', role: 'host', reason: 'answered meanwhile' },
     ]);
   });
+
+  it('a coordinator email that waited for sending hours goes to the coordinator the match has when it is sent', async () => {
+    const m = await h.startMatch({ days: 60 });
+    await holdKickoff(h, m);
+    // The mid-point review opens at midnight JST (half of a 60-day term); its email waits for 09:00.
+    const midpoint = (await m.state()).tasks.find((t) => t.key === 'midpoint_review')!;
+    expect(new Date(midpoint.openAt).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo' })).toBe('00:00:00');
+    await h.advanceTo(Date.parse(midpoint.openAt) + HOUR);
+    expect((await m.state()).tasks.find((t) => t.key === 'midpoint_review')?.status).toBe('open');
+    const next = {
+      personId: 'night-handover',
+      name: '高橋 三郎',
+      email: `takahashi.${m.id}@npo.example.jp`,
+      locale: 'ja' as const,
+    };
+    await m.act(reassignUpdate, { coordinator: next });
+    const midpointEmails = () =>
+      h.smtp.received.filter(
+        (e) =>
+          [m.snapshot.coordinator.email, next.email].includes(e.to) &&
+          templateOf(e) === 'task-reminder' &&
+          Boolean(e.mail.text?.includes('中間振り返り')),
+      );
+    await advanceUntil(h, 'the mid-point review email', () => midpointEmails().length > 0, {
+      step: HOUR,
+      within: 5 * DAY,
+    });
+    // Kept for the replay test: this history has the `coordinator-mail-follows-reassign` patch marker.
+    saveHistories('reassigned-at-night', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
+    expect(midpointEmails().map((e) => e.to)).toEqual([next.email]);
+  });
 });
