@@ -160,9 +160,20 @@ export async function liveWellUntilClosed(h: Harness, m: RunningMatch): Promise<
     }
     state = await m.state();
   }
-  // The retrospective opens at the close; once it is done the workflow ends.
+  // The retrospective opens at the close; the coordinator does it once reminded (a reminder still waiting for sending
+  // hours when the task is done is dropped); once it is done the workflow ends.
   await advanceUntil(h, 'the retrospective task', async () =>
     (await m.state()).tasks.some((t) => t.key === 'retrospective' && t.status === 'open'),
+  );
+  await advanceUntil(
+    h,
+    'the retrospective reminder',
+    async () => {
+      const timeline = await m.timeline();
+      const opened = timeline.findIndex((e) => e.type === 'task.opened' && e.payload.key === 'retrospective');
+      return timeline.slice(opened).some((e) => e.type === 'email.sent' && e.payload.template === 'task-reminder');
+    },
+    { step: HOUR, within: 5 * DAY },
   );
   await completeOpenTasks(m);
   return round;
