@@ -468,4 +468,20 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     saveHistories('reassigned-at-night', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
     expect(midpointEmails().map((e) => e.to)).toEqual([next.email]);
   });
+
+  it('a task done before its reminder could go out gets no reminder', async () => {
+    const m = await h.startMatch({ days: 60 });
+    await holdKickoff(h, m);
+    // The mid-point review opens at midnight JST; the coordinator marks it done at 01:00, before its email's 09:00.
+    const midpoint = (await m.state()).tasks.find((t) => t.key === 'midpoint_review')!;
+    await h.advanceTo(Date.parse(midpoint.openAt) + HOUR);
+    await m.act(completeTaskUpdate, { taskId: midpoint.id, note: '前倒しで実施済み' });
+    await h.advance(2 * DAY);
+    const midpointEmails = m.emails(
+      (e) => templateOf(e) === 'task-reminder' && Boolean(e.mail.text?.includes('中間振り返り')),
+    );
+    expect(midpointEmails).toEqual([]);
+    const skipped = (await m.timeline()).filter((e) => e.type === 'email.skipped').map((e) => e.payload);
+    expect(skipped).toEqual([{ template: 'task-reminder', role: 'coordinator', reason: 'the task is done' }]);
+  });
 });
