@@ -9,9 +9,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Playbook } from '../workflows/playbook';
+import { DEFAULT_PLAYBOOK, type CoordinatorTaskDef, type Playbook } from '../workflows/playbook';
 import type { MatchState } from '../workflows/shared';
 import { devEnv } from './env';
+
+/** When each of the default playbook's coordinator tasks opens and falls due, in seconds. */
+const TASK_TIMES_IN_SECONDS: Record<string, Pick<CoordinatorTaskDef, 'at' | 'dueWithin'>> = {
+  kickoff_prep: { at: { anchor: 'start', offset: '0s' }, dueWithin: '60s' },
+  midpoint_review: { at: { anchor: 'term', fraction: 0.5 }, dueWithin: '30s' },
+  wrap_up_interview: { at: { anchor: 'end', before: '20s' }, dueWithin: '15s' },
+  record_outcome: { at: { anchor: 'end', before: '0s' }, dueWithin: '60s' },
+  retrospective: { at: { anchor: 'close', offset: '2s' }, dueWithin: '30s' },
+};
 
 /** Durations in seconds, sending at any hour: the lifecycle fits in minutes. */
 export const SECONDS_PLAYBOOK: Partial<Playbook> = {
@@ -20,38 +29,7 @@ export const SECONDS_PLAYBOOK: Partial<Playbook> = {
   skipHolidays: false,
   kickoff: { deadline: '60s', reminderBefore: '2s' },
   checkins: { cadence: '12s', firstAfterKickoff: '2s', reminderAfter: '4s', closeAfter: '8s', extraQuestions: [] },
-  tasks: [
-    {
-      key: 'kickoff_prep',
-      label: { ja: 'キックオフの準備', en: 'Prepare the kickoff' },
-      at: { anchor: 'start', offset: '0s' },
-      dueWithin: '60s',
-    },
-    {
-      key: 'midpoint_review',
-      label: { ja: '中間振り返り', en: 'Mid-point review' },
-      at: { anchor: 'term', fraction: 0.5 },
-      dueWithin: '30s',
-    },
-    {
-      key: 'wrap_up_interview',
-      label: { ja: '終了前ヒアリング', en: 'Wrap-up interview' },
-      at: { anchor: 'end', before: '20s' },
-      dueWithin: '15s',
-    },
-    {
-      key: 'record_outcome',
-      label: { ja: '結果の記録', en: 'Record the outcome' },
-      at: { anchor: 'end', before: '0s' },
-      dueWithin: '60s',
-    },
-    {
-      key: 'retrospective',
-      label: { ja: '事後振り返り', en: 'Retrospective' },
-      at: { anchor: 'close', offset: '2s' },
-      dueWithin: '30s',
-    },
-  ],
+  tasks: DEFAULT_PLAYBOOK.tasks.map((task) => ({ ...task, ...TASK_TIMES_IN_SECONDS[task.key] })),
 };
 
 export type DemoEmail = { to: string; template: string; text: string };

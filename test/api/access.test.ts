@@ -1,7 +1,7 @@
 import { createApp } from '../../api/app';
 import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { matchRequest, unique } from '../support/fixtures';
+import { escalationRow, matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /**
@@ -31,18 +31,7 @@ describe('access: role × endpoint × program', () => {
     // An escalation row on A's match (its workflow does not know it, so acting on it is the workflow's 422).
     escalationA = `${matchA}-esc-seeded`;
     await stack.database.db.escalation.create({
-      data: {
-        id: escalationA,
-        matchId: matchA,
-        type: 'low_score',
-        severity: 'medium',
-        status: 'open',
-        level: 1,
-        reasons: ['seeded'],
-        evidence: {},
-        openedAt: new Date(),
-        dueAt: new Date(Date.now() - 1000),
-      },
+      data: escalationRow(matchA, { id: escalationA, reasons: ['seeded'], dueAt: new Date(Date.now() - 1000) }),
     });
     const db = stack.database.db;
     headers.none = {};

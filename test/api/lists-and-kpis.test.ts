@@ -1,5 +1,5 @@
 import { seedPeople, seedReadModel } from '../support/seed';
-import { unique } from '../support/fixtures';
+import { escalationRow, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 type Summary = {
@@ -178,54 +178,10 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
     const hour = 3_600_000;
     await db.escalation.createMany({
       data: [
-        {
-          id: unique('e1'),
-          matchId: a!.id,
-          type: 'low_score',
-          severity: 'high',
-          status: 'open',
-          level: 1,
-          reasons: [],
-          evidence: {},
-          openedAt: new Date(),
-          dueAt: new Date(Date.now() - 2 * hour),
-        },
-        {
-          id: unique('e2'),
-          matchId: b!.id,
-          type: 'missed_checkin',
-          severity: 'medium',
-          status: 'open',
-          level: 2,
-          reasons: [],
-          evidence: {},
-          openedAt: new Date(),
-          dueAt: new Date(Date.now() - hour),
-        },
-        {
-          id: unique('e3'),
-          matchId: b!.id,
-          type: 'priority_gap',
-          severity: 'medium',
-          status: 'open',
-          level: 1,
-          reasons: [],
-          evidence: {},
-          openedAt: new Date(),
-          dueAt: new Date(Date.now() + hour),
-        },
-        {
-          id: unique('e4'),
-          matchId: a!.id,
-          type: 'wants_coordinator',
-          severity: 'medium',
-          status: 'acknowledged',
-          level: 1,
-          reasons: [],
-          evidence: {},
-          openedAt: new Date(),
-          dueAt: new Date(Date.now() - hour),
-        },
+        escalationRow(a!.id, { severity: 'high', dueAt: new Date(Date.now() - 2 * hour) }),
+        escalationRow(b!.id, { type: 'missed_checkin', level: 2, dueAt: new Date(Date.now() - hour) }),
+        escalationRow(b!.id, { type: 'priority_gap', dueAt: new Date(Date.now() + hour) }),
+        escalationRow(a!.id, { type: 'wants_coordinator', status: 'acknowledged', dueAt: new Date(Date.now() - hour) }),
       ],
     });
     const overdue = await stack.api.request('GET', `/escalations?program=${programId}&overdue=true`);

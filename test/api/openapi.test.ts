@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { createApp } from '../../api/app';
 import type { RouteDef } from '../../api/routing';
 import { eventually } from '../support/eventually';
-import { matchRequest, unique } from '../support/fixtures';
+import { escalationRow, matchRequest, unique } from '../support/fixtures';
 import type { HttpResponse } from '../support/http';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -42,18 +42,7 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
     taskId = (await stack.state(matchId)).tasks[0]!.id;
     escalationId = `${matchId}-esc-oa`;
     await stack.database.db.escalation.create({
-      data: {
-        id: escalationId,
-        matchId,
-        type: 'low_score',
-        severity: 'medium',
-        status: 'open',
-        level: 1,
-        reasons: ['x'],
-        evidence: {},
-        openedAt: new Date(),
-        dueAt: new Date(),
-      },
+      data: escalationRow(matchId, { id: escalationId, reasons: ['x'] }),
     });
   });
   afterAll(async () => {

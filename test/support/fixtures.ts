@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import type { Database } from '../../prisma/client';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { MatchSnapshot } from '../../workflows/shared';
@@ -50,4 +51,28 @@ export function matchRequest(programId: string, overrides: Partial<TCreateMatchR
 /** Stores a match (and its people) directly, for workflow tests that start the workflow themselves. */
 export async function seedMatch(db: Database, request: TCreateMatchRequest): Promise<MatchSnapshot> {
   return toSnapshot(await storeMatch(db, ZCreateMatchRequest.parse(request)));
+}
+
+/**
+ * An escalation row as the read model holds it (the match's workflow does not know it): open, level 1, medium, due
+ * now, unless `overrides` say otherwise.
+ */
+export function escalationRow(
+  matchId: string,
+  overrides: Partial<Prisma.EscalationCreateManyInput> = {},
+): Prisma.EscalationCreateManyInput {
+  const now = new Date();
+  return {
+    id: unique(`${matchId}-esc`),
+    matchId,
+    type: 'low_score',
+    severity: 'medium',
+    status: 'open',
+    level: 1,
+    reasons: [],
+    evidence: {},
+    openedAt: now,
+    dueAt: now,
+    ...overrides,
+  };
 }

@@ -3,7 +3,7 @@ import { createMailTransport } from '../../activities/mail/transport';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
+import { escalationRow, matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
 
@@ -82,18 +82,12 @@ describe('weekly coordinator digest', () => {
       ],
     });
     await db.escalation.create({
-      data: {
+      data: escalationRow(b.id, {
         id: `${b.id}-e1`,
-        matchId: b.id,
         type: 'priority_gap',
-        severity: 'medium',
-        status: 'open',
-        level: 1,
-        reasons: [],
-        evidence: {},
         openedAt: new Date(now),
         dueAt: new Date(now + 86_400_000),
-      },
+      }),
     });
     await db.match.update({ where: { id: other.id }, data: { status: 'completed', phase: 'closed' } });
 
