@@ -152,6 +152,17 @@ export function createApp(deps: ApiDeps): Express {
     handler: (_req, _res, next) =>
       next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
   });
+  // /healthz needs no key: limited per client, so nobody can make the API poll its dependencies without end.
+  app.use(
+    '/healthz',
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.healthRateLimit ?? 120,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many health checks; wait a minute.')),
+    }),
+  );
   const api = new ApiRoutes([authenticate(deps.db), perKey]);
   healthRoutes(api, deps);
   programRoutes(api, deps);

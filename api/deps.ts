@@ -16,6 +16,8 @@ export type ApiDeps = {
   pageRateLimit?: number;
   /** Requests per minute per API key. */
   apiRateLimit?: number;
+  /** Requests per minute per client on /healthz (120 unless set). */
+  healthRateLimit?: number;
   /** How long an action (a workflow update) may take before the caller gets a 503; 10 s unless set (tests). */
   updateDeadlineMs?: number;
   /** Log one JSON line per request (request id, status, time, key). */

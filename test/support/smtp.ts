@@ -15,6 +15,8 @@ export type SmtpListener = {
   port: number;
   url: string;
   received: ReceivedEmail[];
+  /** How many SMTP sessions clients have opened so far (sending or only checking the server, as /healthz does). */
+  connections(): number;
   /** Resolves once `count` emails (matching `filter`, if given) have been accepted. */
   waitFor(
     count: number,
@@ -33,10 +35,15 @@ export async function startSmtpListener(
   const received: ReceivedEmail[] = [];
   const closedSessions = new Set<string>();
   const waiters = new Set<() => void>();
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       // A mailbox that does not exist: a permanent 550, as a real server answers.
       if (options.rejectRecipients?.(address.address)) {
@@ -73,6 +80,7 @@ export async function startSmtpListener(
     port,
     url: `smtp://127.0.0.1:${port}`,
     received,
+    connections: () => connections,
     waitFor(count, { timeoutMs = 30_000, filter = () => true } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
