@@ -21,10 +21,27 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * `CREATE DATABASE … TEMPLATE` fails while any session is connected to the template, and Postgres' own autovacuum
+ * connects to it now and then; such a moment passes within a second, so the copy is tried again.
+ */
+async function copyTemplate(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${testEnv().BANSOU_TEST_TEMPLATE_DB}"`));
+      return;
+    } catch (error) {
+      const objectInUse = (error as { code?: string }).code === '55006';
+      if (!objectInUse || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 /** A fresh database with every migration applied, copied from the template the global setup migrated. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `bansou_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${testEnv().BANSOU_TEST_TEMPLATE_DB}"`));
+  await copyTemplate(name);
   const url = urlFor(name);
   const db = createDatabase(url, { poolSize: 5 });
   return {
