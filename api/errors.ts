@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { fieldIssues, type FieldIssue } from '../workflows/messages';
 
 /**
  * Every error the API returns, by code. The HTTP status of each code is set here and nowhere else; responses are
@@ -19,7 +20,7 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export type FieldError = { field: string; message: string };
+export type FieldError = FieldIssue;
 
 /** The one error type of the API. */
 export class AppError extends Error {
@@ -35,16 +36,9 @@ export class AppError extends Error {
 
 export const problemType = (code: ErrorCode) => `/docs#problem-${code}`;
 
-/** Field errors from a zod error, with paths such as `host.email` or `rows[3].endDate`. */
+/** Field errors from a zod error, with paths such as `host.email` or `rows[3].endDate` (the workflow names them alike). */
 export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-      .join('');
-    const field = [prefix, path].filter(Boolean).join('.') || '(body)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return { field, message };
-  });
+  return fieldIssues(error, prefix);
 }
 
 /** Parses request input with a zod schema, or throws a 400 listing every wrong field. */

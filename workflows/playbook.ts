@@ -4,10 +4,9 @@
  * version, so a later edit never changes a running match underneath it.
  */
 import type { SendingPolicy } from './calendar';
-import type { Locale } from './shared';
+import type { LocalizedText } from './locale';
 
-/** Text in both languages. */
-export type LocalizedText = Record<Locale, string>;
+export type { LocalizedText } from './locale';
 
 export type ContractDocumentDef = {
   /** Stable key, e.g. `outsourcing_contract`. */

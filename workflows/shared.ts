@@ -4,10 +4,40 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
 import type { CheckinAnswers, Respondent } from './checkin-questions';
 import type { Health } from './health';
-import type { LocalizedText, Playbook } from './playbook';
+import type { LocalizedText } from './locale';
+import type {
+  CONTRACT_STATUSES,
+  TERMINATION_REASONS,
+  ZAddNote,
+  ZCancelKickoff,
+  ZCancelMatch,
+  ZCheckinAnswered,
+  ZCompleteMatch,
+  ZCompleteTask,
+  ZEndEarly,
+  ZEscalationAction,
+  ZExtend,
+  ZKickoffSlot,
+  ZParticipant,
+  ZPause,
+  ZProposeKickoffSlots,
+  ZReassign,
+  ZRecordKickoff,
+  ZResolveEscalation,
+  ZRespondKickoff,
+  ZResume,
+  ZScheduleKickoff,
+  ZSetContractStatus,
+  ZSnoozeEscalation,
+} from './messages';
+import type { Playbook } from './playbook';
 import type { RiskSignal, RiskSignalType, Severity } from './risk';
+
+export { LOCALES, type Locale } from './locale';
+export { CONTRACT_STATUSES, TERMINATION_REASONS } from './messages';
 
 /** The task queue every match workflow and activity runs on, unless `TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'bansou-matches';
@@ -37,19 +67,10 @@ export const searchAttributes = {
   risk: defineSearchAttributeKey('BansouRisk', SearchAttributeType.KEYWORD),
 } as const;
 
-export type Locale = 'ja' | 'en';
-export const LOCALES: readonly Locale[] = ['ja', 'en'];
-
 export type ParticipantRole = 'host' | 'talent' | 'coordinator';
 
 /** A person as the workflow knows them: enough to write to them in their language. */
-export type Participant = {
-  personId: string;
-  name: string;
-  email: string;
-  locale: Locale;
-  organization?: string;
-};
+export type Participant = z.infer<typeof ZParticipant>;
 
 /** The match as it was when the workflow started (dates are ISO calendar dates, `YYYY-MM-DD`). */
 export type MatchSnapshot = {
@@ -73,17 +94,6 @@ export type PlaybookSnapshot = Playbook & { version: number };
 export type MatchPhase = 'onboarding' | 'active' | 'wrap_up' | 'closed';
 export type MatchStatus = 'open' | 'paused' | 'completed' | 'terminated_early' | 'cancelled';
 
-/** Why a match ended before its planned end (途中終了), a fixed taxonomy so programs can compare. */
-export const TERMINATION_REASONS = [
-  'working_style_mismatch',
-  'tools_or_remote',
-  'priority_change',
-  'unclear_tasks',
-  'contract_issue',
-  'host_circumstances',
-  'talent_circumstances',
-  'other',
-] as const;
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 
 export type Outcome = {
@@ -93,7 +103,7 @@ export type Outcome = {
   at: string;
 };
 
-export type KickoffSlot = { startsAt: string; durationMinutes: number };
+export type KickoffSlot = z.infer<typeof ZKickoffSlot>;
 
 export type KickoffResponse = { choice: number | 'other'; note?: string; at: string };
 
@@ -114,7 +124,6 @@ export type KickoffState = {
   remindedSequence?: number;
 };
 
-export const CONTRACT_STATUSES = ['missing', 'submitted', 'verified', 'rejected'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 export type ContractDocumentState = {
@@ -258,32 +267,28 @@ export type PendingEvent = { key: string; type: string; payload: Record<string, 
 export const matchStateQuery = defineQuery<MatchState>('matchState');
 
 /** A check-in answer was saved to Postgres (the API saves first, then signals). */
-export type CheckinAnsweredSignal = {
-  round: number;
-  respondent: Respondent;
-  answerId: string;
-  answers: CheckinAnswers;
-  submittedAt: string;
-};
+export type CheckinAnsweredSignal = z.infer<typeof ZCheckinAnswered>;
 export const checkinAnsweredSignal = defineSignal<[CheckinAnsweredSignal]>('checkinAnswered');
 
-export type ProposeKickoffSlots = { slots: KickoffSlot[]; location?: string };
-/** `proposal`: the proposal the answer is for (its link says); an answer to a replaced proposal is refused. */
-export type RespondKickoff = { respondent: Respondent; choice: number | 'other'; note?: string; proposal?: number };
-export type ScheduleKickoff = KickoffSlot & { location?: string };
-export type RecordKickoff = { held: boolean; reason?: string };
-export type SetContractStatus = { type: string; status: ContractStatus; reason?: string };
-export type CompleteTask = { taskId: string; note?: string };
-export type AddNote = { text: string; sentiment?: number };
-export type EscalationAction = { escalationId: string };
-export type ResolveEscalation = EscalationAction & { note: string };
-export type SnoozeEscalation = EscalationAction & { until: string; reason: string };
-export type Pause = { reason: string };
-export type Extend = { endDate: string };
-export type Reassign = { coordinator: Participant };
-export type EndEarly = { reason: TerminationReason; note?: string };
-export type CompleteMatch = { note?: string };
-export type CancelMatch = { reason: string };
+// The arguments of the coordinator's actions: their rules are the zod schemas in messages.ts.
+export type ProposeKickoffSlots = z.infer<typeof ZProposeKickoffSlots>;
+export type RespondKickoff = z.infer<typeof ZRespondKickoff>;
+export type ScheduleKickoff = z.infer<typeof ZScheduleKickoff>;
+export type CancelKickoff = z.infer<typeof ZCancelKickoff>;
+export type RecordKickoff = z.infer<typeof ZRecordKickoff>;
+export type SetContractStatus = z.infer<typeof ZSetContractStatus>;
+export type CompleteTask = z.infer<typeof ZCompleteTask>;
+export type AddNote = z.infer<typeof ZAddNote>;
+export type EscalationAction = z.infer<typeof ZEscalationAction>;
+export type ResolveEscalation = z.infer<typeof ZResolveEscalation>;
+export type SnoozeEscalation = z.infer<typeof ZSnoozeEscalation>;
+export type Pause = z.infer<typeof ZPause>;
+export type Resume = z.infer<typeof ZResume>;
+export type Extend = z.infer<typeof ZExtend>;
+export type Reassign = z.infer<typeof ZReassign>;
+export type EndEarly = z.infer<typeof ZEndEarly>;
+export type CompleteMatch = z.infer<typeof ZCompleteMatch>;
+export type CancelMatch = z.infer<typeof ZCancelMatch>;
 
 /** What every coordinator action answers: the state after it (the API returns it). */
 export type ActionResult = { ok: true; phase: MatchPhase; status: MatchStatus };
@@ -300,7 +305,7 @@ export type MatchResult = {
 export const proposeKickoffSlotsUpdate = defineUpdate<ActionResult, [ProposeKickoffSlots]>('proposeKickoffSlots');
 export const respondKickoffUpdate = defineUpdate<ActionResult, [RespondKickoff]>('respondKickoff');
 export const scheduleKickoffUpdate = defineUpdate<ActionResult, [ScheduleKickoff]>('scheduleKickoff');
-export const cancelKickoffUpdate = defineUpdate<ActionResult, [{ reason: string }]>('cancelKickoff');
+export const cancelKickoffUpdate = defineUpdate<ActionResult, [CancelKickoff]>('cancelKickoff');
 export const recordKickoffUpdate = defineUpdate<ActionResult, [RecordKickoff]>('recordKickoff');
 export const setContractStatusUpdate = defineUpdate<ActionResult, [SetContractStatus]>('setContractStatus');
 export const completeTaskUpdate = defineUpdate<ActionResult, [CompleteTask]>('completeTask');
@@ -309,7 +314,7 @@ export const acknowledgeEscalationUpdate = defineUpdate<ActionResult, [Escalatio
 export const resolveEscalationUpdate = defineUpdate<ActionResult, [ResolveEscalation]>('resolveEscalation');
 export const snoozeEscalationUpdate = defineUpdate<ActionResult, [SnoozeEscalation]>('snoozeEscalation');
 export const pauseUpdate = defineUpdate<ActionResult, [Pause]>('pause');
-export const resumeUpdate = defineUpdate<ActionResult, [Record<string, never>]>('resume');
+export const resumeUpdate = defineUpdate<ActionResult, [Resume]>('resume');
 export const extendUpdate = defineUpdate<ActionResult, [Extend]>('extend');
 export const reassignUpdate = defineUpdate<ActionResult, [Reassign]>('reassign');
 export const endEarlyUpdate = defineUpdate<ActionResult, [EndEarly]>('endEarly');

@@ -1,5 +1,20 @@
 import { z } from 'zod';
-import { CONTRACT_STATUSES } from '../../workflows/shared';
+import {
+  ZAddNote,
+  ZCancelKickoff,
+  ZCancelMatch,
+  ZCompleteMatch,
+  ZCompleteTask,
+  ZContractStatusChange,
+  ZContractType,
+  ZEndEarly,
+  ZExtend,
+  ZPause,
+  ZProposeKickoffSlotsRequest,
+  ZRecordKickoff,
+  ZResume,
+  ZScheduleKickoffRequest,
+} from '../../workflows/messages';
 import {
   addNoteUpdate,
   cancelKickoffUpdate,
@@ -15,7 +30,6 @@ import {
   resumeUpdate,
   scheduleKickoffUpdate,
   setContractStatusUpdate,
-  TERMINATION_REASONS,
   type ActionResult,
 } from '../../workflows/shared';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -27,36 +41,9 @@ import { ZMatchParams } from './matches';
 import { ZActionResult, ZProblem } from './schemas';
 import { ZPersonInput } from '../services/matches';
 
-const ZInstant = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO date-time with a zone, e.g. 2026-12-03T10:00:00+09:00',
-});
-const ZReason = z.string().trim().min(1).max(1000);
-const ZSlot = z.object({ startsAt: ZInstant, durationMinutes: z.int().min(15).max(480).default(60) });
-
-export const ZProposeKickoffSlots = z.object({
-  slots: z.array(ZSlot).min(1).max(5),
-  location: z.string().trim().max(500).optional(),
-});
-export const ZScheduleKickoff = ZSlot.extend({ location: z.string().trim().max(500).optional() });
-export const ZCancelKickoff = z.object({ reason: ZReason });
-export const ZRecordKickoff = z.object({ held: z.boolean(), reason: ZReason.optional() });
-export const ZSetContractStatus = z.object({ status: z.enum(CONTRACT_STATUSES), reason: ZReason.optional() });
-export const ZCompleteTask = z.object({ note: z.string().trim().max(2000).optional() });
-export const ZAddNote = z.object({
-  text: z.string().trim().min(1).max(5000),
-  sentiment: z.int().min(1).max(5).optional(),
-});
-export const ZPause = z.object({ reason: ZReason });
-export const ZResume = z.object({}).strict();
-export const ZExtend = z.object({ endDate: z.iso.date({ error: 'must be a date as YYYY-MM-DD' }) });
-export const ZReassign = z.object({ coordinator: ZPersonInput });
-export const ZEndEarly = z.object({
-  reason: z.enum(TERMINATION_REASONS),
-  note: z.string().trim().max(2000).optional(),
-});
-export const ZCompleteMatch = z.object({ note: z.string().trim().max(2000).optional() });
-export const ZCancelMatch = z.object({ reason: ZReason });
+// The bodies are the workflow's own message schemas (workflows/messages.ts); the path supplies the item's id.
+const ZCompleteTaskBody = ZCompleteTask.omit({ taskId: true });
+const ZReassignBody = z.object({ coordinator: ZPersonInput });
 
 /** Coordinator actions on a match: each one is a workflow update; the workflow's rejection comes back as 409/422. */
 export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
@@ -98,14 +85,14 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
   action(
     'kickoff/proposals',
     'Propose kickoff slots to host and talent',
-    ZProposeKickoffSlots,
+    ZProposeKickoffSlotsRequest,
     proposeKickoffSlotsUpdate,
     (b) => b,
   );
   action(
     'kickoff/schedule',
     'Schedule (or move) the kickoff; everyone gets an invite',
-    ZScheduleKickoff,
+    ZScheduleKickoffRequest,
     scheduleKickoffUpdate,
     (b) => b,
   );
@@ -126,22 +113,18 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
   action(
     'contracts/:type',
     "Set a contract document's status",
-    ZSetContractStatus,
+    ZContractStatusChange,
     setContractStatusUpdate,
     (b, p) => ({ type: p.type!, ...b }),
-    {
-      type: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'is not a document type'),
-    },
+    { type: ZContractType },
   );
   action(
     'tasks/:taskId/done',
     'Mark a coordinator task done',
-    ZCompleteTask,
+    ZCompleteTaskBody,
     completeTaskUpdate,
     (b, p) => ({ taskId: p.taskId!, note: b.note }),
-    {
-      taskId: z.string().min(1).max(200),
-    },
+    { taskId: ZCompleteTask.shape.taskId },
   );
   action('notes', "Add a note and the coordinator's own 1–5 read of the match", ZAddNote, addNoteUpdate, (b) => b);
   action('pause', 'Pause: no sends, timers held', ZPause, pauseUpdate, (b) => b);
@@ -150,7 +133,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
   action(
     'reassign',
     'Hand the match (and its open items) to another coordinator',
-    ZReassign,
+    ZReassignBody,
     reassignUpdate,
     async ({ coordinator }) => {
       // The new coordinator is a person of the read model before the workflow hands the match over.

@@ -1,5 +1,6 @@
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
+import { ZEscalationAction, ZResolveEscalation, ZSnoozeEscalation } from '../../workflows/messages';
 import { acknowledgeEscalationUpdate, resolveEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
 import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -28,12 +29,10 @@ const ZEscalationItem = ZEscalationBrief.extend({
   match: z.object({ id: z.string(), title: z.string(), programId: z.string() }),
   coordinator: z.object({ name: z.string(), email: z.string() }),
 });
-const ZEscalationParams = z.object({ id: z.string().min(1).max(200) });
-const ZResolve = z.object({ note: z.string().trim().min(1).max(2000) });
-const ZSnooze = z.object({
-  until: z.iso.datetime({ offset: true, error: 'must be an ISO date-time with a zone' }),
-  reason: z.string().trim().min(1).max(1000),
-});
+const ZEscalationParams = z.object({ id: ZEscalationAction.shape.escalationId });
+// The bodies are the workflow's own message schemas (workflows/messages.ts); the path names the escalation.
+const ZResolve = ZResolveEscalation.omit({ escalationId: true });
+const ZSnooze = ZSnoozeEscalation.omit({ escalationId: true });
 
 export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;

@@ -1,0 +1,46 @@
+/**
+ * The syncer, the other single writer: after every change it writes the timeline events and the read model to
+ * Postgres (the API's lists, KPIs and detail views read them), and the search attributes the Temporal UI filters on.
+ */
+import { condition, isCancellation, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { readModelOf } from '../read-model';
+import { nextStep } from '../schedule';
+import { searchAttributes } from '../shared';
+import type { MatchContext } from './context';
+
+const { syncMatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 60 },
+});
+
+/** Writes whatever changed, for as long as the run lasts; a failed write is tried again ten minutes later. */
+export async function syncer(ctx: MatchContext): Promise<void> {
+  const { state } = ctx;
+  let shown = { status: '', risk: '' };
+  for (;;) {
+    await condition(() => ctx.dirty);
+    ctx.dirty = false;
+    const risk = state.phase === 'closed' ? 'closed' : state.health.band;
+    if (shown.status !== state.status || shown.risk !== risk) {
+      upsertSearchAttributes([
+        { key: searchAttributes.status, value: state.status },
+        { key: searchAttributes.risk, value: risk },
+      ]);
+      shown = { status: state.status, risk };
+    }
+    const events = ctx.events.slice();
+    ctx.activitiesInFlight += 1;
+    try {
+      await syncMatch({ matchId: state.matchId, events, model: readModelOf(state, nextStep(state)) });
+      ctx.events.splice(0, events.length);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.error('read model not written; retrying later', { error: String(error) });
+      ctx.dirty = true;
+      await condition(() => false, '10 minutes');
+    } finally {
+      ctx.activitiesInFlight -= 1;
+    }
+  }
+}
