@@ -1,4 +1,5 @@
-import type { Prisma } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { Database } from '../prisma/client';
 import type { MatchReadModel } from '../workflows/read-model';
 import type { PendingEvent } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
@@ -10,142 +11,217 @@ export type SyncMatchInput = {
   model: MatchReadModel;
 };
 
+/** The timeline entry written in place of an event the database refused, so the sync goes on and it shows. */
+export const EVENT_SKIPPED = 'read_model.event_skipped';
+
 const date = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
 const json = (value: unknown) => value as Prisma.InputJsonValue;
 
+/** What Postgres cannot store in text or jsonb: NUL, and (in jsonb) unpaired surrogates. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A copy with every unstorable character (in values and keys) replaced by U+FFFD; the same input, the same copy. */
+export function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
+}
+
+/**
+ * Whether the database refused a value (bad data, not a connection or a conflict): such a write fails the same way
+ * on every retry, so it must be skipped rather than retried.
+ */
+function isRefusedValue(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientValidationError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return !/^P1|^P2024$|^P2028$|^P2034$/.test(error.code);
+  // E.g. JSON Postgres will not parse; never a connection that failed.
+  if (error instanceof Prisma.PrismaClientUnknownRequestError) {
+    return !/connect|ECONN|terminat|timed? ?out|closed/i.test(error.message);
+  }
+  // Postgres's own refusal through the pg adapter: SQLSTATE class 22 (data exception) or 23 (integrity).
+  const sqlState = (error as { cause?: { originalCode?: unknown } } | null)?.cause?.originalCode;
+  return error instanceof Error && error.name === 'DriverAdapterError' && /^2[23]/.test(String(sqlState));
+}
+
+type Tx = Prisma.TransactionClient | Database;
+
+const eventRow = (matchId: string, e: PendingEvent) => ({
+  key: e.key,
+  matchId,
+  type: e.type,
+  payload: json(e.payload),
+  occurredAt: new Date(e.at),
+});
+
+/** The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says. */
+async function writeModel(tx: Tx, matchId: string, model: MatchReadModel): Promise<void> {
+  const coordinator = model.coordinator;
+  // A reassigned coordinator becomes (or stays) a person the read model points at.
+  const person = await tx.person.upsert({
+    where: { email: coordinator.email },
+    create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
+    update: {},
+    select: { id: true },
+  });
+  const lastAnswered = model.checkins.lastRoundAnswered;
+  await tx.match.update({
+    where: { id: matchId },
+    data: {
+      phase: model.phase,
+      status: model.status,
+      endDate: new Date(`${model.endDate}T00:00:00Z`),
+      coordinatorId: person.id,
+      paused: model.paused,
+      healthScore: model.health.score,
+      healthBand: model.health.band,
+      healthTrend: model.health.trend,
+      signals: json(model.health.signals),
+      kickoffStatus: model.kickoff.status,
+      kickoffProposal: model.kickoff.proposal,
+      kickoffSlots: json(model.kickoff.slots),
+      kickoffLocation: model.kickoff.location ?? null,
+      kickoffAt: date(model.kickoff.startsAt),
+      kickoffDeadlineAt: date(model.kickoff.deadlineAt),
+      kickoffHeldAt: date(model.kickoff.heldAt),
+      checkinsCompleted: model.checkins.completedRounds,
+      checkinsAsked: model.checkins.asked,
+      checkinsAnswered: model.checkins.answered,
+      lastCheckinAt: date(model.checkins.lastRoundAt),
+      lastCheckinResponse: model.checkins.completedRounds
+        ? lastAnswered.length === 2
+          ? 'both'
+          : (lastAnswered[0] ?? 'none')
+        : null,
+      openEscalations: model.escalations.filter((e) => e.status !== 'resolved').length,
+      nextStepAt: date(model.nextStep?.at),
+      nextStep: model.nextStep?.what ?? null,
+      outcomeReason: model.outcome?.reason ?? null,
+      closedAt: date(model.outcome?.at),
+      playbookVersion: model.playbookVersion,
+    },
+  });
+  const { lastClosed, current } = model.checkins;
+  const rounds = [
+    ...(lastClosed && lastClosed.round !== current?.round ? [{ ...lastClosed, status: 'closed' as const }] : []),
+    ...(current ? [current] : []),
+  ];
+  for (const round of rounds) {
+    const data = {
+      kind: round.kind,
+      status: round.status,
+      openedAt: new Date(round.openedAt),
+      closeAt: new Date(round.closeAt),
+      expiresAt: new Date(round.expiresAt),
+      answered: json(round.answered),
+    };
+    await tx.checkinRound.upsert({
+      where: { matchId_round: { matchId, round: round.round } },
+      create: { matchId, round: round.round, ...data },
+      update: data,
+    });
+  }
+  for (const e of model.escalations) {
+    const data = {
+      type: e.type,
+      severity: e.severity,
+      status: e.status,
+      level: e.level,
+      reasons: json(e.reasons),
+      evidence: json(e.evidence),
+      openedAt: new Date(e.openedAt),
+      dueAt: new Date(e.dueAt),
+      acknowledgedAt: date(e.acknowledgedAt),
+      snoozedUntil: date(e.snoozedUntil),
+      snoozeReason: e.snoozeReason ?? null,
+      resolvedAt: date(e.resolvedAt),
+      resolvedBy: e.resolution?.by ?? null,
+      resolution: e.resolution?.note ?? null,
+    };
+    await tx.escalation.upsert({ where: { id: e.id }, create: { id: e.id, matchId, ...data }, update: data });
+  }
+  for (const t of model.tasks) {
+    const data = {
+      key: t.key,
+      label: json(t.label),
+      status: t.status,
+      openAt: new Date(t.openAt),
+      dueAt: new Date(t.dueAt),
+      doneAt: date(t.doneAt),
+      note: t.note ?? null,
+    };
+    await tx.coordinatorTask.upsert({
+      where: { id: t.id },
+      create: { id: t.id, matchId, ...data },
+      update: data,
+    });
+  }
+  for (const c of model.contracts) {
+    const data = {
+      label: json(c.label),
+      required: c.required,
+      status: c.status,
+      dueAt: date(c.dueAt),
+      reason: c.reason ?? null,
+      updatedAt: new Date(c.updatedAt),
+    };
+    await tx.contractDocument.upsert({
+      where: { matchId_type: { matchId, type: c.type } },
+      create: { matchId, type: c.type, ...data },
+      update: data,
+    });
+  }
+}
+
 export function createReadModelActivities({ db }: ActivityDeps) {
-  return {
-    /** Writes the match's timeline events and its current read model (status, health, escalations, tasks, contracts) in one transaction. */
-    async syncMatch({ matchId, events, model }: SyncMatchInput): Promise<void> {
-      const coordinator = model.coordinator;
-      await db.$transaction(async (tx) => {
-        if (events.length) {
-          await tx.matchEvent.createMany({
-            data: events.map((e) => ({
-              key: e.key,
+  /** Writes what the database takes when the batch as a whole was refused: each event alone, skipping the bad ones. */
+  async function writeOneByOne(matchId: string, events: PendingEvent[], model: MatchReadModel): Promise<void> {
+    await db.$transaction((tx) => writeModel(tx, matchId, model));
+    for (const e of events) {
+      try {
+        await db.matchEvent.createMany({ data: [eventRow(matchId, e)], skipDuplicates: true });
+      } catch (error) {
+        if (!isRefusedValue(error)) throw error;
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n').filter(Boolean).at(-1);
+        await db.matchEvent.createMany({
+          data: [
+            {
+              key: `${e.key}/skipped`,
               matchId,
-              type: e.type,
-              payload: json(e.payload),
-              occurredAt: new Date(e.at),
-            })),
-            skipDuplicates: true,
-          });
-        }
-        // A reassigned coordinator becomes (or stays) a person the read model points at.
-        const person = await tx.person.upsert({
-          where: { email: coordinator.email },
-          create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
-          update: {},
-          select: { id: true },
+              type: EVENT_SKIPPED,
+              payload: json(storable({ key: e.key, type: e.type, reason: reason?.slice(0, 500) ?? 'refused' })),
+              occurredAt: Number.isNaN(Date.parse(e.at)) ? new Date() : new Date(e.at),
+            },
+          ],
+          skipDuplicates: true,
         });
-        const lastAnswered = model.checkins.lastRoundAnswered;
-        await tx.match.update({
-          where: { id: matchId },
-          data: {
-            phase: model.phase,
-            status: model.status,
-            endDate: new Date(`${model.endDate}T00:00:00Z`),
-            coordinatorId: person.id,
-            paused: model.paused,
-            healthScore: model.health.score,
-            healthBand: model.health.band,
-            healthTrend: model.health.trend,
-            signals: json(model.health.signals),
-            kickoffStatus: model.kickoff.status,
-            kickoffProposal: model.kickoff.proposal,
-            kickoffSlots: json(model.kickoff.slots),
-            kickoffLocation: model.kickoff.location ?? null,
-            kickoffAt: date(model.kickoff.startsAt),
-            kickoffDeadlineAt: date(model.kickoff.deadlineAt),
-            kickoffHeldAt: date(model.kickoff.heldAt),
-            checkinsCompleted: model.checkins.completedRounds,
-            checkinsAsked: model.checkins.asked,
-            checkinsAnswered: model.checkins.answered,
-            lastCheckinAt: date(model.checkins.lastRoundAt),
-            lastCheckinResponse: model.checkins.completedRounds
-              ? lastAnswered.length === 2
-                ? 'both'
-                : (lastAnswered[0] ?? 'none')
-              : null,
-            openEscalations: model.escalations.filter((e) => e.status !== 'resolved').length,
-            nextStepAt: date(model.nextStep?.at),
-            nextStep: model.nextStep?.what ?? null,
-            outcomeReason: model.outcome?.reason ?? null,
-            closedAt: date(model.outcome?.at),
-            playbookVersion: model.playbookVersion,
-          },
+      }
+    }
+  }
+
+  return {
+    /**
+     * Writes the match's timeline events and its current read model (status, health, escalations, tasks,
+     * contracts) in one transaction. Text Postgres cannot store is replaced first; an event the database still
+     * refuses is skipped and recorded on the timeline as `read_model.event_skipped`, so no event can hold the read
+     * model back.
+     */
+    async syncMatch(input: SyncMatchInput): Promise<void> {
+      const { matchId, events, model } = storable(input);
+      try {
+        await db.$transaction(async (tx) => {
+          if (events.length) {
+            await tx.matchEvent.createMany({ data: events.map((e) => eventRow(matchId, e)), skipDuplicates: true });
+          }
+          await writeModel(tx, matchId, model);
         });
-        const { lastClosed, current } = model.checkins;
-        const rounds = [
-          ...(lastClosed && lastClosed.round !== current?.round ? [{ ...lastClosed, status: 'closed' as const }] : []),
-          ...(current ? [current] : []),
-        ];
-        for (const round of rounds) {
-          const data = {
-            kind: round.kind,
-            status: round.status,
-            openedAt: new Date(round.openedAt),
-            closeAt: new Date(round.closeAt),
-            expiresAt: new Date(round.expiresAt),
-            answered: json(round.answered),
-          };
-          await tx.checkinRound.upsert({
-            where: { matchId_round: { matchId, round: round.round } },
-            create: { matchId, round: round.round, ...data },
-            update: data,
-          });
-        }
-        for (const e of model.escalations) {
-          const data = {
-            type: e.type,
-            severity: e.severity,
-            status: e.status,
-            level: e.level,
-            reasons: json(e.reasons),
-            evidence: json(e.evidence),
-            openedAt: new Date(e.openedAt),
-            dueAt: new Date(e.dueAt),
-            acknowledgedAt: date(e.acknowledgedAt),
-            snoozedUntil: date(e.snoozedUntil),
-            snoozeReason: e.snoozeReason ?? null,
-            resolvedAt: date(e.resolvedAt),
-            resolvedBy: e.resolution?.by ?? null,
-            resolution: e.resolution?.note ?? null,
-          };
-          await tx.escalation.upsert({ where: { id: e.id }, create: { id: e.id, matchId, ...data }, update: data });
-        }
-        for (const t of model.tasks) {
-          const data = {
-            key: t.key,
-            label: json(t.label),
-            status: t.status,
-            openAt: new Date(t.openAt),
-            dueAt: new Date(t.dueAt),
-            doneAt: date(t.doneAt),
-            note: t.note ?? null,
-          };
-          await tx.coordinatorTask.upsert({
-            where: { id: t.id },
-            create: { id: t.id, matchId, ...data },
-            update: data,
-          });
-        }
-        for (const c of model.contracts) {
-          const data = {
-            label: json(c.label),
-            required: c.required,
-            status: c.status,
-            dueAt: date(c.dueAt),
-            reason: c.reason ?? null,
-            updatedAt: new Date(c.updatedAt),
-          };
-          await tx.contractDocument.upsert({
-            where: { matchId_type: { matchId, type: c.type } },
-            create: { matchId, type: c.type, ...data },
-            update: data,
-          });
-        }
-      });
+      } catch (error) {
+        if (!isRefusedValue(error)) throw error;
+        await writeOneByOne(matchId, events, model);
+      }
     },
   };
 }
