@@ -2,6 +2,7 @@ import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import { zonedParts } from '../../workflows/calendar';
 import type { KickoffInvite } from '../../workflows/shared';
+import { headerText } from './render';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -29,13 +30,14 @@ export function renderInvite(invite: KickoffInvite, timeZone: string): string {
     start: localIso(start, timeZone),
     end: localIso(start + invite.durationMinutes * 60_000, timeZone),
     timezone: timeZone,
-    summary: invite.summary,
-    location: invite.location ?? null,
-    organizer: { name: invite.organizer.name, email: invite.organizer.email },
+    // One line each: a name or title with a line break (or a control character) cannot break the calendar's lines.
+    summary: headerText(invite.summary),
+    location: invite.location ? headerText(invite.location) : null,
+    organizer: { name: headerText(invite.organizer.name), email: invite.organizer.email },
     status: invite.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
   });
   for (const attendee of invite.attendees)
-    event.createAttendee({ name: attendee.name, email: attendee.email, rsvp: true });
+    event.createAttendee({ name: headerText(attendee.name), email: attendee.email, rsvp: true });
   // DTSTAMP must be UTC (RFC 5545 3.8.7.2); with a calendar time zone set, ical-generator prints it in the process's
   // local time without the Z.
   return calendar.toString().replace(/^DTSTAMP:.*$/m, `DTSTAMP:${utcStamp(Date.now())}`);

@@ -12,8 +12,46 @@ import type { Locale } from '../../workflows/shared';
  */
 const TEMPLATE_DIR = path.join(__dirname, 'templates');
 
-const html = new Eta({ views: TEMPLATE_DIR, autoEscape: true, autoTrim: false, cache: true });
-const text = new Eta({ views: TEMPLATE_DIR, autoEscape: false, autoTrim: false, cache: true });
+/** Control characters other than tab and line breaks: never part of an email (nor storable in Postgres, for NUL). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/g;
+/**
+ * What a line break inside an interpolated value becomes while the text part is parsed: the subject line and the
+ * blank line after it are the template's own, so no value (a title with a newline, say) can end the subject early.
+ */
+const VALUE_BREAK = '\uE000';
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+const html = new Eta({
+  views: TEMPLATE_DIR,
+  autoEscape: true,
+  autoTrim: false,
+  cache: true,
+  escapeFunction: (value) =>
+    String(value)
+      .replace(CONTROL, '')
+      .replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!),
+});
+const text = new Eta({
+  views: TEMPLATE_DIR,
+  autoEscape: true,
+  autoTrim: false,
+  cache: true,
+  escapeFunction: (value) => String(value).replace(CONTROL, '').replace(LINE_BREAK, VALUE_BREAK),
+});
+
+/**
+ * Text for one header line (a subject, a display name): line breaks, tabs and control characters become one space.
+ * Headers are never built by joining text with a template a newline could break.
+ */
+export function headerText(value: string): string {
+  return value
+    .replace(CONTROL, ' ')
+    .replace(new RegExp(`[\\s${VALUE_BREAK}]+`, 'g'), ' ')
+    .trim();
+}
 
 export type RenderedEmail = { subject: string; text: string; html: string };
 
@@ -60,7 +98,7 @@ export function renderEmail(
   if (!match?.[1] || match[2] === undefined) {
     throw new UnknownTemplateError(`${locale}/${template}.txt.eta must start with "Subject: …" and a blank line`);
   }
-  const subject = match[1].trim();
+  const subject = headerText(match[1]);
   const page = html.render('./layout.html.eta', { locale, subject, body });
-  return { subject, text: `${match[2].trim()}\n`, html: page };
+  return { subject, text: `${match[2].split(VALUE_BREAK).join('\n').trim()}\n`, html: page };
 }

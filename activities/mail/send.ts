@@ -5,7 +5,7 @@ import type { KickoffInvite, Locale, Participant } from '../../workflows/shared'
 import type { ActivityDeps } from '../deps';
 import { linkUrl, signLink } from '../links';
 import { renderInvite } from './invite';
-import { renderEmail, UnknownTemplateError } from './render';
+import { headerText, renderEmail, UnknownTemplateError } from './render';
 import { mailDomain, messageIdFor } from './transport';
 
 const HEARTBEAT_EVERY_MS = 2_000;
@@ -144,7 +144,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
       try {
         await mail.transport.sendMail({
           from: mail.from,
-          to: { name: input.recipient.name, address: email.to },
+          to: { name: headerText(input.recipient.name), address: email.to },
           subject: email.subject,
           text: email.text,
           html: email.html,

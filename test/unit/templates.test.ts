@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { renderEmail, type RenderedEmail } from '../../activities/mail/render';
+import { headerText, renderEmail, type RenderedEmail } from '../../activities/mail/render';
 import type { Locale } from '../../workflows/shared';
 
 /**
@@ -566,5 +566,43 @@ describe('what each message says', () => {
   it('coordinator-digest has a friendly line for a quiet week', () => {
     expect(one('coordinator-digest', 'ja', 'a quiet').text).toContain('対応が必要なことはありません');
     expect(one('coordinator-digest', 'en', 'a quiet').text).toContain('Nothing needs you this week');
+  });
+});
+
+describe('text that could break an email (a title from a spreadsheet cell, a stray control character)', () => {
+  // What a match started before input was normalised may still carry: Excel's Alt+Enter, CRLF, a tab, NUL.
+  const brokenMatch = {
+    ...match,
+    programName: 'ふるさと\n兼業',
+    title: 'EC 販路\r\n開拓\t\u0000試作',
+    host: { ...host, name: '山田\n花子' },
+  };
+  const renderBroken = (name: string, sample: Sample, locale: Locale) =>
+    renderEmail(name, locale, {
+      ...sample.data(locale),
+      match: brokenMatch,
+      recipient: { name: '山田\n花子', email: host.email, locale },
+      role: sample.role,
+      links: sample.links ?? { base: BASE },
+    });
+  const everyTemplate = names.flatMap((name) =>
+    LOCALES.map((locale) => ({ name, locale, sample: SAMPLES[name]![0]! })),
+  );
+
+  it.each(everyTemplate)('$name ($locale) still renders, with the values on one line in the subject', (c) => {
+    const email = renderBroken(c.name, c.sample, c.locale);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(email.subject).not.toMatch(/[\u0000-\u001f\u007f\uE000]/);
+    expect(email.subject.startsWith(c.locale === 'ja' ? '【ふるさと 兼業】' : '[ふるさと 兼業]')).toBe(true);
+    if (c.name !== 'coordinator-digest') expect(email.subject).toContain('EC 販路 開拓 試作');
+    // The body keeps its own lines and the value's line breaks, without the control characters.
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    for (const part of [email.text, email.html]) expect(part).not.toMatch(/[\u0000\u000b\u000c\uE000]/);
+    expect(email.text.startsWith('Subject:')).toBe(false);
+  });
+
+  it('headerText makes one header line of anything', () => {
+    expect(headerText(' 山田\r\n\t花子\u0000 ')).toBe('山田 花子');
+    expect(headerText('a\u2028b\u0085c')).toBe('a b c');
   });
 });
