@@ -3,6 +3,7 @@ import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../prisma/client';
 import { AppError } from './errors';
+import { ZText } from '../workflows/text';
 
 /**
  * API keys: each has a role and the programs it covers. Keys are random 256-bit secrets, stored only as a SHA-256
@@ -29,9 +30,12 @@ const GRANTS: Record<Role, Permission[]> = {
 };
 
 export const ZCreateApiKeyRequest = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: ZText.line({ max: 100 }),
   role: z.enum(ROLES),
-  programIds: z.array(z.string().min(1).max(64)).max(100).default([]),
+  programIds: z
+    .array(ZText.token({ max: 64 }))
+    .max(100)
+    .default([]),
 });
 export type TCreateApiKeyRequest = z.infer<typeof ZCreateApiKeyRequest>;
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { RESPONDENTS, SCALE_QUESTIONS } from './checkin-questions';
 import { LOCALES } from './locale';
+import { ZText } from './text';
 
 export const CONTRACT_STATUSES = ['missing', 'submitted', 'verified', 'rejected'] as const;
 
@@ -28,11 +29,11 @@ const ZInstant = z.iso.datetime({
   offset: true,
   error: 'must be an ISO date-time with a zone, e.g. 2026-12-03T10:00:00+09:00',
 });
-const ZReason = z.string().trim().min(1, 'must not be empty').max(1000);
-const ZNote = z.string().trim().max(2000);
-const ZLocation = z.string().trim().max(500);
+const ZReason = ZText.line({ max: 1000 });
+const ZNote = ZText.lines({ max: 2000, blank: true });
+const ZLocation = ZText.line({ max: 500, blank: true });
 const ZDurationMinutes = z.int('must be 15 to 480').min(15, 'must be 15 to 480').max(480, 'must be 15 to 480');
-const ZItemId = z.string().min(1).max(200);
+const ZItemId = ZText.token({ max: 200 });
 
 /** A contract document's key in the playbook (`outsourcing_contract`). */
 export const ZContractType = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'is not a document type');
@@ -40,7 +41,7 @@ export const ZContractType = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'is not 
 /** A person as the workflow knows them (an id of the read model, a name, an address, a language). */
 export const ZParticipant = z.object({
   personId: z.string().min(1),
-  name: z.string().trim().min(1).max(200),
+  name: ZText.line({ max: 200 }),
   email: z.email({ error: 'must be an email address' }).max(320),
   locale: z.enum(LOCALES),
   organization: z.string().optional(),
@@ -67,7 +68,7 @@ export const ZScheduleKickoffRequest = ZKickoffSlotRequest.extend({ location: ZL
 export const ZRespondKickoff = z.object({
   respondent: z.enum(RESPONDENTS, { error: 'must be host or talent' }),
   choice: z.union([z.literal('other'), z.int().min(0)], { error: 'must be "other" or a slot number' }),
-  note: z.string().trim().max(1000).optional(),
+  note: ZText.lines({ max: 1000, blank: true }).optional(),
   proposal: z.int().min(1).optional(),
 });
 export const ZCancelKickoff = z.object({ reason: ZReason });
@@ -91,7 +92,7 @@ export const ZSetContractStatus = ZContractStatusChange.extend({ type: ZContract
 
 export const ZCompleteTask = z.object({ taskId: ZItemId, note: ZNote.optional() });
 export const ZAddNote = z.object({
-  text: z.string().trim().min(1, 'must not be empty').max(5000),
+  text: ZText.lines({ max: 5000 }),
   sentiment: z.int('must be 1 to 5').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').optional(),
 });
 
@@ -99,7 +100,7 @@ export const ZAddNote = z.object({
 
 export const ZEscalationAction = z.object({ escalationId: ZItemId });
 export const ZResolveEscalation = ZEscalationAction.extend({
-  note: z.string().trim().min(1, 'must not be empty').max(2000),
+  note: ZText.lines({ max: 2000 }),
 });
 export const ZSnoozeEscalation = ZEscalationAction.extend({ until: ZInstant, reason: ZReason });
 

@@ -11,6 +11,7 @@ import { PAGE_SCALE_QUESTIONS } from '../pages/questions';
 import { openLink } from '../pages/links';
 import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
 import { saveAndDeliverAnswer } from '../services/checkins';
+import { ZText } from '../../workflows/text';
 
 type CheckinContext = {
   claims: LinkClaims;
@@ -30,13 +31,16 @@ function formSchema(extra: ExtraQuestion[]) {
   return z.object({
     ...Object.fromEntries(SCALE_QUESTIONS.map((q) => [q, ZScore])),
     ...Object.fromEntries(
-      extra.map((q) => [`extra_${q.id}`, q.kind === 'scale' ? ZScore : z.string().trim().max(2000).optional()]),
+      extra.map((q) => [
+        `extra_${q.id}`,
+        q.kind === 'scale' ? ZScore : ZText.lines({ max: 2000, blank: true }).optional(),
+      ]),
     ),
     hoursSpent: z
       .union([z.literal(''), z.coerce.number().min(0).max(1000)])
       .optional()
       .transform((v) => (v === '' || v === undefined ? undefined : v)),
-    comment: z.string().trim().max(5000).optional(),
+    comment: ZText.lines({ max: 5000, blank: true }).optional(),
     wantsCoordinator: z.literal('yes').optional(),
   });
 }
@@ -235,9 +239,11 @@ export function checkinRoutes(deps: ApiDeps): Router {
         const message =
           field === 'hoursSpent'
             ? t.hoursInvalid
-            : issue.code === 'too_big' && field === 'comment'
+            : issue.code === 'too_big'
               ? t.tooLong
-              : t.chooseOne;
+              : issue.code === 'custom'
+                ? t.textInvalid
+                : t.chooseOne;
         return { field, label: labels.get(field) ?? field, message };
       });
       return showForm(req, res, ctx, submitted, errors);

@@ -6,6 +6,7 @@ import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
+import { ZText } from '../../workflows/text';
 import { runAction } from '../services/actions';
 import { decodeCursor, encodeCursor, keysetAfter, ZLimit } from '../services/pagination';
 import { escalationInScope } from '../services/scope';
@@ -18,10 +19,10 @@ export const ZListEscalationsQuery = z.object({
     .transform((s) => s.split(',').map((v) => v.trim()))
     .pipe(z.array(z.enum(['open', 'acknowledged', 'snoozed', 'resolved'])).min(1))
     .optional(),
-  coordinator: z.string().min(1).max(320).optional().describe('coordinator email'),
-  program: z.string().min(1).max(64).optional(),
+  coordinator: ZText.token({ max: 320 }).optional().describe('coordinator email'),
+  program: ZText.token({ max: 64 }).optional(),
   overdue: z.enum(['true', 'false']).optional().describe('open, not acknowledged, past its due date'),
-  cursor: z.string().max(500).optional(),
+  cursor: ZText.token({ max: 500 }).optional(),
   limit: ZLimit,
 });
 

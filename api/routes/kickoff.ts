@@ -9,6 +9,7 @@ import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { openLink } from '../pages/links';
 import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
 import { runAction } from '../services/actions';
+import { ZText } from '../../workflows/text';
 
 type KickoffContext = {
   claims: LinkClaims;
@@ -25,7 +26,7 @@ type KickoffContext = {
 
 const ZKickoffForm = z.object({
   choice: z.union([z.literal('other'), z.coerce.number().int().min(0).max(4)]),
-  note: z.string().trim().max(1000).optional(),
+  note: ZText.lines({ max: 1000, blank: true }).optional(),
 });
 
 /** The kickoff pages in the OpenAPI document. */
@@ -157,6 +158,12 @@ export function kickoffRoutes(deps: ApiDeps): Router {
     }
     if (unavailable(res, ctx)) return;
     const parsed = ZKickoffForm.safeParse(body);
+    const noteIssue = parsed.error?.issues.find((issue) => issue.path[0] === 'note');
+    if (noteIssue) {
+      const t = PAGE_MESSAGES[ctx.locale];
+      const message = noteIssue.code === 'too_big' ? t.tooLong : t.textInvalid;
+      return showForm(req, res, ctx, { choice: body.choice, note: body.note }, message);
+    }
     if (!parsed.success || (parsed.data.choice !== 'other' && parsed.data.choice >= ctx.slots.length)) {
       return showForm(req, res, ctx, { choice: body.choice, note: body.note }, PAGE_MESSAGES[ctx.locale].chooseSlot);
     }

@@ -4,6 +4,7 @@ import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
+import { ZText } from '../../workflows/text';
 import { ZPersonInput } from '../services/matches';
 import { currentPlaybook, savePlaybook, ZPlaybook } from '../services/playbooks';
 import { programInScope } from '../services/scope';
@@ -15,8 +16,8 @@ export const ZProgramId = z
 
 export const ZCreateProgramRequest = z.object({
   id: ZProgramId,
-  name: z.string().trim().min(1).max(200),
-  region: z.string().trim().min(1).max(100).optional(),
+  name: ZText.line({ max: 200 }),
+  region: ZText.line({ max: 100 }).optional(),
   /** Program managers (事務局): escalations not acknowledged in time go up to them. */
   managers: z
     .array(ZPersonInput)

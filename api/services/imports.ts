@@ -34,15 +34,35 @@ export const MAX_IMPORT_ROWS = 5000;
 export type ImportRowError = { row: number; column: string; message: string };
 export type ImportResult = { total: number; created: string[]; existing: string[] };
 
-/** Bytes to text: UTF-8 if it is valid UTF-8, else Shift_JIS (what Excel in Japan saves). */
-export function decodeCsv(bytes: Buffer): string {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    text = new TextDecoder('shift_jis').decode(bytes);
-  }
-  return text.replace(/^\uFEFF/, '');
+/** The file as text, and whether some bytes were neither UTF-8 nor Shift_JIS (each shown as U+FFFD in `text`). */
+export type DecodedCsv = { text: string; encoding: 'utf-8' | 'shift_jis'; broken: boolean };
+
+const REPLACEMENT = '\uFFFD';
+const count = (text: string, ch: string) => text.split(ch).length - 1;
+
+/**
+ * Bytes to text, strictly: UTF-8 if it is valid UTF-8, else Shift_JIS (what Excel in Japan saves) if it is valid
+ * Shift_JIS. A file that is neither is read as whichever it is closer to and marked broken, so the import can name
+ * the cells with bad bytes instead of storing replacement characters.
+ */
+export function decodeCsv(bytes: Buffer): DecodedCsv {
+  const attempt = (encoding: DecodedCsv['encoding']) => {
+    try {
+      return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    } catch {
+      return undefined;
+    }
+  };
+  const withoutBom = (text: string) => text.replace(/^\uFEFF/, '');
+  const utf8 = attempt('utf-8');
+  if (utf8 !== undefined) return { text: withoutBom(utf8), encoding: 'utf-8', broken: false };
+  const sjis = attempt('shift_jis');
+  if (sjis !== undefined) return { text: withoutBom(sjis), encoding: 'shift_jis', broken: false };
+  const loose = (encoding: DecodedCsv['encoding']) => withoutBom(new TextDecoder(encoding).decode(bytes));
+  const [asUtf8, asSjis] = [loose('utf-8'), loose('shift_jis')];
+  return count(asUtf8, REPLACEMENT) < count(asSjis, REPLACEMENT)
+    ? { text: asUtf8, encoding: 'utf-8', broken: true }
+    : { text: asSjis, encoding: 'shift_jis', broken: true };
 }
 
 type ParsedRows = {
@@ -53,9 +73,11 @@ type ParsedRows = {
 
 /** Reads the CSV into request objects, one per data row (row numbers as a spreadsheet shows them). */
 export function parseImport(bytes: Buffer): ParsedRows {
-  let records: string[][];
+  const decoded = decodeCsv(bytes);
+  let records: string[][] | undefined;
+  let notCsv: ImportRowError | undefined;
   try {
-    records = parse(decodeCsv(bytes), {
+    records = parse(decoded.text, {
       bom: true,
       skip_empty_lines: true,
       trim: true,
@@ -64,8 +86,29 @@ export function parseImport(bytes: Buffer): ParsedRows {
   } catch (error) {
     // A file that is not CSV (an unclosed quote, say): say where, as for any other bad row.
     const line = (error as { lines?: number }).lines;
+    notCsv = { row: line ?? 0, column: '', message: error instanceof Error ? error.message : 'not CSV' };
+  }
+  if (decoded.broken) {
+    // Every cell with bytes that are not text, by row and column (nothing else is worth checking in such a file).
+    const encoding = decoded.encoding === 'utf-8' ? 'UTF-8' : 'Shift_JIS';
+    const message = `has bytes that are not valid ${encoding} (broken characters)`;
+    const header = records?.[0] ?? [];
+    const bad = (records ?? []).flatMap((cells, r) =>
+      cells.flatMap((cell, c) =>
+        cell.includes(REPLACEMENT)
+          ? [{ field: `row ${r + 1}: ${(r > 0 && header[c]) || `column ${c + 1}`}`, message }]
+          : [],
+      ),
+    );
+    throw new AppError(
+      'validation_failed',
+      'The file is neither valid UTF-8 nor valid Shift_JIS; nothing was imported.',
+      bad.length ? bad : [{ field: '(body)', message }],
+    );
+  }
+  if (notCsv || !records) {
     throw new AppError('validation_failed', 'The file is not valid CSV; nothing was imported.', [
-      { field: line ? `row ${line}` : '(body)', message: error instanceof Error ? error.message : 'not CSV' },
+      { field: notCsv?.row ? `row ${notCsv.row}` : '(body)', message: notCsv?.message ?? 'not CSV' },
     ]);
   }
   const [header, ...data] = records;

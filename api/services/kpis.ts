@@ -2,6 +2,7 @@ import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import { startOfDate } from '../../workflows/calendar';
+import { ZText } from '../../workflows/text';
 
 /**
  * Program KPIs, the figures the field compares itself by: how many matches completed (完遂) and how many ended early
@@ -102,7 +103,7 @@ export const ZKpiQuery = z.object({
     .regex(/^\d{4}-\d{2}$/, 'must be a month as YYYY-MM')
     .optional()
     .describe('the start month'),
-  region: z.string().trim().min(1).max(100).optional(),
+  region: ZText.line({ max: 100 }).optional(),
 });
 export type TKpiQuery = z.infer<typeof ZKpiQuery>;
 

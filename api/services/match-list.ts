@@ -2,6 +2,7 @@ import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import { AppError } from '../errors';
+import { ZText } from '../../workflows/text';
 import { matchSelect, toMatchView, ZMatchView } from './matches';
 import { decodeCursor, encodeCursor, keysetAfter, ZLimit, type SortSpec } from './pagination';
 
@@ -23,17 +24,17 @@ const csv = <T extends string>(values: readonly [T, ...T[]]) =>
     .pipe(z.array(z.enum(values)).min(1));
 
 export const ZListMatchesQuery = z.object({
-  program: z.string().min(1).max(64).optional(),
-  coordinator: z.string().min(1).max(320).optional().describe('coordinator email'),
+  program: ZText.token({ max: 64 }).optional(),
+  coordinator: ZText.token({ max: 320 }).optional().describe('coordinator email'),
   status: csv(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
   phase: csv(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
   risk: csv(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
-  q: z.string().trim().min(1).max(200).optional().describe('text in the id, title, host, talent or coordinator'),
+  q: ZText.line({ max: 200 }).optional().describe('text in the id, title, host, talent or coordinator'),
   sort: z
     .enum(SORT_VALUES)
     .default('health')
     .describe('a field, "-" first for descending; health ascending puts the matches in trouble first'),
-  cursor: z.string().max(500).optional(),
+  cursor: ZText.token({ max: 500 }).optional(),
   limit: ZLimit,
 });
 
@@ -104,6 +105,22 @@ export function toSummary(m: SummaryRow): z.infer<typeof ZMatchSummary> {
   };
 }
 
+/**
+ * The text of `q` as a literal inside LIKE: Prisma's `contains` passes `%` and `_` through as wildcards, so they (and
+ * the escape character itself) are escaped with Postgres's default escape, the backslash.
+ */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Where `q` looks: the id, the title, the host's organization and name, the talent's and the coordinator's name. */
+const textFields = (q: string): Prisma.MatchWhereInput[] => [
+  { id: { contains: q, mode: 'insensitive' } },
+  { title: { contains: q, mode: 'insensitive' } },
+  { host: { organization: { contains: q, mode: 'insensitive' } } },
+  { host: { name: { contains: q, mode: 'insensitive' } } },
+  { talent: { name: { contains: q, mode: 'insensitive' } } },
+  { coordinator: { name: { contains: q, mode: 'insensitive' } } },
+];
+
 /** One page of matches the scope (`undefined`: every program) may see. */
 export async function listMatches(db: Database, scope: string[] | undefined, query: z.infer<typeof ZListMatchesQuery>) {
   if (query.program && scope && !scope.includes(query.program)) {
@@ -120,18 +137,7 @@ export async function listMatches(db: Database, scope: string[] | undefined, que
       query.status ? { status: { in: query.status } } : {},
       query.phase ? { phase: { in: query.phase } } : {},
       query.risk ? { healthBand: { in: query.risk } } : {},
-      query.q
-        ? {
-            OR: [
-              { id: { contains: query.q, mode: 'insensitive' } },
-              { title: { contains: query.q, mode: 'insensitive' } },
-              { host: { organization: { contains: query.q, mode: 'insensitive' } } },
-              { host: { name: { contains: query.q, mode: 'insensitive' } } },
-              { talent: { name: { contains: query.q, mode: 'insensitive' } } },
-              { coordinator: { name: { contains: query.q, mode: 'insensitive' } } },
-            ],
-          }
-        : {},
+      query.q ? { OR: textFields(likeLiteral(query.q)) } : {},
       after ? keysetAfter(sort, after) : {},
     ],
   };

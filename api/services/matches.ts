@@ -14,16 +14,14 @@ import {
 import type { Database } from '../../prisma/client';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
+import { ZText } from '../../workflows/text';
 import { currentPlaybook } from './playbooks';
 
 const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
 export const ZPersonInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  email: z
-    .email({ error: 'must be an email address' })
-    .max(320)
-    .transform((e) => e.toLowerCase()),
+  name: ZText.line({ max: 200 }),
+  email: ZText.email(),
   locale: z.enum(['ja', 'en']).default('ja'),
 });
 
@@ -32,14 +30,14 @@ export const ZCreateMatchRequest = z
     id: z
       .string()
       .regex(MATCH_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-    programId: z.string().min(1).max(64),
-    title: z.string().trim().min(1).max(200),
-    region: z.string().trim().min(1).max(100).optional(),
+    programId: ZText.token({ max: 64 }),
+    title: ZText.line({ max: 200 }),
+    region: ZText.line({ max: 100 }).optional(),
     startDate: ZIsoDate,
     endDate: ZIsoDate.optional(),
     /** An exact end instant instead of an end date: for short engagements and for running a lifecycle in minutes. */
     endsAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time with a zone' }).optional(),
-    host: ZPersonInput.extend({ organization: z.string().trim().min(1).max(200) }),
+    host: ZPersonInput.extend({ organization: ZText.line({ max: 200 }) }),
     talent: ZPersonInput,
     coordinator: ZPersonInput,
   })

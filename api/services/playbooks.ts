@@ -4,6 +4,7 @@ import type { Database } from '../../prisma/client';
 import { DURATION_PATTERN, durationMs } from '../../workflows/durations';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { PlaybookSnapshot } from '../../workflows/shared';
+import { ZText } from '../../workflows/text';
 
 const MAX_DURATION_MS = 3 * 365 * 86_400_000;
 const ZDuration = z
@@ -11,7 +12,7 @@ const ZDuration = z
   .regex(DURATION_PATTERN, 'must be a duration such as 14d, 36h, 30s')
   .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= MAX_DURATION_MS, 'must be at most 3 years');
 const ZClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM');
-const ZLocalized = z.object({ ja: z.string().trim().min(1).max(200), en: z.string().trim().min(1).max(200) });
+const ZLocalized = z.object({ ja: ZText.line({ max: 200 }), en: ZText.line({ max: 200 }) });
 const ZKey = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be lowercase letters, digits and _');
 
 function isTimeZone(tz: string): boolean {
@@ -29,8 +30,7 @@ function isTimeZone(tz: string): boolean {
  */
 export const ZPlaybook = z
   .object({
-    timeZone: z
-      .string()
+    timeZone: ZText.token({ max: 64 })
       .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
       .default(DEFAULT_PLAYBOOK.timeZone),
     sendingHours: z

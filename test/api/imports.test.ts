@@ -149,6 +149,43 @@ describe('CSV import of matches', () => {
     expect(conflicting.body.errors).toEqual([{ field: 'row 2: id', message: 'already used by a different match' }]);
   });
 
+  it('imports a quoted multi-line cell (Excel’s Alt+Enter) on one line; a NUL in a cell is named by row and column', async () => {
+    const id = unique('nl');
+    const res = await post(stack, [header, line(id, { title: '"観光DX\r\n（第2期）"' })].join('\r\n'));
+    expect(res.status).toBe(200);
+    const stored = await stack.database.db.match.findUniqueOrThrow({ where: { id }, select: { title: true } });
+    expect(stored.title).toBe('観光DX （第2期）');
+
+    const nul = await post(
+      stack,
+      [header, line(unique('ok')), line(unique('nul'), { host_name: '山田\u0000花子' })].join('\n'),
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([
+      { field: 'row 3: host_name', message: 'must not contain control characters (such as NUL)' },
+    ]);
+  });
+
+  it('refuses a Shift_JIS file with broken bytes, naming the row and column, and imports nothing', async () => {
+    const ids = [unique('bb'), unique('bb')];
+    const good = shiftJis([header, line(ids[0]!, { title: '観光DX' })].join('\r\n'));
+    // "メ" is 0x83 0x81 in Shift_JIS; 0x83 0xFF is no character at all (what a cut or mangled file holds).
+    const broken = Buffer.concat([
+      good,
+      Buffer.from('\r\n'),
+      shiftJis(line(ids[1]!, { title: 'X' }).split('X')[0]!),
+      Buffer.from([0x83, 0xff, 0x83, 0x81]),
+      shiftJis(line(ids[1]!, { title: 'X' }).split('X')[1]!),
+    ]);
+    const res = await post(stack, broken);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toContain('neither valid UTF-8 nor valid Shift_JIS');
+    expect(res.body.errors).toEqual([
+      { field: 'row 3: title', message: 'has bytes that are not valid Shift_JIS (broken characters)' },
+    ]);
+    await expect(stack.database.db.match.count({ where: { id: { in: ids } } })).resolves.toBe(0);
+  });
+
   it('refuses an empty file, unknown columns and a body that is not CSV', async () => {
     expect((await post(stack, '')).status).toBe(400);
     const unclosed = await post(stack, `${header}\n"unclosed,quote`);
