@@ -76,6 +76,75 @@ export async function createApiKey(
   return { id: row.id, key, prefix };
 }
 
+/** A key as lists show it: never the key itself. */
+export const ZApiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: z.enum(ROLES),
+  programIds: z.array(z.string()),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable().describe('its last use (recorded at most once a minute)'),
+  revokedAt: z.string().nullable(),
+});
+export type TApiKeyView = z.infer<typeof ZApiKeyView>;
+
+const keyViewSelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  role: true,
+  programIds: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+} as const;
+
+function toKeyView(k: {
+  id: string;
+  name: string;
+  prefix: string;
+  role: string;
+  programIds: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}): TApiKeyView {
+  return {
+    ...k,
+    role: k.role as Role,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Every key, oldest first, with its last use. */
+export async function listApiKeys(db: Database): Promise<TApiKeyView[]> {
+  return (await db.apiKey.findMany({ orderBy: { createdAt: 'asc' }, select: keyViewSelect })).map(toKeyView);
+}
+
+/**
+ * Revokes a key, found by its id or its prefix (`bsk_…`, as lists show it): from the next request on it answers 401.
+ * Revoking a revoked key changes nothing.
+ */
+export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<TApiKeyView> {
+  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
+  const found = await db.apiKey.findMany({
+    where: isId ? { id: idOrPrefix.toLowerCase() } : { prefix: idOrPrefix },
+    select: { id: true },
+    take: 2,
+  });
+  if (found.length !== 1) {
+    throw new AppError(
+      'not_found',
+      found.length ? `More than one key starts with "${idOrPrefix}"; use its id.` : `No API key "${idOrPrefix}".`,
+    );
+  }
+  await db.apiKey.updateMany({ where: { id: found[0]!.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  return toKeyView(await db.apiKey.findUniqueOrThrow({ where: { id: found[0]!.id }, select: keyViewSelect }));
+}
+
 /** Reads the key from `Authorization: Bearer …` (or `X-Api-Key`) and sets `res.locals.principal`; 401 otherwise. */
 export function authenticate(db: Database): RequestHandler {
   return async (req, res, next) => {

@@ -2,19 +2,20 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { createApiKey, ROLES, type Role } from '../api/auth';
+import { createApiKey, listApiKeys, revokeApiKey, ROLES, ZCreateApiKeyRequest, type Role } from '../api/auth';
 import { AppError, parseInput } from '../api/errors';
 import { importMatches } from '../api/services/imports';
 import { programKpis, ZKpiQuery, type KpiFigures } from '../api/services/kpis';
 import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
+import { ZText } from '../workflows/text';
 import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
 import { createDatabase, type Database } from '../prisma/client';
 import { formatTable } from './table';
 
 /**
  * The operators' command line, over the same code as the API: import a CSV, list matches at risk, print a program's
- * KPIs, create an API key. It talks to Postgres (and, to start imported matches, Temporal) directly, with the same
- * environment variables as the API:
+ * KPIs, create, list and revoke API keys. It talks to Postgres (and, to start imported matches, Temporal) directly,
+ * with the same environment variables as the API:
  *
  *   npm run cli -- kpis my-program --cohort 2026-04
  */
@@ -167,19 +168,57 @@ export function buildCli(io: Io): Command {
       });
     });
 
-  program
-    .command('api-key')
-    .description('API keys')
+  const keys = program.command('api-key').description('API keys');
+  keys
     .command('create')
     .description('create an API key and print it (the only time it is shown)')
     .requiredOption('--name <name>', 'who or what uses it')
     .addOption(new Option('--role <role>', 'what it may do').choices([...ROLES]).makeOptionMandatory())
     .option('--program <id...>', 'programs it covers (not for admin)', [])
     .action(async (options: { name: string; role: Role; program: string[] }) => {
+      const input = parseOptions(
+        ZCreateApiKeyRequest,
+        { name: options.name, role: options.role, programIds: options.program },
+        { programIds: '--program' },
+      );
       await withDatabase(async (db) => {
-        const created = await createApiKey(db, { name: options.name, role: options.role, programIds: options.program });
-        io.out(`Created ${options.role} key "${options.name}" (${created.prefix}…). Keep it now; it is not stored:`);
+        const created = await createApiKey(db, input);
+        io.out(`Created ${input.role} key "${input.name}" (${created.prefix}…). Keep it now; it is not stored:`);
         io.out(created.key);
+      });
+    });
+  keys
+    .command('list')
+    .description('every key: name, role, programs, last use and whether it is revoked (never the keys)')
+    .action(async () => {
+      await withDatabase(async (db) => {
+        const items = await listApiKeys(db);
+        if (!items.length) return io.out('No API keys.');
+        io.out(
+          formatTable(
+            ['id', 'prefix', 'name', 'role', 'programs', 'last used', 'revoked'],
+            items.map((k) => [
+              k.id,
+              k.prefix,
+              k.name,
+              k.role,
+              k.programIds.join(',') || '(all)',
+              k.lastUsedAt ?? 'never',
+              k.revokedAt ?? '–',
+            ]),
+          ),
+        );
+      });
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key: from the next request on it answers 401')
+    .argument('<key>', 'its id, or its prefix (bsk_…) as `api-key list` shows it')
+    .action(async (key: string) => {
+      const { id } = parseOptions(z.object({ id: ZText.token({ max: 64 }) }), { id: key }, { id: '<key>' });
+      await withDatabase(async (db) => {
+        const revoked = await revokeApiKey(db, id);
+        io.out(`Revoked ${revoked.role} key "${revoked.name}" (${revoked.prefix}…) at ${revoked.revokedAt}.`);
       });
     });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { createApiKey, ZCreateApiKeyRequest } from '../auth';
+import { createApiKey, listApiKeys, revokeApiKey, ZApiKeyView, ZCreateApiKeyRequest } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
+import { ZText } from '../../workflows/text';
 import { ZProblem } from './schemas';
 
 export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
@@ -43,42 +44,24 @@ export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
       summary: 'API keys (admin): names, roles, programs and last use; never the keys',
       tag: 'access',
       access: 'administer',
+      responses: { 200: { description: 'Keys, oldest first', schema: z.object({ items: z.array(ZApiKeyView) }) } },
+    },
+    async () => ({ body: { items: await listApiKeys(db) } }),
+  );
+
+  api.add(
+    {
+      method: 'post',
+      path: '/api-keys/:id/revoke',
+      summary: 'Revoke an API key (admin): from the next request on it answers 401; revoking twice changes nothing',
+      tag: 'access',
+      access: 'administer',
+      params: z.object({ id: ZText.token({ max: 64 }).describe('the key id, or its prefix (bsk_…)') }),
       responses: {
-        200: {
-          description: 'Keys',
-          schema: z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                name: z.string(),
-                prefix: z.string(),
-                role: z.string(),
-                programIds: z.array(z.string()),
-                createdAt: z.string(),
-                lastUsedAt: z.string().nullable(),
-                revokedAt: z.string().nullable(),
-              }),
-            ),
-          }),
-        },
+        200: { description: 'The revoked key', schema: ZApiKeyView },
+        404: { description: 'No such key', schema: ZProblem },
       },
     },
-    async () => {
-      const keys = await db.apiKey.findMany({ orderBy: { createdAt: 'asc' } });
-      return {
-        body: {
-          items: keys.map((k) => ({
-            id: k.id,
-            name: k.name,
-            prefix: k.prefix,
-            role: k.role,
-            programIds: k.programIds,
-            createdAt: k.createdAt.toISOString(),
-            lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-            revokedAt: k.revokedAt?.toISOString() ?? null,
-          })),
-        },
-      };
-    },
+    async ({ params }) => ({ body: await revokeApiKey(db, params.id) }),
   );
 }

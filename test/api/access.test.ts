@@ -1,6 +1,7 @@
 import { createApp } from '../../api/app';
 import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
+import { eventually } from '../support/eventually';
 import { escalationRow, matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -19,6 +20,7 @@ describe('access: role × endpoint × program', () => {
   let matchA: string;
   let matchB: string;
   let escalationA: string;
+  let spareKeyId: string;
 
   beforeAll(async () => {
     stack = await createDevStack();
@@ -41,6 +43,9 @@ describe('access: role × endpoint × program', () => {
     headers.coordA = await keyHeaders(db, 'coordinator', [programA]);
     headers.pmB = await keyHeaders(db, 'program_manager', [programB]);
     headers.coordB = await keyHeaders(db, 'coordinator', [programB]);
+    spareKeyId = (
+      await db.apiKey.create({ data: { name: 'spare', role: 'coordinator', hash: unique('h'), prefix: 'bsk_spare' } })
+    ).id;
   });
   afterAll(async () => {
     await stack?.close();
@@ -146,6 +151,11 @@ describe('access: role × endpoint × program', () => {
         stack.api.request('POST', '/api-keys', { name: 'k', role: 'coordinator', programIds: [programA] }, h),
       allowed: { admin: 201 },
     },
+    {
+      name: 'POST /api-keys/:id/revoke',
+      call: (h) => stack.api.request('POST', `/api-keys/${spareKeyId}/revoke`, undefined, h),
+      allowed: { admin: 200 },
+    },
   ];
 
   it.each(matrix.map((m) => [m.name, m] as const))('%s', async (_name, { call, allowed }) => {
@@ -197,7 +207,7 @@ describe('access: role × endpoint × program', () => {
     expect(kpisB.body.started).toBe(1);
   });
 
-  it('keys are stored only as hashes and can be revoked', async () => {
+  it('keys are stored only as hashes, show their last use, and answer 401 once revoked', async () => {
     const created = await stack.api.request('POST', '/api-keys', {
       name: 'temp',
       role: 'coordinator',
@@ -208,8 +218,20 @@ describe('access: role × endpoint × program', () => {
     expect(JSON.stringify(row)).not.toContain(created.body.key);
     const h = { authorization: `Bearer ${created.body.key}` };
     expect((await stack.api.request('GET', '/matches', undefined, h)).status).toBe(200);
-    await stack.database.db.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
+    const listed = await eventually(async () => {
+      const keys = await stack.api.request('GET', '/api-keys');
+      return keys.body.items.find((k: { id: string; lastUsedAt: string | null }) => k.id === row.id && k.lastUsedAt);
+    });
+    expect(listed).toMatchObject({ name: 'temp', role: 'coordinator', programIds: [programA], revokedAt: null });
+
+    const revoked = await stack.api.request('POST', `/api-keys/${row.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: row.id, revokedAt: expect.stringMatching(/Z$/) });
     expect((await stack.api.request('GET', '/matches', undefined, h)).status).toBe(401);
+    // Again, by its prefix: nothing changes.
+    const again = await stack.api.request('POST', `/api-keys/${row.prefix}/revoke`);
+    expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
+    expect((await stack.api.request('POST', '/api-keys/bsk_nothing/revoke')).status).toBe(404);
     const bad = await stack.api.request('POST', '/api-keys', { name: 'x', role: 'coordinator', programIds: [] });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runCli } from '../../cli/main';
 import { displayWidth, formatTable } from '../../cli/table';
 import { matchWorkflowId } from '../../workflows/shared';
+import { eventually } from '../support/eventually';
 import { unique } from '../support/fixtures';
 import { seedReadModel } from '../support/seed';
 import { createDevStack, type DevStack } from '../support/stack';
@@ -54,6 +55,42 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     expect(other.status).toBe(403);
     expect((await cli('api-key', 'create', '--name', 'x', '--role', 'coordinator')).code).toBe(1); // needs a program
     expect((await cli('api-key', 'create', '--name', 'x', '--role', 'boss')).code).toBe(2);
+  });
+
+  it('lists keys with their last use and revokes one: the API answers 401 to it at once', async () => {
+    const created = await cli(
+      'api-key',
+      'create',
+      '--name',
+      '高知 事務局',
+      '--role',
+      'coordinator',
+      '--program',
+      stack.programId,
+    );
+    const key = created.out.split('\n').at(-1)!;
+    const prefix = key.split('_').slice(0, 2).join('_');
+    const asKey = () =>
+      stack.api.request('GET', `/matches?program=${stack.programId}`, undefined, { authorization: `Bearer ${key}` });
+    expect((await asKey()).status).toBe(200);
+    await eventually(async () =>
+      (await cli('api-key', 'list')).out.split('\n').find((l) => l.includes(prefix) && !/never/.test(l)),
+    );
+    const listed = (await cli('api-key', 'list')).out.split('\n').find((l) => l.includes(prefix))!;
+    expect(listed).toMatch(/高知 事務局\s+coordinator/);
+    expect(listed).toMatch(/\d{4}-\d\d-\d\dT/); // the last use
+
+    const revoked = await cli('api-key', 'revoke', prefix);
+    expect(revoked).toMatchObject({ code: 0, out: expect.stringContaining('Revoked coordinator key "高知 事務局"') });
+    expect((await asKey()).status).toBe(401);
+    expect((await cli('api-key', 'list')).out.split('\n').find((l) => l.includes(prefix))).toMatch(/\dZ\s*$/);
+    expect(await cli('api-key', 'revoke', 'bsk_nosuchkey')).toMatchObject({
+      code: 1,
+      err: 'No API key "bsk_nosuchkey".',
+    });
+    expect((await cli('api-key', 'create', '--name', 'a\u0000b', '--role', 'admin')).err).toMatch(
+      /--name: must not contain control characters/,
+    );
   });
 
   it('prints KPIs as a table (the seed’s cohort: 96.9% completion, 3.1% early termination) and the matches at risk', async () => {

@@ -165,6 +165,10 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
       'POST /api-keys': () =>
         stack.api.request('POST', '/api-keys', { name: 'oa', role: 'coordinator', programIds: [program] }),
       'GET /api-keys': () => stack.api.request('GET', '/api-keys'),
+      'POST /api-keys/:id/revoke': async () => {
+        const made = await stack.api.request('POST', '/api-keys', { name: 'oa-revoke', role: 'admin' });
+        return stack.api.request('POST', `/api-keys/${made.body.id}/revoke`);
+      },
     };
     expect(Object.keys(samples).sort()).toEqual(defs.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort());
 
