@@ -4,6 +4,7 @@
  * version, so a later edit never changes a running match underneath it.
  */
 import type { SendingPolicy } from './calendar';
+import type { ScaleQuestion } from './checkin-questions';
 import type { LocalizedText } from './locale';
 
 export type { LocalizedText } from './locale';
@@ -63,6 +64,12 @@ export type Playbook = SendingPolicy & {
     extraQuestions: ExtraQuestion[];
   };
   tasks: CoordinatorTaskDef[];
+  /**
+   * The numbers of the risk model (workflows/risk-model.ts). Absent from playbooks saved before the model existed:
+   * matches started on those keep the round-by-round rules of `risk`.
+   */
+  riskModel?: RiskModel;
+  /** The round-by-round rules (workflows/risk.ts) of matches whose playbook has no `riskModel`. */
   risk: {
     /** Host and talent ratings this many points apart (1–5 scale) are a gap. */
     gapPoints: number;
@@ -77,6 +84,78 @@ export type Playbook = SendingPolicy & {
     /** Business days the coordinator has to acknowledge before it goes up to the program manager. */
     slaBusinessDays: number;
   };
+};
+
+/**
+ * How the risk model weighs check-in answers. Scores are in points of the 1–5 scale: a check-in adds how far a
+ * person's answers fell below their usual ones, minus an allowance for ordinary wobble; a good check-in takes it
+ * back down. `version` names the model's rules: a match keeps the version it started with.
+ */
+export type RiskModel = {
+  version: 1;
+  /** The program's typical answer to each question: a person's usual answer leans on it while they have few. */
+  typical: Record<ScaleQuestion, number>;
+  /** How many check-ins' worth the typical answer counts for in a person's usual answer. */
+  priorWeight: number;
+  /** An answer further than this from the person's usual one counts for less in it, so trouble does not become the usual. */
+  baselineTolerance: number;
+  /** Points below the usual one an answer may be without adding anything (people wobble by about a point). */
+  allowance: number;
+  /** The most one check-in can add, so that one extreme answer weighs no more than a clear fall. */
+  maxPerCheckin: number;
+  /** From this score a cause is watched (shown, no email). */
+  watchAt: number;
+  /** From this score a cause is escalated (the coordinator is emailed)... */
+  escalateAt: number;
+  /** ...once at least this many check-ins added to it: one bad check-in alone is never more than a watch. */
+  checkinsToEscalate: number;
+  /** Satisfaction falling along with a cause's question adds this share of its fall. */
+  satisfactionWeight: number;
+  /** The other side falling on the same question adds this share of its fall. */
+  otherSideWeight: number;
+  /** A gap between host and talent counts only beyond this many points from the pair's usual gap. */
+  gapAllowance: number;
+  silence: {
+    /** Missed check-ins each add the side's answer rate so far: from this sum a side's silence is watched... */
+    watchAt: number;
+    /** ...and from this sum escalated. */
+    escalateAt: number;
+    /** A side that misses a check-in while its answers on a cause were falling adds this (times its answer rate) to that cause. */
+    afterFalling: number;
+  };
+  /** Both sides missing this many whole rounds in a row is escalated at once. */
+  bothSidesMissedInARow: number;
+  /** An escalation closes by itself only after this many answered check-ins in a row below the watch level. */
+  clearAfter: number;
+  /** After an escalation closes, the same cause is not escalated again for this many rounds (it can be watched). */
+  cooldownRounds: number;
+};
+
+export const DEFAULT_RISK_MODEL: RiskModel = {
+  version: 1,
+  typical: {
+    working_style: 4,
+    remote_tools: 4,
+    priority: 4,
+    expectation: 4,
+    task_clarity: 4,
+    contract_admin: 4,
+    satisfaction: 4,
+  },
+  priorWeight: 2,
+  baselineTolerance: 1,
+  allowance: 0.8,
+  maxPerCheckin: 1.6,
+  watchAt: 1,
+  escalateAt: 2.4,
+  checkinsToEscalate: 2,
+  satisfactionWeight: 0.5,
+  otherSideWeight: 0.5,
+  gapAllowance: 1,
+  silence: { watchAt: 0.9, escalateAt: 2.4, afterFalling: 1 },
+  bothSidesMissedInARow: 2,
+  clearAfter: 2,
+  cooldownRounds: 3,
 };
 
 export const DEFAULT_PLAYBOOK: Playbook = {
@@ -126,6 +205,7 @@ export const DEFAULT_PLAYBOOK: Playbook = {
       dueWithin: '14d',
     },
   ],
+  riskModel: DEFAULT_RISK_MODEL,
   risk: { gapPoints: 2, lowScore: 2, dropPoints: 2, missedInARowHigh: 2 },
   escalation: { slaBusinessDays: 3 },
 };
