@@ -97,12 +97,22 @@ export type RiskModel = {
   typical: Record<ScaleQuestion, number>;
   /** How many check-ins' worth the typical answer counts for in a person's usual answer. */
   priorWeight: number;
-  /** An answer further than this from the person's usual one counts for less in it, so trouble does not become the usual. */
+  /** How far a person's answers typically wobble around their usual ones, in points (1–5 scale). */
+  typicalWobble: number;
+  /** How many answers' worth the typical wobble counts for in a person's own. */
+  wobblePriorWeight: number;
+  /** No one's wobble counts as less than this, in points: answers are whole numbers, so a steady 5 still wobbles. */
+  wobbleFloor: number;
+  /** A miss counts towards a person's wobble as at most this many wobbles (trouble does not become wobble). */
+  wobbleClip: number;
+  /** An answer further than this many wobbles from the usual one counts for less in it (trouble does not become usual). */
   baselineTolerance: number;
-  /** Points below the usual one an answer may be without adding anything (people wobble by about a point). */
+  /** Wobbles below the expected answer an answer may be without adding anything. */
   allowance: number;
-  /** The most one check-in can add, so that one extreme answer weighs no more than a clear fall. */
+  /** The most one check-in can add, in wobbles, so one extreme answer weighs no more than a clear fall. */
   maxPerCheckin: number;
+  /** The share of the score a check-in carries over to the next (below 1, old evidence fades). */
+  carryOver: number;
   /** From this score a cause is watched (shown, no email). */
   watchAt: number;
   /** From this score a cause is escalated (the coordinator is emailed)... */
@@ -111,11 +121,15 @@ export type RiskModel = {
   checkinsToEscalate: number;
   /** Satisfaction falling along with a cause's question adds this share of its fall. */
   satisfactionWeight: number;
-  /** The other side falling on the same question adds this share of its fall. */
+  /** The other side falling on the same cause adds this share of its score. */
   otherSideWeight: number;
-  /** A gap between host and talent counts only beyond this many points from the pair's usual gap. */
+  /** A gap between host and talent counts only beyond this many more wobbles from the pair's usual gap. */
   gapAllowance: number;
   silence: {
+    /** The program's typical answer rate, which a side's own rate leans on while it has been asked few times... */
+    typicalAnswerRate: number;
+    /** ...counting for this many check-ins. */
+    answerRateWeight: number;
     /** Missed check-ins each add the side's answer rate so far: from this sum a side's silence is watched... */
     watchAt: number;
     /** ...and from this sum escalated. */
@@ -142,17 +156,22 @@ export const DEFAULT_RISK_MODEL: RiskModel = {
     contract_admin: 4,
     satisfaction: 4,
   },
-  priorWeight: 2,
-  baselineTolerance: 1,
-  allowance: 0.8,
-  maxPerCheckin: 1.6,
-  watchAt: 1,
-  escalateAt: 2.4,
+  priorWeight: 1.5,
+  typicalWobble: 0.8,
+  wobblePriorWeight: 10,
+  wobbleFloor: 0.5,
+  wobbleClip: 2.5,
+  baselineTolerance: 1.5,
+  allowance: 1,
+  maxPerCheckin: 2,
+  carryOver: 0.85,
+  watchAt: 1.5,
+  escalateAt: 3.6,
   checkinsToEscalate: 2,
-  satisfactionWeight: 0.5,
+  satisfactionWeight: 0.8,
   otherSideWeight: 0.5,
   gapAllowance: 1,
-  silence: { watchAt: 0.9, escalateAt: 2.4, afterFalling: 1 },
+  silence: { typicalAnswerRate: 0.8, answerRateWeight: 2, watchAt: 1.5, escalateAt: 2.8, afterFalling: 0.5 },
   bothSidesMissedInARow: 2,
   clearAfter: 2,
   cooldownRounds: 3,

@@ -68,6 +68,8 @@ export type RiskEvidence =
 /** Everything the model has learnt about a match's people from its check-ins so far. */
 export type Baselines = {
   usual: Record<Respondent, Record<ScaleQuestion, Usual>>;
+  /** How far each person's answers wobble around their usual ones: squared misses and how many, all questions. */
+  wobble: Record<Respondent, { squares: number; count: number }>;
   /** The pair's usual gap (host minus talent) per gap question. */
   gap: Record<string, Usual>;
   asked: Record<Respondent, number>;
@@ -84,6 +86,7 @@ export function newBaselines(): Baselines {
   const perQuestion = () => ({}) as Record<ScaleQuestion, Usual>;
   return {
     usual: { host: perQuestion(), talent: perQuestion() },
+    wobble: { host: { squares: 0, count: 0 }, talent: { squares: 0, count: 0 } },
     gap: {},
     asked: { host: 0, talent: 0 },
     answered: { host: 0, talent: 0 },
@@ -92,45 +95,72 @@ export function newBaselines(): Baselines {
   };
 }
 
+/** A person's usual answer (or a pair's usual gap) and how far the next one may be expected to land from it. */
+export type Expected = { usual: number; spread: number };
+
 /** The usual value: own answers and `priorWeight` check-ins' worth of the prior, averaged. */
-export function usualOf(u: Usual | undefined, prior: number, model: RiskModel): number {
+function usualOf(u: Usual | undefined, prior: number, model: RiskModel): { usual: number; weight: number } {
   const { sum, weight } = u ?? emptyUsual();
-  return (sum + model.priorWeight * prior) / (weight + model.priorWeight);
+  return { usual: (sum + model.priorWeight * prior) / (weight + model.priorWeight), weight };
+}
+
+/** A person's wobble: their own misses, leaning on the program's typical wobble while they have few. */
+export function wobbleOf(b: Baselines, side: Respondent, model: RiskModel): number {
+  const { squares, count } = b.wobble[side];
+  const prior = model.wobblePriorWeight;
+  return Math.max(model.wobbleFloor, Math.sqrt((squares + prior * model.typicalWobble ** 2) / (count + prior)));
+}
+
+/** Where a person's next answer to a question is expected: their usual answer, give or take their wobble (and
+ * more while their usual answer rests on few check-ins). */
+export function expectedAnswer(b: Baselines, side: Respondent, q: ScaleQuestion, model: RiskModel): Expected {
+  const { usual, weight } = usualOf(b.usual[side][q], model.typical[q], model);
+  return { usual, spread: wobbleOf(b, side, model) * Math.sqrt(1 + 1 / (weight + model.priorWeight)) };
+}
+
+/** Where the pair's next gap is expected: their usual gap (leaning on none while they have few), give or take both wobbles. */
+export function expectedGap(b: Baselines, q: ScaleQuestion, model: RiskModel): Expected {
+  const { usual, weight } = usualOf(b.gap[q], 0, model);
+  const wobble = Math.hypot(wobbleOf(b, 'host', model), wobbleOf(b, 'talent', model));
+  return { usual, spread: wobble * Math.sqrt(1 + 1 / (weight + model.priorWeight)) };
 }
 
 /** Adds an answer to a usual value; far from it, it counts for less (an odd week or trouble does not become usual). */
-function learn(u: Usual, value: number, usual: number, model: RiskModel): void {
-  const distance = Math.abs(value - usual);
+function learn(u: Usual, value: number, expected: Expected, model: RiskModel): void {
+  const distance = Math.abs(value - expected.usual) / expected.spread;
   const weight = distance <= model.baselineTolerance ? 1 : model.baselineTolerance / distance;
   u.sum += weight * value;
   u.weight += weight;
 }
 
-export const personalUsual = (b: Baselines, side: Respondent, q: ScaleQuestion, model: RiskModel): number =>
-  usualOf(b.usual[side][q], model.typical[q], model);
+/** Where evidence comes from: one side's answers, or the gap between the two. */
+export type EvidenceSource = Respondent | 'gap';
 
-/** The pair's usual gap leans on no gap at all while they have answered together only a few times. */
-export const pairUsualGap = (b: Baselines, q: ScaleQuestion, model: RiskModel): number => usualOf(b.gap[q], 0, model);
+/** How far below the expected answer, in the person's wobbles (negative: above it). */
+const fallOf = (e: Expected, answer: number) => (e.usual - answer) / e.spread;
 
-/** How much one side's answers on a cause fell below their usual ones this check-in, in points (may be negative). */
+/**
+ * How far one side's answers on a cause fell this check-in, in wobbles (over all the cause's questions), with a
+ * share of satisfaction's fall when the cause's answers fell.
+ */
 function sideFall(b: Baselines, cause: AnsweredCause, side: Respondent, a: CheckinAnswers, model: RiskModel): number {
-  let fall = -Infinity;
-  for (const q of CAUSE_QUESTIONS[cause]) fall = Math.max(fall, personalUsual(b, side, q, model) - a.scores[q]);
+  const questions = CAUSE_QUESTIONS[cause];
+  let fall = 0;
+  // Summed over the questions and rescaled by √n, so a cause read from two questions is in wobbles like one.
+  for (const q of questions)
+    fall += fallOf(expectedAnswer(b, side, q, model), a.scores[q]) / Math.sqrt(questions.length);
   if (cause !== 'satisfaction' && fall > model.allowance) {
-    const satisfaction = personalUsual(b, side, 'satisfaction', model) - a.scores.satisfaction;
+    const satisfaction = fallOf(expectedAnswer(b, side, 'satisfaction', model), a.scores.satisfaction);
     fall += model.satisfactionWeight * Math.max(0, satisfaction - model.allowance);
   }
   return fall;
 }
 
-/** Where a cause's evidence comes from: one side's answers, or the gap between the two. */
-export type EvidenceSource = Respondent | 'gap';
-
 /**
- * What one check-in adds to a cause's score, per source: each side's fall below their usual answers (and, when it
+ * What one check-in adds to a cause's score, per source: each side's fall below their expected answers (and, when it
  * fell, a share of their satisfaction's fall), and for `priority_gap` the gap's move away from the pair's usual gap,
- * each less the allowance and at most `maxPerCheckin`. A side that did not answer adds nothing (silence is weighed
- * on its own).
+ * in wobbles, each less the allowance and at most `maxPerCheckin`. A side that did not answer adds nothing here
+ * (silence is weighed on its own).
  */
 export function checkinEvidence(
   b: Baselines,
@@ -138,7 +168,7 @@ export function checkinEvidence(
   answers: Partial<Record<Respondent, CheckinAnswers>>,
   model: RiskModel,
 ): Partial<Record<EvidenceSource, number>> {
-  const added = (points: number) => Math.min(model.maxPerCheckin, points - model.allowance);
+  const added = (wobbles: number) => Math.min(model.maxPerCheckin, wobbles - model.allowance);
   const evidence: Partial<Record<EvidenceSource, number>> = {};
   for (const side of RESPONDENTS) {
     const a = answers[side];
@@ -147,39 +177,50 @@ export function checkinEvidence(
   const { host, talent } = answers;
   if (cause === 'priority_gap' && host && talent) {
     let moved = -Infinity;
-    for (const q of GAP_QUESTIONS)
-      moved = Math.max(moved, Math.abs(host.scores[q] - talent.scores[q] - pairUsualGap(b, q, model)));
+    for (const q of GAP_QUESTIONS) {
+      const e = expectedGap(b, q, model);
+      moved = Math.max(moved, Math.abs(host.scores[q] - talent.scores[q] - e.usual) / e.spread);
+    }
     evidence.gap = added(moved - model.gapAllowance);
   }
   return evidence;
 }
 
-/** The side's answer rate before this check-in, leaning on one answer in two while it has few. */
-export const answerRate = (b: Baselines, side: Respondent): number => (b.answered[side] + 1) / (b.asked[side] + 2);
+/** The side's answer rate before this check-in, leaning on the program's typical rate while it has been asked few times. */
+export function answerRate(b: Baselines, side: Respondent, model: RiskModel): number {
+  const { typicalAnswerRate, answerRateWeight } = model.silence;
+  return (b.answered[side] + typicalAnswerRate * answerRateWeight) / (b.asked[side] + answerRateWeight);
+}
 
-/** After a check-in is judged: the usual answers and gaps learn from it, and who answered is counted. */
+/** After a check-in is judged: usual answers, wobbles and gaps learn from it, and who answered is counted. */
 export function learnFrom(b: Baselines, answers: Partial<Record<Respondent, CheckinAnswers>>, model: RiskModel): void {
+  const { host, talent } = answers;
+  if (host && talent) {
+    for (const q of GAP_QUESTIONS) {
+      learn((b.gap[q] ??= emptyUsual()), host.scores[q] - talent.scores[q], expectedGap(b, q, model), model);
+    }
+  }
   for (const side of RESPONDENTS) {
     const a = answers[side];
     if (a) {
       b.silence[side] = 0;
       b.missedInARow[side] = 0;
       b.answered[side] += 1;
-      for (const q of Object.keys(a.scores) as ScaleQuestion[]) {
-        const usual = personalUsual(b, side, q, model);
-        learn((b.usual[side][q] ??= emptyUsual()), a.scores[q], usual, model);
+      const wobble = wobbleOf(b, side, model);
+      const expected = (Object.keys(a.scores) as ScaleQuestion[]).map(
+        (q) => [q, expectedAnswer(b, side, q, model)] as const,
+      );
+      for (const [q, e] of expected) {
+        learn((b.usual[side][q] ??= emptyUsual()), a.scores[q], e, model);
+        // A miss tells the wobble once the usual answer's own uncertainty is taken out; a huge one counts as `wobbleClip`.
+        const miss = Math.min(Math.abs(a.scores[q] - e.usual), model.wobbleClip * e.spread);
+        b.wobble[side].squares += (miss * wobble) ** 2 / e.spread ** 2;
+        b.wobble[side].count += 1;
       }
     } else {
-      b.silence[side] += answerRate(b, side);
+      b.silence[side] += answerRate(b, side, model);
       b.missedInARow[side] += 1;
     }
     b.asked[side] += 1;
-  }
-  const { host, talent } = answers;
-  if (host && talent) {
-    for (const q of GAP_QUESTIONS) {
-      const usual = pairUsualGap(b, q, model);
-      learn((b.gap[q] ??= emptyUsual()), host.scores[q] - talent.scores[q], usual, model);
-    }
   }
 }

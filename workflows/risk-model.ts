@@ -22,8 +22,9 @@ import {
   GAP_QUESTIONS,
   learnFrom,
   newBaselines,
-  pairUsualGap,
-  personalUsual,
+  wobbleOf,
+  expectedAnswer,
+  expectedGap,
   type AccumulatedCause,
   type Baselines,
   type EvidenceSource,
@@ -205,7 +206,8 @@ class Assessment {
       let run = track.runs[source];
       if (e === undefined) {
         if (source !== 'gap' && run) {
-          run.score += this.model.silence.afterFalling * answerRate(this.b, source);
+          // No answer is no reason to forget: the evidence stands, and going quiet after falling adds to it.
+          run.score += this.model.silence.afterFalling * answerRate(this.b, source, this.model);
           run.missed += 1;
           added = true;
         }
@@ -215,7 +217,7 @@ class Assessment {
         if (e <= 0) continue;
         run = track.runs[source] = this.startRun(cause, source);
       }
-      run.score = Math.max(0, run.score + e);
+      run.score = Math.max(0, this.model.carryOver * run.score + e);
       this.note(run, source, answers);
       if (e > 0) added = true;
       if (run.score === 0) delete track.runs[source];
@@ -227,11 +229,11 @@ class Assessment {
   private startRun(cause: Exclude<AccumulatedCause, 'silence'>, source: EvidenceSource): Run {
     const run: Run = { score: 0, usual: {}, seen: {}, pairs: {}, missed: 0 };
     if (source === 'gap') {
-      for (const q of GAP_QUESTIONS) run.usual[q] = pairUsualGap(this.b, q, this.model);
+      for (const q of GAP_QUESTIONS) run.usual[q] = expectedGap(this.b, q, this.model).usual;
     } else {
       const questions: readonly ScaleQuestion[] =
         cause === 'satisfaction' ? CAUSE_QUESTIONS[cause] : [...CAUSE_QUESTIONS[cause], 'satisfaction'];
-      for (const q of questions) run.usual[q] = personalUsual(this.b, source, q, this.model);
+      for (const q of questions) run.usual[q] = expectedAnswer(this.b, source, q, this.model).usual;
     }
     return run;
   }
@@ -313,8 +315,8 @@ class Assessment {
   }
 
   /**
-   * Falling satisfaction is its own cause only when no other cause explains it; silence only when the silent side's
-   * answers were not already falling on a cause (then the silence is evidence of that cause).
+   * Falling satisfaction is its own cause only when no other cause explains it; silence only when the silent side is
+   * not already escalated for a cause it fell on before going quiet (the silence is evidence of that cause).
    */
   private explainedElsewhere(cause: AccumulatedCause): boolean {
     const others = ACCUMULATED_CAUSES.filter((c) => c !== cause && c !== 'silence' && c !== 'satisfaction');
@@ -322,7 +324,7 @@ class Assessment {
       return others.some((c) => this.causes[c].open || this.score(c) >= this.model.escalateAt);
     if (cause === 'silence')
       return RESPONDENTS.filter((side) => this.b.silence[side] >= this.model.silence.escalateAt).every((side) =>
-        others.some((c) => (this.causes[c].runs[side]?.missed ?? 0) > 0),
+        others.some((c) => this.causes[c].open && (this.causes[c].runs[side]?.missed ?? 0) > 0),
       );
     return false;
   }
@@ -420,48 +422,58 @@ class Assessment {
   /** The evidence behind a cause now, strongest source first, with the numbers its sentence needs. */
   private evidenceOf(cause: AccumulatedCause): RiskEvidence[] {
     if (cause === 'silence') {
-      return RESPONDENTS.filter((side) => this.b.missedInARow[side] > 0 && this.b.silence[side] > 0).map((side) =>
+      // A silent side's earlier fall on a cause, if any, is part of the story.
+      return RESPONDENTS.filter((side) => this.b.missedInARow[side] > 0 && this.b.silence[side] > 0).flatMap((side) => [
+        ...ACCUMULATED_CAUSES.flatMap((c) => {
+          const run = c === 'silence' ? undefined : this.causes[c].runs[side];
+          return run?.missed ? this.falls(c as Exclude<AccumulatedCause, 'silence'>, side, run) : [];
+        }),
         this.silent(side),
-      );
+      ]);
     }
     const { runs } = this.causes[cause];
     const sources = (Object.keys(runs) as EvidenceSource[]).sort((x, y) => runs[y]!.score - runs[x]!.score);
-    const evidence: RiskEvidence[] = [];
-    for (const source of sources) {
+    return sources.flatMap((source) => {
       const run = runs[source]!;
-      if (source === 'gap') {
-        const moved = (q: ScaleQuestion) => {
-          const pair = run.pairs[q];
-          return pair ? Math.abs(mean(pair.host.map((h, i) => h - pair.talent[i]!)) - run.usual[q]!) : -1;
-        };
-        const q = [...GAP_QUESTIONS].sort((x, y) => moved(y) - moved(x))[0]!;
-        const pair = run.pairs[q];
-        if (pair) evidence.push({ kind: 'gap', question: q, ...pair, usualGap: round2(run.usual[q]!) });
-        continue;
-      }
-      const fall = (q: ScaleQuestion) => (run.seen[q]?.length ? run.usual[q]! - mean(run.seen[q]!) : -Infinity);
-      const main = [...CAUSE_QUESTIONS[cause]].sort((x, y) => fall(y) - fall(x));
-      for (const q of main) {
-        if (q === main[0] ? run.seen[q]?.length : fall(q) > this.model.allowance)
-          evidence.push({
-            kind: 'fell',
-            side: source,
-            question: q,
-            usual: round2(run.usual[q]!),
-            recent: run.seen[q]!,
-          });
-      }
-      if (cause !== 'satisfaction' && fall('satisfaction') > this.model.allowance)
-        evidence.push({
-          kind: 'fell',
-          side: source,
-          question: 'satisfaction',
-          usual: round2(run.usual.satisfaction!),
-          recent: run.seen.satisfaction!,
-        });
-      if (run.missed > 0 && this.b.missedInARow[source] > 0) evidence.push(this.silent(source));
-    }
-    return evidence;
+      if (source === 'gap') return this.gap(run);
+      return [
+        ...this.falls(cause, source, run),
+        ...(run.missed && this.b.missedInARow[source] ? [this.silent(source)] : []),
+      ];
+    });
+  }
+
+  /** A side's answers on a cause's questions since they started to fall (the one that fell most, and any other
+   * that fell clearly), and satisfaction if it fell too. */
+  private falls(cause: Exclude<AccumulatedCause, 'silence'>, side: Respondent, run: Run): RiskEvidence[] {
+    const clearly = this.model.allowance * wobbleOf(this.b, side, this.model);
+    const fall = (q: ScaleQuestion) => (run.seen[q]?.length ? run.usual[q]! - mean(run.seen[q]!) : -Infinity);
+    const fell = (q: ScaleQuestion): RiskEvidence => ({
+      kind: 'fell',
+      side,
+      question: q,
+      usual: round2(run.usual[q]!),
+      recent: [...run.seen[q]!],
+    });
+    const [first, ...others] = [...CAUSE_QUESTIONS[cause]].sort((x, y) => fall(y) - fall(x));
+    return [
+      ...(run.seen[first!]?.length ? [fell(first!)] : []),
+      ...others.filter((q) => fall(q) >= clearly).map(fell),
+      ...(cause !== 'satisfaction' && fall('satisfaction') >= clearly ? [fell('satisfaction')] : []),
+    ];
+  }
+
+  /** The gap question that moved most from the pair's usual gap, with both sides' answers since. */
+  private gap(run: Run): RiskEvidence[] {
+    const moved = (q: ScaleQuestion) => {
+      const pair = run.pairs[q];
+      return pair ? Math.abs(mean(pair.host.map((h, i) => h - pair.talent[i]!)) - run.usual[q]!) : -1;
+    };
+    const q = [...GAP_QUESTIONS].sort((x, y) => moved(y) - moved(x))[0]!;
+    const pair = run.pairs[q];
+    return pair
+      ? [{ kind: 'gap', question: q, host: [...pair.host], talent: [...pair.talent], usualGap: round2(run.usual[q]!) }]
+      : [];
   }
 
   private silent(side: Respondent): RiskEvidence {

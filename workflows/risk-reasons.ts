@@ -55,8 +55,13 @@ export const points = (n: number): string => String(Math.round(n * 10) / 10);
 const distinct = (values: number[]) => values.every((v) => v === values[0]);
 const valuesEn = (values: number[]) => (distinct(values) ? points(values[0]!) : values.map(points).join(', then '));
 const valuesJa = (values: number[]) => (distinct(values) ? points(values[0]!) : values.map(points).join('→'));
-const overEn = (n: number) => (n === 1 ? 'in the last check-in' : `over the last ${n} check-ins`);
-const overJa = (n: number) => (n === 1 ? '直近のチェックインで' : `直近${n}回のチェックインで`);
+// A person's answers since something began, counted in the check-ins they answered.
+const overEn = (n: number) => (n === 1 ? 'in their last check-in' : `over their last ${n} check-ins`);
+const overJa = (n: number) => (n === 1 ? '直近の回答で' : `直近${n}回の回答で`);
+const bothOverEn = (n: number) =>
+  n === 1 ? 'in the last check-in both answered' : `over the last ${n} check-ins both answered`;
+const bothOverJa = (n: number) =>
+  n === 1 ? '双方が回答した直近のチェックインで' : `双方が回答した直近${n}回のチェックインで`;
 
 function sentence(e: RiskEvidence): LocalizedText {
   switch (e.kind) {
@@ -72,8 +77,8 @@ function sentence(e: RiskEvidence): LocalizedText {
       const n = e.host.length;
       const mean = e.host.reduce((s, h, i) => s + h - e.talent[i]!, 0) / n;
       return {
-        en: `host rated ${q.en} ${valuesEn(e.host)} and talent ${valuesEn(e.talent)} ${overEn(n)}: ${points(Math.abs(mean))} apart, where they are usually ${points(Math.abs(e.usualGap))} apart`,
-        ja: `「${q.ja}」の評価が${overJa(n)}受入事業者${valuesJa(e.host)}、人材${valuesJa(e.talent)}と${points(Math.abs(mean))}ポイント離れています（いつもは${points(Math.abs(e.usualGap))}ポイント差）`,
+        en: `host rated ${q.en} ${valuesEn(e.host)} and talent ${valuesEn(e.talent)} ${bothOverEn(n)}: ${points(Math.abs(mean))} apart, where they are usually ${points(Math.abs(e.usualGap))} apart`,
+        ja: `「${q.ja}」の評価が${bothOverJa(n)}受入事業者${valuesJa(e.host)}、人材${valuesJa(e.talent)}と${points(Math.abs(mean))}ポイント離れています（いつもは${points(Math.abs(e.usualGap))}ポイント差）`,
       };
     }
     case 'silent': {

@@ -2,7 +2,7 @@ import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import { DURATION_PATTERN, durationMs } from '../../workflows/durations';
-import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
+import { DEFAULT_PLAYBOOK, DEFAULT_RISK_MODEL, type Playbook } from '../../workflows/playbook';
 import type { PlaybookSnapshot } from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
 
@@ -14,6 +14,55 @@ const ZDuration = z
 const ZClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM');
 const ZLocalized = z.object({ ja: ZText.line({ max: 200 }), en: ZText.line({ max: 200 }) });
 const ZKey = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be lowercase letters, digits and _');
+
+const M = DEFAULT_RISK_MODEL;
+const ZNumber = (min: number, max: number, fallback: number) => z.number().min(min).max(max).default(fallback);
+const ZTypical = ZNumber.bind(null, 1, 5);
+
+/** The risk model's numbers (see `RiskModel` in workflows/playbook.ts); every one left out keeps its default. */
+const ZRiskModel = z
+  .object({
+    version: z.literal(1).default(M.version),
+    typical: z
+      .object({
+        working_style: ZTypical(M.typical.working_style),
+        remote_tools: ZTypical(M.typical.remote_tools),
+        priority: ZTypical(M.typical.priority),
+        expectation: ZTypical(M.typical.expectation),
+        task_clarity: ZTypical(M.typical.task_clarity),
+        contract_admin: ZTypical(M.typical.contract_admin),
+        satisfaction: ZTypical(M.typical.satisfaction),
+      })
+      .default(M.typical),
+    priorWeight: ZNumber(0, 20, M.priorWeight),
+    typicalWobble: ZNumber(0.1, 3, M.typicalWobble),
+    wobblePriorWeight: ZNumber(0, 100, M.wobblePriorWeight),
+    wobbleFloor: ZNumber(0.1, 3, M.wobbleFloor),
+    wobbleClip: ZNumber(1, 10, M.wobbleClip),
+    baselineTolerance: ZNumber(0.1, 10, M.baselineTolerance),
+    allowance: ZNumber(0, 5, M.allowance),
+    maxPerCheckin: ZNumber(0.1, 10, M.maxPerCheckin),
+    carryOver: ZNumber(0, 1, M.carryOver),
+    watchAt: ZNumber(0, 20, M.watchAt),
+    escalateAt: ZNumber(0.1, 20, M.escalateAt),
+    checkinsToEscalate: z.int().min(1).max(10).default(M.checkinsToEscalate),
+    satisfactionWeight: ZNumber(0, 5, M.satisfactionWeight),
+    otherSideWeight: ZNumber(0, 5, M.otherSideWeight),
+    gapAllowance: ZNumber(0, 5, M.gapAllowance),
+    silence: z
+      .object({
+        typicalAnswerRate: ZNumber(0, 1, M.silence.typicalAnswerRate),
+        answerRateWeight: ZNumber(0, 50, M.silence.answerRateWeight),
+        watchAt: ZNumber(0, 20, M.silence.watchAt),
+        escalateAt: ZNumber(0.1, 20, M.silence.escalateAt),
+        afterFalling: ZNumber(0, 5, M.silence.afterFalling),
+      })
+      .default(M.silence),
+    bothSidesMissedInARow: z.int().min(1).max(10).default(M.bothSidesMissedInARow),
+    clearAfter: z.int().min(1).max(10).default(M.clearAfter),
+    cooldownRounds: z.int().min(0).max(26).default(M.cooldownRounds),
+  })
+  .default(M);
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -99,6 +148,7 @@ export const ZPlaybook = z
         missedInARowHigh: z.int().min(1).max(10).default(DEFAULT_PLAYBOOK.risk.missedInARowHigh),
       })
       .default(DEFAULT_PLAYBOOK.risk),
+    riskModel: ZRiskModel,
     escalation: z
       .object({ slaBusinessDays: z.int().min(1).max(30).default(DEFAULT_PLAYBOOK.escalation.slaBusinessDays) })
       .default(DEFAULT_PLAYBOOK.escalation),
@@ -118,6 +168,12 @@ export const ZPlaybook = z
     if (closeAfter !== undefined && cadence !== undefined && closeAfter > cadence) {
       ctx.addIssue({ code: 'custom', path: ['checkins', 'closeAfter'], message: 'must not be longer than cadence' });
     }
+    for (const [path, watch, escalate] of [
+      [['riskModel', 'watchAt'], p.riskModel.watchAt, p.riskModel.escalateAt],
+      [['riskModel', 'silence', 'watchAt'], p.riskModel.silence.watchAt, p.riskModel.silence.escalateAt],
+    ] as const) {
+      if (watch > escalate) ctx.addIssue({ code: 'custom', path: [...path], message: 'must not be above escalateAt' });
+    }
     if (new Set(p.tasks.map((t) => t.key)).size !== p.tasks.length) {
       ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'task keys must be unique' });
     }
@@ -135,7 +191,9 @@ export async function currentPlaybook(
     select: { version: true, body: true },
   });
   if (!latest) return { ...DEFAULT_PLAYBOOK, version: 0 };
-  return { ...(latest.body as Playbook), version: latest.version };
+  const body = latest.body as Playbook;
+  // A version saved before the risk model existed takes its defaults, like any section left out.
+  return { ...body, riskModel: body.riskModel ?? DEFAULT_RISK_MODEL, version: latest.version };
 }
 
 /** Stores a new version; running matches keep the snapshot they started with. */
