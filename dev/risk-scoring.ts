@@ -2,16 +2,23 @@
  * Scoring risk policies against simulated cohorts (dev/risk-simulator.ts): which matches each policy escalated, when,
  * and how that compares with the trouble that was planted. Used by `npm run risk:eval`.
  */
-import { RESPONDENTS, type CheckinAnswers, type Respondent } from '../workflows/checkin-questions';
+import {
+  RESPONDENTS,
+  SCALE_QUESTIONS,
+  type CheckinAnswers,
+  type Respondent,
+  type ScaleQuestion,
+} from '../workflows/checkin-questions';
 import { DEFAULT_PLAYBOOK, type Playbook, type RiskModel } from '../workflows/playbook';
 import { evaluateRound, ROUND_SIGNAL_TYPES, type RiskSignalType } from '../workflows/risk';
-import { assessRisk, type RiskRoundEntry } from '../workflows/risk-model';
-import { TROUBLE_CAUSES, type SimulatedMatch, type TroubleCause } from './risk-simulator';
+import { CAUSE_QUESTIONS } from '../workflows/risk-evidence';
+import { assessRisk } from '../workflows/risk-model';
+import { TROUBLE_CAUSES, type SimulatedMatch, type Trouble, type TroubleCause } from './risk-simulator';
 
 /** One escalation a policy opened (one email to the coordinator). */
 export type Opened = { round: number; cause: string };
 
-export type Policy = { name: string; escalations: (rounds: RiskRoundEntry[]) => Opened[] };
+export type Policy = { name: string; escalations: (match: SimulatedMatch) => Opened[] };
 
 /**
  * The rules as the match workflow applies them today (`closeRound` in workflows/match.ts): every closed round is
@@ -20,8 +27,8 @@ export type Policy = { name: string; escalations: (rounds: RiskRoundEntry[]) => 
  */
 export function currentRules(playbook: Playbook = DEFAULT_PLAYBOOK): Policy {
   return {
-    name: 'current rules (evaluateRound per round)',
-    escalations(rounds) {
+    name: 'current rules',
+    escalations({ rounds }) {
       const missedInARow: Record<Respondent, number> = { host: 0, talent: 0 };
       const previous: Partial<Record<Respondent, CheckinAnswers>> = {};
       const open = new Set<RiskSignalType>();
@@ -49,32 +56,83 @@ export function currentRules(playbook: Playbook = DEFAULT_PLAYBOOK): Policy {
   };
 }
 
-/** The risk model (`assessRisk`) with the given numbers. */
+/** The risk model (`assessRisk`, the function the workflow runs) with the given numbers. */
 export function riskModel(model: RiskModel): Policy {
   return {
-    name: `risk model v${model.version} (assessRisk)`,
-    escalations: (rounds) =>
+    name: `risk model v${model.version}`,
+    escalations: ({ rounds }) =>
       assessRisk(rounds, model).flatMap((step) => step.opened.map((o) => ({ round: step.round!, cause: o.cause }))),
   };
 }
 
+const REFERENCE_QUESTIONS = SCALE_QUESTIONS.filter((q) => q !== 'satisfaction');
+/** The cause a question's fall is evidence of, as the risk model reads them. */
+const CAUSE_OF = Object.fromEntries(
+  Object.entries(CAUSE_QUESTIONS).flatMap(([cause, questions]) => questions.map((q) => [q, cause])),
+) as Record<ScaleQuestion, string>;
+/** The reference detector's numbers, in true wobbles (tuned on the tuning seeds to the same email budget). */
+const REFERENCE = { allowance: 1.25, maxPerCheckin: 2.5, escalateAt: 3.2, satisfactionWeight: 1 };
+
+/**
+ * A yardstick, not a policy: the same kind of accumulation, but told what no policy can know, each person's true
+ * usual answers, drift and wobble. It reads answers only (and escalates requests for the coordinator at once), so
+ * what it cannot catch at a given email rate shows how hard the simulated trouble is to tell from noise.
+ */
+export function knownBaselines(): Policy {
+  return {
+    name: 'reference: true baselines',
+    escalations({ rounds, people }) {
+      const score = new Map<string, number>();
+      const opened: Opened[] = [];
+      let asked = false;
+      for (const { round, answers } of rounds) {
+        for (const side of RESPONDENTS) {
+          const a = answers[side];
+          if (!a) continue;
+          if (a.wantsCoordinator && !asked) opened.push({ round, cause: 'wants_coordinator' });
+          asked ||= a.wantsCoordinator;
+          const who = people[side];
+          const spread = Math.sqrt(who.wobble ** 2 + 1 / 12);
+          const fall = (q: ScaleQuestion) =>
+            (Math.min(5, Math.max(1, who.usual[q] + who.drift[q] * round)) - a.scores[q]) / spread;
+          for (const q of REFERENCE_QUESTIONS) {
+            let e = fall(q);
+            if (e > REFERENCE.allowance)
+              e += REFERENCE.satisfactionWeight * Math.max(0, fall('satisfaction') - REFERENCE.allowance);
+            const key = `${side}:${q}`;
+            const before = score.get(key) ?? 0;
+            const after = Math.max(0, before + Math.min(REFERENCE.maxPerCheckin, e - REFERENCE.allowance));
+            score.set(key, after);
+            if (before < REFERENCE.escalateAt && after >= REFERENCE.escalateAt)
+              opened.push({ round, cause: CAUSE_OF[q] });
+          }
+        }
+      }
+      return opened;
+    },
+  };
+}
+
 export type CauseFigures = { matches: number; detected: number; named: number; delays: number[] };
+type Tally = { matches: number; detected: number };
 
 export type Figures = {
   matches: number;
   healthy: number;
   troubled: number;
-  /** Matches with at least one escalation. */
+  /** Matches with at least one escalation; healthy ones; troubled ones (at any time). */
   escalatedMatches: number;
+  healthyEscalated: number;
+  troubledEscalated: number;
   /** Troubled matches escalated between the start of their trouble and their failure. */
   caught: number;
   delays: number[];
   /** Escalations (emails) on healthy matches, and on troubled matches before their trouble began. */
   healthyEmails: number;
   earlyEmails: number;
-  /** Healthy matches with at least one escalation. */
-  healthyEscalated: number;
   perCause: Record<TroubleCause, CauseFigures>;
+  /** Recall by how far the answers fell, when the trouble began and how long it lasted. */
+  perKind: Record<string, Tally>;
   /** Escalations on healthy matches, by the cause the policy named. */
   healthyByCause: Record<string, number>;
 };
@@ -85,16 +143,29 @@ export function emptyFigures(): Figures {
     healthy: 0,
     troubled: 0,
     escalatedMatches: 0,
+    healthyEscalated: 0,
+    troubledEscalated: 0,
     caught: 0,
     delays: [],
     healthyEmails: 0,
     earlyEmails: 0,
-    healthyEscalated: 0,
     perCause: Object.fromEntries(
-      TROUBLE_CAUSES.map((c) => [c, { matches: 0, detected: 0, named: 0, delays: [] }]),
-    ) as unknown as Record<TroubleCause, CauseFigures>,
+      TROUBLE_CAUSES.map((c): [TroubleCause, CauseFigures] => [c, { matches: 0, detected: 0, named: 0, delays: [] }]),
+    ) as Record<TroubleCause, CauseFigures>,
+    perKind: {},
     healthyByCause: {},
   };
+}
+
+/** The groups a troubled match's outcome is also counted in. */
+export function kindsOf(t: Trouble): string[] {
+  const fall = t.drop < 1.6 ? 'fell 1.2–1.6 points' : t.drop < 2.2 ? 'fell 1.6–2.2 points' : 'fell 2.2–2.8 points';
+  return [
+    fall,
+    t.startRound <= 2 ? 'began in round 1–2' : 'began in round 3–9',
+    `failed ${t.failRound - t.startRound + 1} rounds after it began`,
+    t.sides.length === 2 ? 'on both sides' : 'on one side',
+  ];
 }
 
 /** Adds one match's outcome under a policy to the figures. */
@@ -110,17 +181,23 @@ export function score(figures: Figures, match: SimulatedMatch, opened: Opened[])
     return;
   }
   figures.troubled += 1;
+  if (opened.length) figures.troubledEscalated += 1;
   figures.earlyEmails += opened.filter((o) => o.round < trouble.startRound).length;
+  const inWindow = opened.filter((o) => o.round >= trouble.startRound && o.round <= trouble.failRound);
   const cause = figures.perCause[trouble.cause];
   cause.matches += 1;
-  const first = opened.find((o) => o.round >= trouble.startRound && o.round <= trouble.failRound);
-  if (!first) return;
+  for (const kind of kindsOf(trouble)) {
+    const tally = (figures.perKind[kind] ??= { matches: 0, detected: 0 });
+    tally.matches += 1;
+    if (inWindow.length) tally.detected += 1;
+  }
+  if (!inWindow.length) return;
+  const delay = inWindow[0]!.round - trouble.startRound;
   figures.caught += 1;
-  figures.delays.push(first.round - trouble.startRound);
+  figures.delays.push(delay);
   cause.detected += 1;
-  cause.delays.push(first.round - trouble.startRound);
-  if (opened.some((o) => o.round >= trouble.startRound && o.round <= trouble.failRound && o.cause === trouble.cause))
-    cause.named += 1;
+  cause.delays.push(delay);
+  if (inWindow.some((o) => o.cause === trouble.cause)) cause.named += 1;
 }
 
 export function median(values: number[]): number | null {
@@ -130,11 +207,15 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Recall, precision, median delay and false emails per healthy match: the figures the targets are about. */
+/** The figures the targets are about. */
 export function headline(f: Figures) {
   return {
+    /** Troubled matches escalated between the start of the trouble and the failure. */
     recall: f.troubled ? f.caught / f.troubled : null,
-    precision: f.escalatedMatches ? f.caught / f.escalatedMatches : null,
+    /** Of matches escalated, the share that were troubled. */
+    precision: f.escalatedMatches ? f.troubledEscalated / f.escalatedMatches : null,
+    /** Stricter: of matches escalated, the share escalated between the start of their trouble and their failure. */
+    precisionInWindow: f.escalatedMatches ? f.caught / f.escalatedMatches : null,
     medianDelay: median(f.delays),
     emailsPerHealthy: f.healthy ? f.healthyEmails / f.healthy : null,
   };

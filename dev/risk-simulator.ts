@@ -40,6 +40,10 @@ export type Trouble = {
   failRound: number;
   /** The side went quiet (remote-tool trouble only). */
   silent: boolean;
+  /** How far the answers on the cause's question moved, in points, before clamping to the scale. */
+  drop: number;
+  /** Satisfaction followed, by this share of the drop (0: it did not). */
+  satisfaction: number;
 };
 
 export type SimulatedMatch = {
@@ -48,6 +52,8 @@ export type SimulatedMatch = {
   trouble: Trouble | null;
   /** The closed check-in rounds, as the risk model reads them. */
   rounds: RiskRoundEntry[];
+  /** What no policy can know: each person's true usual answers, drift and wobble (for the harness's reference). */
+  people: Record<Respondent, Person>;
 };
 
 export type CohortSpec = {
@@ -57,7 +63,12 @@ export type CohortSpec = {
   troubleShare?: number;
   /** Rounds of a match that runs to its end (12: six months at the default 14-day cadence). */
   rounds?: number;
+  /** Other trouble than the default, to see how the figures move with it (the reported figures use the default). */
+  trouble?: TroubleSpec;
 };
+
+/** How far trouble moves the answers (points) and after how many rounds, counting the first, the match fails. */
+export type TroubleSpec = { drop?: readonly [number, number]; lasts?: readonly [number, number] };
 
 /** Program-typical answers before the cohort's own offsets (satisfaction and contracts usually high). */
 const PROGRAM_TYPICAL: Record<ScaleQuestion, number> = {
@@ -134,7 +145,8 @@ export class Random {
   }
 }
 
-type Person = {
+/** A simulated person: usual answer per question, its drift per round, how much they wobble and skip. */
+export type Person = {
   usual: Record<ScaleQuestion, number>;
   drift: Record<ScaleQuestion, number>;
   wobble: number;
@@ -161,14 +173,18 @@ const CAUSE_QUESTIONS: Record<TroubleCause, ScaleQuestion[]> = {
   contract_admin: ['contract_admin'],
 };
 
-function plantTrouble(random: Random, rounds: number): Trouble & { shift: Shift } {
+function plantTrouble(
+  random: Random,
+  rounds: number,
+  spec: TroubleSpec,
+): Omit<Trouble, 'drop' | 'satisfaction'> & { shift: Shift } {
   const cause = random.pick(TROUBLE_CAUSES);
   const sides: Respondent[] = random.chance(TROUBLE.bothSides) ? ['host', 'talent'] : [random.pick(RESPONDENTS)];
   const startRound = random.int(TROUBLE.onset);
-  const failRound = Math.min(rounds, startRound + random.int(TROUBLE.lasts) - 1);
+  const failRound = Math.min(rounds, startRound + random.int(spec.lasts ?? TROUBLE.lasts) - 1);
   const silent = cause === 'remote_tools' && random.chance(TROUBLE.goesQuiet);
   const shift: Shift = {
-    drop: random.between(TROUBLE.drop),
+    drop: random.between(spec.drop ?? TROUBLE.drop),
     firstRoundShare: random.between(TROUBLE.firstRoundShare),
     satisfaction: random.chance(TROUBLE.satisfactionFollows) ? random.between(TROUBLE.satisfactionShare) : 0,
     quietFrom: startRound + random.int([1, 2]),
@@ -188,7 +204,7 @@ type Shift = {
 
 /** How far trouble moves one side's answer to one question in a round (negative: down). */
 function troubleShift(
-  trouble: Trouble & { shift: Shift },
+  trouble: ReturnType<typeof plantTrouble>,
   side: Respondent,
   question: ScaleQuestion,
   round: number,
@@ -231,12 +247,18 @@ function answersOf(
 }
 
 /** One match: its people, its noise and maybe its trouble, round by round until it ends. */
-export function simulateMatch(random: Random, id: string, troubled: boolean, rounds = 12): SimulatedMatch {
+export function simulateMatch(
+  random: Random,
+  id: string,
+  troubled: boolean,
+  rounds = 12,
+  spec: TroubleSpec = {},
+): SimulatedMatch {
   const typical = Object.fromEntries(
     SCALE_QUESTIONS.map((q) => [q, PROGRAM_TYPICAL[q] + random.normal(NOISE.programOffset)]),
   ) as Record<ScaleQuestion, number>;
   const people: Record<Respondent, Person> = { host: person(random, typical), talent: person(random, typical) };
-  const trouble = troubled ? plantTrouble(random, rounds) : null;
+  const trouble = troubled ? plantTrouble(random, rounds, spec) : null;
   const lastRound = trouble ? trouble.failRound : rounds;
   const skippedLast: Record<Respondent, boolean> = { host: false, talent: false };
   const history: RiskRoundEntry[] = [];
@@ -261,12 +283,15 @@ export function simulateMatch(random: Random, id: string, troubled: boolean, rou
   }
   return {
     id,
+    people,
     trouble: trouble && {
       cause: trouble.cause,
       sides: trouble.sides,
       startRound: trouble.startRound,
       failRound: trouble.failRound,
       silent: trouble.silent,
+      drop: trouble.shift.drop,
+      satisfaction: trouble.shift.satisfaction,
     },
     rounds: history,
   };
@@ -282,6 +307,7 @@ export function simulateCohort(spec: CohortSpec): SimulatedMatch[] {
       `sim-${spec.seed}-${spec.size}-${String(i + 1).padStart(3, '0')}`,
       random.chance(share),
       spec.rounds,
+      spec.trouble,
     ),
   );
 }
