@@ -12,7 +12,8 @@
  * contract overdue, a kickoff not held) are escalated at once.
  */
 import { RESPONDENTS, type CheckinAnswers, type Respondent, type ScaleQuestion } from './checkin-questions';
-import type { LocalizedText, RiskModel } from './playbook';
+import type { LocalizedText } from './locale';
+import type { RiskModel } from './playbook';
 import {
   ACCUMULATED_CAUSES,
   answerRate,

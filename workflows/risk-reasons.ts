@@ -3,7 +3,7 @@
  * escalation email, on the match and in the digest. Pure.
  */
 import type { Respondent, ScaleQuestion } from './checkin-questions';
-import type { LocalizedText } from './playbook';
+import type { LocalizedText } from './locale';
 import type { RiskCause, RiskEvidence } from './risk-evidence';
 
 /** What each cause is called. */
