@@ -5,8 +5,8 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
-import { AppError, notFoundHandler, problemHandler } from './errors';
-import { browserLocale, renderMessage } from './pages/render';
+import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
+import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
 import { ApiRoutes } from './routing';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -129,6 +129,10 @@ export function createApp(deps: ApiDeps): Express {
     }
     if (status !== undefined) {
       return renderMessage(res, status, locale, { title: (t) => t.badRequestTitle, body: (t) => t.badRequestBody });
+    }
+    if (knownError(err)?.code === 'unavailable') {
+      log('dependency unavailable', { level: 'warn', path: loggablePath(req.path), requestId: res.locals.requestId });
+      return renderUnavailable(req, res);
     }
     log('page error', {
       error: err instanceof Error ? err.stack : String(err),

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { Prisma } from '@prisma/client';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { fieldIssues, type FieldIssue } from '../workflows/messages';
 
@@ -19,6 +20,9 @@ export const ERROR_CODES = {
   unavailable: { status: 503, title: 'A service bansou depends on is unavailable' },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What a 503 tells the caller (header `Retry-After`, in seconds); the pages say "in a minute" too. */
+export const RETRY_AFTER_SECONDS = 60;
 
 export type FieldError = FieldIssue;
 
@@ -58,25 +62,90 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 
 type BodyParserError = Error & { type?: string; status?: number };
 
+/** Prisma's codes for "the database server cannot be reached / went away / is overloaded". */
+const DATABASE_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** The pg driver adapter's kinds for the same (its `driverAdapterError.cause.kind`). */
+const DATABASE_DOWN_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+/** SQLSTATEs of a server shutting down, starting up or out of connections, and of broken connections (class 08). */
+const DATABASE_DOWN_STATES = /^(08...|57P0[1-3]|53300)$/;
+/** What pg itself says when a connection dies under a query or cannot be made in time. */
+const DATABASE_DOWN_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Can't reach database server/i;
+
+/** Whether an error means Postgres cannot be reached just now (down, restarting, out of connections). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Prisma.PrismaClientInitializationError) return true;
+    if (e instanceof Prisma.PrismaClientKnownRequestError) {
+      if (DATABASE_DOWN_CODES.has(e.code)) return true;
+      const cause = (e.meta?.driverAdapterError as { cause?: { kind?: string; originalCode?: string; code?: string } })
+        ?.cause;
+      if (cause?.kind && DATABASE_DOWN_KINDS.has(cause.kind)) return true;
+      if (cause?.kind === 'postgres' && DATABASE_DOWN_STATES.test(cause.originalCode ?? cause.code ?? '')) return true;
+    }
+    if (e instanceof Error && !(e instanceof AppError) && DATABASE_DOWN_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Whether an error from the Temporal client means the server could not be reached (gRPC UNAVAILABLE, DEADLINE_EXCEEDED). */
+export function isTemporalUnreachable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 14 || code === 4 || code === 'ECONNREFUSED') return true;
+    if (e instanceof Error && /Connection|connect|unavailable|deadline/i.test(`${e.name} ${e.message}`)) return true;
+  }
+  return false;
+}
+
+/**
+ * The API's answer to a foreseeable error that is not an AppError (bad JSON, a body too large, a dependency down),
+ * or undefined for a real bug. The JSON API and the pages both ask here.
+ */
+export function knownError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const parserError = err as BodyParserError;
+  if (parserError?.type === 'entity.parse.failed')
+    return new AppError('validation_failed', 'The body is not valid JSON.');
+  if (parserError?.type === 'entity.too.large') return new AppError('payload_too_large', 'The body is too large.');
+  if (parserError?.type === 'charset.unsupported' || parserError?.type === 'encoding.unsupported')
+    return new AppError('validation_failed', parserError.message);
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('unavailable', 'The database cannot be reached just now. Try again in a minute.');
+  }
+  return undefined;
+}
+
+/** Sets `Retry-After` on an answer that says a dependency is down. */
+export function retryLater(res: Response): void {
+  res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+}
+
 /** Maps any error to a problem document. Unknown errors are logged and answered without detail. */
 export function problemHandler(log: (message: string, meta: Record<string, unknown>) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let error: AppError;
-    const parserError = err as BodyParserError;
-    if (err instanceof AppError) error = err;
-    else if (parserError?.type === 'entity.parse.failed')
-      error = new AppError('validation_failed', 'The body is not valid JSON.');
-    else if (parserError?.type === 'entity.too.large')
-      error = new AppError('payload_too_large', 'The body is too large.');
-    else if (parserError?.type === 'charset.unsupported' || parserError?.type === 'encoding.unsupported')
-      error = new AppError('validation_failed', parserError.message);
-    else {
+    let error = knownError(err);
+    if (!error) {
       log('unhandled error', {
         error: err instanceof Error ? err.stack : String(err),
         path: req.path,
         requestId: res.locals.requestId,
       });
       error = new AppError('internal', 'The request failed. It has been logged; try again later.');
+    } else if (error.code === 'unavailable') {
+      // Foreseeable, and already said to the caller: one line, no stack.
+      log('dependency unavailable', {
+        level: 'warn',
+        detail: error.detail,
+        path: req.path,
+        requestId: res.locals.requestId,
+      });
+      retryLater(res);
     }
     const { status, title } = ERROR_CODES[error.code];
     res

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
-import type { Locale } from '../../workflows/shared';
+import { LOCALES, type Locale } from '../../workflows/shared';
+import { retryLater } from '../errors';
 import { PAGE_MESSAGES, type PageMessages } from './messages';
 
 const views = new Eta({ views: path.join(__dirname, 'views'), autoEscape: true, cache: true });
@@ -29,6 +30,37 @@ export function renderMessage(
 ): void {
   const t = PAGE_MESSAGES[locale];
   renderPage(res, status, 'message', locale, { title: message.title(t), message: message.body(t), ...extra });
+}
+
+/** Fields of the pages' forms where people write their own words (the rest are choices and hidden values). */
+const FREE_TEXT_FIELD = /^(comment|note|extra_[a-z0-9_]+)$/;
+
+/**
+ * A dependency is down (Postgres, Temporal). A page post gets a page in the language the form was shown in (its
+ * hidden `lang`) that says the answer was not saved and holds what was typed, ready to send again; any other request
+ * gets "try again in a minute". Both with `Retry-After`.
+ */
+export function renderUnavailable(req: Request, res: Response): void {
+  retryLater(res);
+  const form = req.method === 'POST' && typeof req.body === 'object' && req.body !== null ? req.body : undefined;
+  const lang = (form as Record<string, unknown> | undefined)?.lang;
+  const locale = LOCALES.includes(lang as Locale) ? (lang as Locale) : browserLocale(req);
+  if (!form) {
+    return renderMessage(res, 503, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
+  }
+  const fields = Object.entries(form as Record<string, string | string[]>).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => ({ name, value: String(v) })),
+  );
+  const t = PAGE_MESSAGES[locale];
+  renderPage(res, 503, 'not-saved', locale, {
+    title: t.notSavedTitle,
+    message: t.notSavedBody,
+    action: req.originalUrl.split('?')[0],
+    fields,
+    texts: fields
+      .filter((f) => FREE_TEXT_FIELD.test(f.name) && !/^\d+$/.test(f.value) && f.value.trim())
+      .map((f) => f.value),
+  });
 }
 
 /** The language for someone we do not know yet (a bad link): Japanese unless the browser prefers English. */

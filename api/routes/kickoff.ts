@@ -4,7 +4,7 @@ import type { LinkClaims } from '../../activities/links';
 import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import type { ExtraRoute } from '../openapi';
-import { AppError } from '../errors';
+import { AppError, retryLater } from '../errors';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { openLink } from '../pages/links';
 import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
@@ -181,6 +181,8 @@ export function kickoffRoutes(deps: ApiDeps): Router {
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'unavailable') {
+        // Temporal may still take the answer up later (see runAction): "try again", not "not saved".
+        retryLater(res);
         return renderMessage(
           res,
           503,

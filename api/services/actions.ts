@@ -2,8 +2,7 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } f
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { matchWorkflowId, REJECTION_CODES, type ActionResult } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
-import { AppError } from '../errors';
-import { isUnreachable } from './matches';
+import { AppError, isTemporalUnreachable } from '../errors';
 
 const isGrpcError = (error: unknown, code: number) =>
   typeof error === 'object' && error !== null && (error as { code?: number }).code === code;
@@ -47,7 +46,7 @@ export async function runAction<A>(
           'It may still take effect once they are back: check the match before trying again.',
       );
     }
-    if (isUnreachable(error)) {
+    if (isTemporalUnreachable(error)) {
       throw new AppError(
         'unavailable',
         'Temporal (the workflow service) cannot be reached; nothing was changed. Try again.',

@@ -54,18 +54,20 @@ async function deliver(
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
       // The match's workflow has finished: the answer stays saved, and the relay stops trying.
-      await db.checkinAnswer.updateMany({
-        where: { id: answer.answerId, submittedAt: answer.submittedAt },
-        data: { deliveryError: 'the match workflow has finished' },
-      });
+      await db.checkinAnswer
+        .updateMany({
+          where: { id: answer.answerId, submittedAt: answer.submittedAt },
+          data: { deliveryError: 'the match workflow has finished' },
+        })
+        .catch(() => undefined);
     }
     return false;
   }
-  // Only this exact submission counts as delivered: a newer one saved meanwhile stays pending.
-  await db.checkinAnswer.updateMany({
-    where: { id: answer.answerId, submittedAt: answer.submittedAt },
-    data: { signalledAt: new Date() },
-  });
+  // Only this exact submission counts as delivered: a newer one saved meanwhile stays pending. If Postgres went away
+  // since the answer was saved, the relay delivers it again later and the workflow counts it once.
+  await db.checkinAnswer
+    .updateMany({ where: { id: answer.answerId, submittedAt: answer.submittedAt }, data: { signalledAt: new Date() } })
+    .catch(() => undefined);
   return true;
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../../workflows/shared';
 import type { Database } from '../../prisma/client';
 import type { ApiDeps } from '../deps';
-import { AppError } from '../errors';
+import { AppError, isTemporalUnreachable } from '../errors';
 import { ZText } from '../../workflows/text';
 import { currentPlaybook } from './playbooks';
 
@@ -173,16 +173,6 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
-/** Whether an error from the Temporal client means the server could not be reached (gRPC UNAVAILABLE, DEADLINE_EXCEEDED). */
-export function isUnreachable(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 14 || code === 4 || code === 'ECONNREFUSED') return true;
-    if (e instanceof Error && /Connection|connect|unavailable|deadline/i.test(`${e.name} ${e.message}`)) return true;
-  }
-  return false;
-}
-
 /** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
 export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>;
 
@@ -266,7 +256,7 @@ export async function createMatch(deps: MatchStarter, input: TMatchInput): Promi
       throw new AppError('conflict', `A match workflow with id "${workflowId}" already exists.`);
     }
     await db.match.delete({ where: { id: row.id } }).catch(() => undefined);
-    if (isUnreachable(error)) {
+    if (isTemporalUnreachable(error)) {
       throw new AppError(
         'unavailable',
         'The workflow service cannot be reached; the match was not created. Try again.',

@@ -1,8 +1,6 @@
-/// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../dev/env';
+import type { Browser } from 'playwright-core';
+import { fitsWidth, launch, PHONE, pickWithKeyboard, SCREENSHOTS, submitWithEnter, tabTo } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -10,48 +8,10 @@ import { createDevStack, type DevStack } from '../support/stack';
  * Answering a check-in in real Chromium, the way people do: from the link in an email that arrived at a real SMTP
  * listener, on a 360 px phone screen, with the keyboard alone, once in Japanese and once in English.
  */
-const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
-const PHONE = { width: 360, height: 740 };
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
-
-/** Keyboard only: Tab into the radio group, then arrow keys (or Space for the first option) pick the value. */
-async function pickWithKeyboard(page: Page, value: number): Promise<void> {
-  await page.keyboard.press('Tab');
-  if (value === 1) await page.keyboard.press('Space');
-  for (let i = 1; i < value; i++) await page.keyboard.press('ArrowRight');
-}
-
-/** Presses Tab until the focused element matches `selector` (as a person tabbing through the page would). */
-async function tabTo(page: Page, selector: string, maxPresses = 40): Promise<void> {
-  for (let i = 0; i < maxPresses; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
-
-/** Presses Enter on the focused submit button and waits for the page the POST answers with. */
-async function submitWithEnter(page: Page): Promise<void> {
-  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.keyboard.press('Enter')]);
-  await page.waitForLoadState('domcontentloaded');
-}
-
-/** The page fits a phone screen: no sideways scrolling. */
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
 describe('check-in in real Chromium (360 px, keyboard only, ja and en)', () => {
   let stack: DevStack;
   let browser: Browser;
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     [stack, browser] = await Promise.all([createDevStack(), launch()]);
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
+import { createDatabase, type Database } from '../../prisma/client';
 import type { Playbook } from '../../workflows/playbook';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -11,6 +12,7 @@ import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
 import { freePort, serve, type TestServer } from './http';
 import { keyHeaders } from './keys';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { createDevServerEnv, createTestWorker } from './temporal';
 
 export const SIGNING_SECRET = 'stack-test-signing-secret-0123456789abcdef';
@@ -32,6 +34,11 @@ export type DevStack = {
   api: TestServer;
   programId: string;
   deps: ApiDeps;
+  /**
+   * With `cuttablePostgres`: the proxy between the API and the worker and Postgres, which the test can cut and
+   * restore (`database.db` stays a direct connection, for the test's own reads and writes).
+   */
+  postgres?: TcpProxy;
   /** An admin key (the API requests above send it unless told otherwise). */
   adminHeaders: Record<string, string>;
   /** POST /matches; the workflow starts. */
@@ -46,7 +53,13 @@ export type DevStack = {
 
 /** The Temporal dev server, real Postgres, a real SMTP listener, a worker and the API over HTTP, all in this process. */
 export async function createDevStack(
-  options: { playbook?: Partial<Playbook>; pageRateLimit?: number } = {},
+  options: {
+    playbook?: Partial<Playbook>;
+    pageRateLimit?: number;
+    /** The API and the worker reach Postgres through a proxy the test can cut (each with its own pool). */
+    cuttablePostgres?: boolean;
+    log?: ApiDeps['log'];
+  } = {},
 ): Promise<DevStack> {
   const [env, database, smtp, port] = await Promise.all([
     createDevServerEnv(),
@@ -58,19 +71,34 @@ export async function createDevStack(
   const links = { publicBaseUrl: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET };
   const taskQueue = unique('stack');
   const transport = createMailTransport(smtp.url);
+  let postgres: TcpProxy | undefined;
+  let connect = (): Database => database.db;
+  const ownPools: Database[] = [];
+  if (options.cuttablePostgres) {
+    const direct = new URL(database.url);
+    postgres = await startTcpProxy({ host: direct.hostname, port: Number(direct.port) });
+    const proxied = new URL(database.url);
+    proxied.host = postgres.address;
+    connect = () => {
+      const db = createDatabase(proxied.toString(), { poolSize: 5 });
+      ownPools.push(db);
+      return db;
+    };
+  }
   const worker: Worker = await createTestWorker(env, taskQueue, {
-    db: database.db,
+    db: connect(),
     mail: { transport, from: 'bansou <noreply@bansou.test>' },
     links,
   });
   const running = worker.run();
   const deps: ApiDeps = {
-    db: database.db,
+    db: connect(),
     temporal: env.client,
     taskQueue,
     links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
     checkSmtp: async () => void (await transport.verify()),
+    ...(options.log ? { log: options.log } : {}),
   };
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
   const adminHeaders = await keyHeaders(database.db, 'admin');
@@ -84,6 +112,7 @@ export async function createDevStack(
     api,
     programId: program.id,
     deps,
+    postgres,
     adminHeaders,
     async createMatch(overrides = {}) {
       const body = matchRequest(program.id, overrides);
@@ -120,6 +149,8 @@ export async function createDevStack(
       await api.close();
       worker.shutdown();
       await running;
+      await Promise.all(ownPools.map((db) => db.$disconnect()));
+      await postgres?.close();
       await Promise.all([env.teardown(), database.drop(), smtp.close()]);
     },
   };

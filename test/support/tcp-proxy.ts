@@ -1,0 +1,93 @@
+import net, { type AddressInfo } from 'node:net';
+
+export type TcpProxy = {
+  /** The loopback port the proxy listens on (the same after `cut()` and `restore()`). */
+  port: number;
+  /** `127.0.0.1:<port>`: give it to the application instead of the target's address. */
+  address: string;
+  /**
+   * The dependency goes away: every open connection is dropped and new ones are refused (as when the server
+   * process stops), until `restore()`.
+   */
+  cut(): Promise<void>;
+  /** Accepts connections again and forwards them to the target. */
+  restore(): Promise<void>;
+  /**
+   * Requests still reach the target, but from the first one whose bytes contain `marker` on, nothing the target
+   * answers comes back (a reply lost on the way: the caller cannot tell whether its request was carried out).
+   */
+  loseRepliesAfter(marker: string): void;
+  /** Replies pass again (those held meanwhile are dropped). */
+  passReplies(): void;
+  close(): Promise<void>;
+};
+
+/**
+ * A loopback TCP proxy in front of a real server (Postgres, Temporal), so a test can take the server away and bring
+ * it back, or lose its replies, while the application keeps its own connection settings.
+ */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  let marker: Buffer | undefined;
+  let losing = false;
+
+  const onConnection = (client: net.Socket) => {
+    const upstream = net.connect(target);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    // The last bytes of the previous chunk too, so a marker split across two chunks is still seen.
+    let tail = Buffer.alloc(0);
+    client.on('data', (chunk: Buffer) => {
+      if (marker && !losing) {
+        const seen = Buffer.concat([tail, chunk]);
+        if (seen.includes(marker)) losing = true;
+        tail = seen.subarray(Math.max(0, seen.length - marker.length));
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!losing) client.write(chunk);
+    });
+  };
+
+  let server = net.createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const listening = () => server.listening;
+
+  const proxy: TcpProxy = {
+    port,
+    address: `127.0.0.1:${port}`,
+    async cut() {
+      const closed = listening() ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      await closed;
+    },
+    async restore() {
+      if (listening()) return;
+      server = net.createServer(onConnection);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+    },
+    loseRepliesAfter(text) {
+      marker = Buffer.from(text);
+      losing = false;
+    },
+    passReplies() {
+      marker = undefined;
+      losing = false;
+    },
+    close: () => proxy.cut(),
+  };
+  return proxy;
+}
