@@ -3,6 +3,7 @@ import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import type { RouteDef } from '../../api/routing';
 import { startAnswerRelay } from '../../api/services/checkins';
 import { addNoteUpdate, matchWorkflowId } from '../../workflows/shared';
+import { healthyAnswers } from '../support/answers';
 import { eventually } from '../support/eventually';
 import type { ReceivedEmail } from '../support/smtp';
 import { createDevStack, type DevStack } from '../support/stack';
@@ -162,7 +163,7 @@ describe('Postgres down: a real Postgres behind a proxy the test cuts and restor
           matchId: a.id,
           round: 1,
           respondent: 'talent',
-          answers: { scores: { satisfaction: 4 }, wantsCoordinator: false },
+          answers: healthyAnswers(),
         },
       });
       await eventually(() => relayLogs.includes('answer relay failed; will retry'));

@@ -122,13 +122,19 @@ export async function createDevStack(
     },
     state,
     async openFirstCheckin(matchId) {
-      const startsAt = new Date(Date.now() + 1500).toISOString();
-      const scheduled = await api.request('POST', `/matches/${matchId}/kickoff/schedule`, {
-        startsAt,
-        durationMinutes: 30,
-      });
-      if (scheduled.status !== 200) throw new Error(`schedule: ${scheduled.status} ${scheduled.text}`);
-      await new Promise((r) => setTimeout(r, 1600));
+      // A slot a moment ahead; on a busy machine the workflow may see it only once it has passed: then a later one.
+      let startsAt = 0;
+      for (let lead = 1500; ; lead *= 2) {
+        startsAt = Date.now() + lead;
+        const scheduled = await api.request('POST', `/matches/${matchId}/kickoff/schedule`, {
+          startsAt: new Date(startsAt).toISOString(),
+          durationMinutes: 30,
+        });
+        if (scheduled.status === 200) break;
+        if (lead > 10_000 || !/not in the future/.test(scheduled.body?.detail ?? ''))
+          throw new Error(`schedule: ${scheduled.status} ${scheduled.text}`);
+      }
+      await new Promise((r) => setTimeout(r, startsAt - Date.now() + 100));
       const held = await api.request('POST', `/matches/${matchId}/kickoff/record`, { held: true });
       if (held.status !== 200) throw new Error(`record: ${held.status} ${held.text}`);
       const s = await state(matchId);
