@@ -1,3 +1,4 @@
+import { createCheckinActivities } from './checkins';
 import type { ActivityDeps } from './deps';
 import { createDigestActivities } from './digest';
 import { createMailActivities } from './mail/send';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createReadModelActivities(deps),
     ...createDigestActivities(deps),
+    ...createCheckinActivities(deps),
   };
 }
 

@@ -109,11 +109,42 @@ export function initialState(match: MatchSnapshot, playbook: PlaybookSnapshot, n
   return state;
 }
 
-/** Required contract documents are due before the kickoff (its time once scheduled, else its deadline), or after start. */
-export function contractDueAt(state: MatchState): number {
+/** What the contract due date is anchored on: the kickoff (its time once scheduled, else its deadline), or the start. */
+function contractDueAnchor(state: MatchState): number {
   const due = state.playbook.contracts.due;
   if (due.kind === 'after_start') return ms(state.startAt) + durationMs(due.offset);
   return state.kickoff.scheduled ? ms(state.kickoff.scheduled.startsAt) : ms(state.kickoff.deadlineAt);
+}
+
+/**
+ * Required contract documents are due before the kickoff (its time once scheduled, else its deadline), or after start;
+ * later by the pauses that held it while it had that anchor.
+ */
+export function contractDueAt(state: MatchState): number {
+  const anchor = contractDueAnchor(state);
+  const held = state.contractDueHeld;
+  return held && ms(held.anchorAt) === anchor ? anchor + held.byMs : anchor;
+}
+
+/**
+ * A pause from `since` to `resumedAt` also holds the due dates that are computed rather than stored: the contract due
+ * date (the kickoff it is anchored on is an appointment and stays) and the first check-in after a held kickoff. Each
+ * moves later by as long as it was waiting during the pause; one that had passed before the pause stays.
+ */
+export function holdComputedDueDates(state: MatchState, since: number, resumedAt: number): void {
+  const contractDue = contractDueAt(state);
+  // Due at the kickoff's deadline, it has moved with the deadline already (`shiftTimers`).
+  const onDeadline = state.playbook.contracts.due.kind === 'before_kickoff' && !state.kickoff.scheduled;
+  if (contractDue > since && !onDeadline) {
+    const anchor = contractDueAnchor(state);
+    state.contractDueHeld = { anchorAt: iso(anchor), byMs: contractDue - anchor + (resumedAt - since) };
+  }
+  const heldAt = state.kickoff.heldAt ? ms(state.kickoff.heldAt) : null;
+  const firstAt = firstCheckinAt(state);
+  if (heldAt !== null && firstAt !== null && !state.checkins.nextOpenAt && state.checkins.nextRound === 1) {
+    // Waiting since the kickoff was held, or since the pause began if it was held before.
+    if (firstAt > since) state.checkins.nextOpenAt = iso(firstAt + resumedAt - Math.max(since, heldAt));
+  }
 }
 
 /** When check-ins begin: after the kickoff is held, or after its deadline if it never was. */

@@ -219,6 +219,11 @@ export type MatchState = {
   outcome?: Outcome;
   /** Monotonic counter for ids and timeline keys. */
   seq: number;
+  /**
+   * Pauses held the contract due date by `byMs` while it stayed anchored at `anchorAt` (the kickoff, its deadline or
+   * the start); a new anchor (the kickoff moved) starts without it.
+   */
+  contractDueHeld?: { anchorAt: string; byMs: number };
   /** Steps done once per match (milestone escalations, contract reminders), so a new run does not repeat them. */
   stepsDone?: string[];
   /** Runs of this workflow so far (continue-as-new starts a new one). */

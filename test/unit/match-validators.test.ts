@@ -20,39 +20,17 @@ import {
 } from '../../workflows/match/lifecycle';
 import { overtaken } from '../../workflows/match/mailer';
 import { validateCompleteTask } from '../../workflows/match/tasks';
-import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
-import { initialState } from '../../workflows/schedule';
 import type {
   CheckinAnsweredSignal,
   CheckinRoundState,
   EndEarly,
-  MatchSnapshot,
   MatchState,
   PendingEmail,
 } from '../../workflows/shared';
 import { healthyAnswers } from '../support/answers';
+import { at, DAY, freshState, HOUR, NOW, person, SNAPSHOT } from '../support/match-state';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** A Tuesday morning in JST; nothing here depends on the wall clock. */
-const NOW = Date.parse('2026-12-01T10:00:00+09:00');
-const at = (ms: number) => new Date(ms).toISOString();
-
-const person = (name: string, email: string) => ({ personId: email, name, email, locale: 'ja' as const });
-const SNAPSHOT: MatchSnapshot = {
-  id: 'm-1',
-  programId: 'p-1',
-  programName: 'ふるさと兼業',
-  title: 'EC 販路開拓',
-  startDate: '2026-12-01',
-  endDate: '2027-05-31',
-  host: { ...person('山田 花子', 'host@example.jp'), organization: '山田食品' },
-  talent: person('Alex Tanaka', 'talent@example.com'),
-  coordinator: person('鈴木 一郎', 'coord@example.jp'),
-  programManagers: [],
-};
-
-const fresh = (): MatchState => initialState(SNAPSHOT, { ...DEFAULT_PLAYBOOK, version: 1 }, NOW);
+const fresh = () => freshState();
 
 /** The workflow's refusal (code and reason), or null when the validator accepts. */
 function refusal(validate: () => void): { type?: string; message: string } | null {
@@ -310,23 +288,38 @@ describe('check-in answers and the mailer', () => {
     submittedAt: at(NOW + DAY),
     ...overrides,
   });
-  const patchedAll = { twiceCountsOnce: () => true, olderChangesNothing: () => true };
+  const patchedAll = { twiceCountsOnce: () => true, olderChangesNothing: () => true, lateJoinsRound: () => true };
+  const unpatched = { twiceCountsOnce: () => false, olderChangesNothing: () => false, lateJoinsRound: () => false };
+  const effect = (current: CheckinRoundState | undefined, a = answer(), patches = patchedAll) =>
+    answerEffect({ current }, a, patches);
+  const hostAnswered = { host: { answerId: 'a-1', at: at(NOW + DAY), answers: healthyAnswers() } };
 
   it('an answer belongs to the open round it is for; once, and never overwritten by an older one', () => {
-    expect(answerEffect(undefined, answer(), patchedAll)).toBe('late');
-    expect(answerEffect(round({ status: 'closed' }), answer(), patchedAll)).toBe('late');
-    expect(answerEffect(round({ round: 2 }), answer(), patchedAll)).toBe('late');
-    expect(answerEffect(round(), answer(), patchedAll)).toBe('answered');
-    const answered = round({
-      answers: { host: { answerId: 'a-1', at: at(NOW + DAY), answers: healthyAnswers() } },
-    });
-    expect(answerEffect(answered, answer(), patchedAll)).toBe('duplicate');
-    expect(answerEffect(answered, answer({ submittedAt: at(NOW + 2 * DAY) }), patchedAll)).toBe('updated');
-    expect(answerEffect(answered, answer({ submittedAt: at(NOW) }), patchedAll)).toBe('older');
+    expect(effect(undefined)).toBe('late');
+    expect(effect(round({ status: 'closed' }))).toBe('late');
+    expect(effect(round({ round: 2 }))).toBe('late');
+    expect(effect(round())).toBe('answered');
+    const answered = round({ answers: hostAnswered });
+    expect(effect(answered)).toBe('duplicate');
+    expect(effect(answered, answer({ submittedAt: at(NOW + 2 * DAY) }))).toBe('updated');
+    expect(effect(answered, answer({ submittedAt: at(NOW) }))).toBe('older');
     // Runs from before those fixes counted both as updates.
-    const unpatched = { twiceCountsOnce: () => false, olderChangesNothing: () => false };
-    expect(answerEffect(answered, answer(), unpatched)).toBe('updated');
-    expect(answerEffect(answered, answer({ submittedAt: at(NOW) }), unpatched)).toBe('updated');
+    expect(effect(answered, answer(), unpatched)).toBe('updated');
+    expect(effect(answered, answer({ submittedAt: at(NOW) }), unpatched)).toBe('updated');
+  });
+
+  it('an answer the closed round already counted, delivered again after the close, changes nothing', () => {
+    const closed = round({ status: 'closed', answers: hostAnswered });
+    expect(effect(closed)).toBe('duplicate');
+    expect(effect(closed, answer(), unpatched)).toBe('late');
+    // A newer submission saved after the close is late.
+    expect(effect(closed, answer({ submittedAt: at(NOW + 8 * DAY) }))).toBe('late');
+    // The next round has opened: the last closed round says who it counted.
+    const lastClosed = { ...closedRound(closed), answered: ['host' as const] };
+    expect(answerEffect({ current: round({ round: 2 }), lastClosed }, answer(), patchedAll)).toBe('duplicate');
+    expect(
+      answerEffect({ current: round({ round: 2 }), lastClosed }, answer({ respondent: 'talent' }), patchedAll),
+    ).toBe('late');
   });
 
   it('a closed round keeps its times and who answered', () => {

@@ -190,7 +190,12 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     const midpoint = (s: typeof before) => Date.parse(s.tasks.find((t) => t.key === 'midpoint_review')!.openAt);
     expect(midpoint(resumed) - midpoint(before)).toBeGreaterThanOrEqual(10 * DAY - HOUR);
     expect(resumed.endAt).toBe(before.endAt);
-    // The check-in that fell due during the pause opens right after it, and its emails go out.
+    // The first check-in was waiting for its week after the kickoff when the pause began: it waits the rest of that
+    // week after the resume (it does not open the moment the pause ends), then its emails go out.
+    const pausedFor = Date.parse(resumed.checkins.nextOpenAt!) - nextOpen;
+    expect(pausedFor).toBeGreaterThanOrEqual(10 * DAY);
+    await h.advanceTo(nextOpen + pausedFor - HOUR);
+    expect((await m.state()).checkins.current).toBeUndefined();
     await advanceUntil(
       h,
       'the first check-in emails',

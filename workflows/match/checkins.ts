@@ -3,14 +3,30 @@
  * has not answered, and the round's close, where it is handed to the escalations part to be judged for risk. The
  * final survey goes out at the planned end (or when the match closes early).
  */
-import { log, patched, setHandler } from '@temporalio/workflow';
+import { isCancellation, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { nextSendTime } from '../calendar';
 import { RESPONDENTS } from '../checkin-questions';
 import { DAY_MS, durationMs } from '../durations';
 import { problemsWith, ZCheckinAnswered } from '../messages';
 import { firstCheckinAt } from '../schedule';
 import { checkinAnsweredSignal, type CheckinAnsweredSignal, type CheckinRoundState, type MatchState } from '../shared';
-import { checkinsDone, iso, ms, now, type MatchContext } from './context';
+import {
+  checkinsDone,
+  iso,
+  LATE_ANSWERS_JOIN_THEIR_ROUND,
+  ms,
+  now,
+  TIMERS_START_AT_SENDING_HOURS,
+  type MatchContext,
+} from './context';
 import type { Escalations } from './escalations';
+
+// Reading the saved answers holds the round's close: a few minutes of retries, then it closes without them.
+const { savedAnswers } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
 
 /** How long a check-in link keeps working after its round closed (the page then shows what was submitted). */
 const LINK_GRACE_MS = 14 * DAY_MS;
@@ -24,22 +40,36 @@ export function closedRound(round: CheckinRoundState): NonNullable<MatchState['c
 /** What an arriving answer does to the round it is for. */
 export type AnswerEffect = 'late' | 'duplicate' | 'older' | 'answered' | 'updated';
 
+/** Which fixes to answers apply to this run (each came in behind `patched()`). */
+export type AnswerPatches = {
+  twiceCountsOnce: () => boolean;
+  olderChangesNothing: () => boolean;
+  lateJoinsRound: () => boolean;
+};
+
 /**
- * Where an answer belongs: a round no longer open takes none (late); the same submission delivered twice (page and
- * relay) counts once; an older submission arriving after a newer one changes nothing. `patched` says whether each
- * of those two fixes applies to this run (they came in behind `patched()`).
+ * Where an answer belongs: a round no longer open takes none (late), unless the round already counted it (it was
+ * taken from the saved answers at the close, or delivered before); the same submission delivered twice (page and
+ * relay) counts once; an older submission arriving after a newer one changes nothing.
  */
 export function answerEffect(
-  round: CheckinRoundState | undefined,
+  checkins: Pick<MatchState['checkins'], 'current' | 'lastClosed'>,
   answer: CheckinAnsweredSignal,
-  patched: { twiceCountsOnce: () => boolean; olderChangesNothing: () => boolean },
+  patches: AnswerPatches,
 ): AnswerEffect {
-  if (!round || round.round !== answer.round || round.status !== 'open') return 'late';
+  const round = checkins.current;
+  if (!round || round.round !== answer.round || round.status !== 'open') {
+    const taken = round?.round === answer.round ? round.answers[answer.respondent] : undefined;
+    const counted = taken
+      ? taken.answerId === answer.answerId && taken.at === answer.submittedAt
+      : checkins.lastClosed?.round === answer.round && checkins.lastClosed.answered.includes(answer.respondent);
+    return counted && patches.lateJoinsRound() ? 'duplicate' : 'late';
+  }
   const previous = round.answers[answer.respondent];
   const sameSubmission = previous?.answerId === answer.answerId && previous.at === answer.submittedAt;
-  if (sameSubmission && patched.twiceCountsOnce()) return 'duplicate';
+  if (sameSubmission && patches.twiceCountsOnce()) return 'duplicate';
   const olderSubmission = previous !== undefined && ms(answer.submittedAt) < ms(previous.at);
-  if (olderSubmission && patched.olderChangesNothing()) return 'older';
+  if (olderSubmission && patches.olderChangesNothing()) return 'older';
   return previous ? 'updated' : 'answered';
 }
 
@@ -58,10 +88,10 @@ export class Checkins {
         log.warn('check-in answer ignored', { problems });
         return;
       }
-      const round = ctx.state.checkins.current;
-      const effect = answerEffect(round, answer, {
+      const effect = answerEffect(ctx.state.checkins, answer, {
         twiceCountsOnce: () => patched('answer-delivered-twice-counts-once'),
         olderChangesNothing: () => patched('older-answer-changes-nothing'),
+        lateJoinsRound: () => patched(LATE_ANSWERS_JOIN_THEIR_ROUND),
       });
       if (effect === 'late') {
         ctx.record('checkin.late_answer', {
@@ -72,17 +102,42 @@ export class Checkins {
         return;
       }
       if (effect === 'duplicate' || effect === 'older') return;
-      round!.answers[answer.respondent] = {
-        answerId: answer.answerId,
-        at: answer.submittedAt,
-        answers: answer.answers,
-      };
-      ctx.record(effect === 'updated' ? 'checkin.answer_updated' : 'checkin.answered', {
-        round: answer.round,
-        respondent: answer.respondent,
-        answerId: answer.answerId,
-      });
+      this.take(ctx.state.checkins.current!, answer, effect);
     });
+  }
+
+  private take(round: CheckinRoundState, answer: CheckinAnsweredSignal, effect: 'answered' | 'updated'): void {
+    round.answers[answer.respondent] = { answerId: answer.answerId, at: answer.submittedAt, answers: answer.answers };
+    this.ctx.record(effect === 'updated' ? 'checkin.answer_updated' : 'checkin.answered', {
+      round: answer.round,
+      respondent: answer.respondent,
+      answerId: answer.answerId,
+    });
+  }
+
+  /**
+   * At the close, the answers saved by then whose signal has not arrived (Temporal was unreachable when they were
+   * saved; the relay delivers them later) join the round before it is judged. If Postgres cannot be read, the round
+   * closes with what was delivered.
+   */
+  private async takeSavedAnswers(round: CheckinRoundState): Promise<void> {
+    const { ctx } = this;
+    let saved: CheckinAnsweredSignal[] = [];
+    ctx.activitiesInFlight += 1;
+    try {
+      saved = await savedAnswers({ matchId: ctx.state.matchId, round: round.round, savedBy: round.closeAt });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('saved answers not read; the round closes with those delivered', { error: String(error) });
+    } finally {
+      ctx.activitiesInFlight -= 1;
+    }
+    for (const answer of saved) {
+      if (round.status !== 'open' || problemsWith(ZCheckinAnswered, answer)) continue;
+      const delivered = round.answers[answer.respondent];
+      if (delivered && ms(delivered.at) >= ms(answer.submittedAt)) continue;
+      this.take(round, answer, delivered ? 'updated' : 'answered');
+    }
   }
 
   /** Opens each round at its time, runs it to its close; at the end (or an early close) the final survey. */
@@ -149,12 +204,15 @@ export class Checkins {
     const { ctx } = this;
     const { checkins, playbook } = ctx.state;
     const openedAt = now();
-    const closeAt = openedAt + durationMs(playbook.checkins.closeAfter);
+    // The answer window starts when the request can go out: a round opened on a Friday evening gives the full window
+    // from Monday morning, not two days less.
+    const askedAt = patched(TIMERS_START_AT_SENDING_HOURS) ? nextSendTime(openedAt, playbook) : openedAt;
+    const closeAt = askedAt + durationMs(playbook.checkins.closeAfter);
     const round: CheckinRoundState = {
       round: checkins.nextRound,
       kind,
       openedAt: iso(openedAt),
-      remindAt: iso(openedAt + durationMs(playbook.checkins.reminderAfter)),
+      remindAt: iso(askedAt + durationMs(playbook.checkins.reminderAfter)),
       closeAt: iso(closeAt),
       expiresAt: iso(closeAt + LINK_GRACE_MS),
       status: 'open',
@@ -196,6 +254,9 @@ export class Checkins {
       ctx.record('checkin.reminded', { round: round.round, respondents: round.reminded });
     }
     await ctx.waitUntil(() => ms(round.closeAt), allAnswered);
+    const missing = RESPONDENTS.some((r) => !round.answers[r]);
+    if (round.status === 'open' && missing && patched(LATE_ANSWERS_JOIN_THEIR_ROUND))
+      await this.takeSavedAnswers(round);
     if (round.status === 'open') this.closeRound(round);
   }
 

@@ -22,6 +22,16 @@ import {
 /** Check-in rounds per workflow run before it continues as new, so a year-long match keeps a short history. */
 export const ROUNDS_PER_RUN = 4;
 
+// Patches (`patched(id)`) used in more than one place; README's "Changing the match workflow" lists every patch and
+// when it can be retired.
+
+/** Answer windows and escalation due dates start when their email can go out (sending hours), not before. */
+export const TIMERS_START_AT_SENDING_HOURS = 'timers-start-at-sending-hours';
+/** A pause also holds the contract due dates and the first check-in after the kickoff. */
+export const PAUSE_HOLDS_CONTRACTS_AND_FIRST_CHECKIN = 'pause-holds-contracts-and-first-checkin';
+/** An answer saved before its round closed belongs to the round, even when it is delivered after the close. */
+export const LATE_ANSWERS_JOIN_THEIR_ROUND = 'late-answers-join-their-round';
+
 export const ms = (iso: string) => Date.parse(iso);
 export const iso = (t: number) => new Date(t).toISOString();
 /** Workflow time (deterministic inside the workflow sandbox). */

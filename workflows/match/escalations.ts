@@ -8,7 +8,7 @@
  * close. The risk policy itself is a pure function (`evaluateRound` in risk.ts) called in one place, `judgeRound`.
  */
 import { patched } from '@temporalio/workflow';
-import { addBusinessDays } from '../calendar';
+import { addBusinessDays, nextSendTime } from '../calendar';
 import { RESPONDENTS } from '../checkin-questions';
 import { ZEscalationAction, ZResolveEscalation, ZSnoozeEscalation } from '../messages';
 import { evaluateRound, ROUND_SIGNAL_TYPES, SEVERITY_RANK, type RiskSignal, type RiskSignalType } from '../risk';
@@ -23,7 +23,7 @@ import {
   type ResolveEscalation,
   type SnoozeEscalation,
 } from '../shared';
-import { assertValid, iso, ms, now, reject, type MatchContext } from './context';
+import { assertValid, iso, ms, now, reject, TIMERS_START_AT_SENDING_HOURS, type MatchContext } from './context';
 
 /** The escalation an action is about, if it exists on the match and its status allows the action. */
 function escalationFor(state: MatchState, id: string, allowed: EscalationState['status'][]): EscalationState {
@@ -178,7 +178,7 @@ export class Escalations {
         if (e.status === 'snoozed' && e.snoozedUntil && ms(e.snoozedUntil) <= now()) {
           e.status = 'open';
           e.snoozedUntil = undefined;
-          e.dueAt = iso(addBusinessDays(now(), state.playbook.escalation.slaBusinessDays, state.playbook));
+          e.dueAt = iso(this.dueFrom(now()));
           ctx.email(
             `${e.id}-reopened-${e.snoozes}`,
             'coordinator',
@@ -232,7 +232,7 @@ export class Escalations {
       status: 'open',
       level: 1,
       openedAt: iso(openedAt),
-      dueAt: iso(addBusinessDays(openedAt, state.playbook.escalation.slaBusinessDays, state.playbook)),
+      dueAt: iso(this.dueFrom(openedAt)),
       snoozes: 0,
     };
     state.escalations.push(escalation);
@@ -250,6 +250,16 @@ export class Escalations {
       reason: signal.reason,
       dueAt: escalation.dueAt,
     });
+  }
+
+  /**
+   * The coordinator has the playbook's business days from when the escalation's email can go out: one raised on a
+   * Saturday is due three business days after Monday morning, not after Saturday.
+   */
+  private dueFrom(openedAt: number): number {
+    const { playbook } = this.ctx.state;
+    const emailedAt = patched(TIMERS_START_AT_SENDING_HOURS) ? nextSendTime(openedAt, playbook) : openedAt;
+    return addBusinessDays(emailedAt, playbook.escalation.slaBusinessDays, playbook);
   }
 
   private resolve(escalation: EscalationState, by: 'coordinator' | 'auto', note: string): void {

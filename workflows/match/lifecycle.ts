@@ -6,7 +6,7 @@
 import { condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { startOfDate } from '../calendar';
 import { ZAddNote, ZCancelMatch, ZCompleteMatch, ZEndEarly, ZExtend, ZPause, ZReassign, ZResume } from '../messages';
-import { replanTasks, shiftTimers, wrapUpStartsAt } from '../schedule';
+import { holdComputedDueDates, replanTasks, shiftTimers, wrapUpStartsAt } from '../schedule';
 import {
   addNoteUpdate,
   cancelMatchUpdate,
@@ -28,7 +28,16 @@ import {
   type Reassign,
   type Resume,
 } from '../shared';
-import { assertOpen, assertValid, iso, ms, now, reject, type MatchContext } from './context';
+import {
+  assertOpen,
+  assertValid,
+  iso,
+  ms,
+  now,
+  PAUSE_HOLDS_CONTRACTS_AND_FIRST_CHECKIN,
+  reject,
+  type MatchContext,
+} from './context';
 import type { Checkins } from './checkins';
 import type { Contracts } from './contracts';
 import type { Escalations } from './escalations';
@@ -131,6 +140,8 @@ export class Lifecycle {
       () => {
         const pausedFor = now() - ms(state.paused!.since);
         shiftTimers(state, pausedFor);
+        if (patched(PAUSE_HOLDS_CONTRACTS_AND_FIRST_CHECKIN))
+          holdComputedDueDates(state, ms(state.paused!.since), now());
         this.parts.contracts.refreshDueDates();
         state.paused = undefined;
         state.status = 'open';
