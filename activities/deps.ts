@@ -8,6 +8,8 @@ export type ActivityDeps = {
     transport: MailTransport;
     /** The From header, e.g. `bansou <noreply@example.org>`. */
     from: string;
+    /** SMTP transactions in flight at once (`MAIL_MAX_CONCURRENT_SENDS`): what one crash can duplicate at most. */
+    maxConcurrentSends?: number;
   };
   links: {
     /** Where people reach the API's pages (check-in forms), e.g. `https://bansou.example.org`. */

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     taskQueue: env.TASK_QUEUE,
     deps: {
       db,
-      mail: { transport, from: env.MAIL_FROM },
+      mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
       links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     },
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,

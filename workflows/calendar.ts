@@ -143,6 +143,23 @@ export function nextSendTime(ms: number, policy: SendingPolicy): number {
 }
 
 /**
+ * The end of the sending window open at `ms` (`ms` itself when none is): the first instant after it when an email may
+ * not go out. Null when sending never stops (every day, all day).
+ */
+export function sendingWindowEnd(ms: number, policy: SendingPolicy): number | null {
+  if (!maySendAt(ms, policy)) return ms;
+  const end = minutesOf(policy.sendingHours.end);
+  let p = zonedParts(ms, policy.timeZone);
+  // Today's closing time; a window that closes at 24:00 goes on into the next day when that day opens at 00:00.
+  for (let i = 0; i < 370; i++) {
+    const closing = zonedTimeToMs(p.year, p.month, p.day, Math.floor(end / 60), end % 60, policy.timeZone);
+    if (!maySendAt(closing, policy)) return closing;
+    p = zonedParts(closing, policy.timeZone);
+  }
+  return null;
+}
+
+/**
  * The instant `days` business days after `ms` (Monday to Friday, without Japanese holidays when asked), at the same
  * local time of day: the due date of an escalation.
  */

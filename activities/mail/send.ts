@@ -2,28 +2,35 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Respondent } from '../../workflows/checkin-questions';
 import type { KickoffInvite, Locale, Participant } from '../../workflows/shared';
+import { MAIL_ERROR_CODES } from '../../workflows/mail-delivery';
 import type { ActivityDeps } from '../deps';
 import { linkUrl, signLink } from '../links';
 import { renderInvite } from './invite';
+import { beginTransaction, recordAccepted, recordNotSent } from './outbox';
 import { headerText, renderEmail, UnknownTemplateError } from './render';
+import { createSendSlots, DEFAULT_CONCURRENT_SENDS } from './send-slots';
 import { mailDomain, messageIdFor } from './transport';
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
-/** Heartbeats every 2 s until stopped, when running as an activity (a direct call, e.g. in a test, has no context). */
-function heartbeatWhile(): { stop(): void } {
-  let context: Context;
+/** The running activity's context; none when called directly (e.g. in a test). */
+function activityContext(): Context | undefined {
   try {
-    context = Context.current();
+    return Context.current();
   } catch {
-    return { stop: () => undefined };
+    return undefined;
   }
+}
+
+/** Heartbeats every 2 s until stopped, so Temporal notices a dead worker by the missing heartbeat. */
+function heartbeatWhile(context: Context | undefined): { stop(): void } {
+  if (!context) return { stop: () => undefined };
   const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   return { stop: () => clearInterval(timer) };
 }
 
 export type SendEmailInput = {
-  /** Idempotency key: workflow id + step + recipient. The same key is delivered at most once by bansou. */
+  /** Idempotency key: workflow id + step + recipient. One email per key (a worker dying mid-send may deliver it twice). */
   key: string;
   matchId?: string;
   template: string;
@@ -39,6 +46,16 @@ export type SendEmailInput = {
   kickoffLink?: { proposal: number; respondent: Respondent; expiresAt: string };
   /** Attach this calendar invite (text/calendar, METHOD as given). */
   invite?: KickoffInvite;
+  /**
+   * The end of the sending window this send is meant for: an attempt Temporal schedules at or after it (a retry after
+   * a crash) sends nothing and fails as `EMAIL_OUTSIDE_SENDING_HOURS`, so the workflow waits for the next window.
+   */
+  sendBefore?: string;
+  /**
+   * Set by a caller that retries deferrals itself, in sending hours (the match workflow): a deferral (4xx) then comes
+   * back at once, and on the last try (`true`) fails the email for good. Unset, the activity's retry policy retries it.
+   */
+  lastTry?: boolean;
 };
 
 /** The first check-in question, whose 1–5 scale the email offers as one-click links (they preselect, never save). */
@@ -47,16 +64,25 @@ export const ONE_CLICK_QUESTION = 'satisfaction';
 /** The workflow records the email on the match timeline from this. */
 export type SendEmailResult = { messageId: string; delivered: 'now' | 'earlier'; to: string; subject: string };
 
-/** Error codes of the mail activities, as `ApplicationFailure.type`. */
-export const MailErrorCode = {
-  templateMissing: 'EMAIL_TEMPLATE_MISSING',
-  rejected: 'EMAIL_REJECTED',
-} as const;
+type SmtpError = Error & { responseCode?: number; code?: string };
 
-type SmtpError = Error & { responseCode?: number };
+/**
+ * What an SMTP failure says about the email: refused for good (5xx, or not even offered: an invalid address, too
+ * large), deferred by the server for this email (4xx to its envelope or data), or the server unavailable (no
+ * connection, a timeout, 421 closing, anything else).
+ */
+function smtpFailure(error: SmtpError): 'rejected' | 'deferred' | 'unavailable' {
+  const code = error.responseCode;
+  const aboutThisEmail = error.code === 'EENVELOPE' || error.code === 'EMESSAGE';
+  if (typeof code === 'number' && code >= 500) return 'rejected';
+  if (aboutThisEmail && typeof code !== 'number') return 'rejected';
+  if (aboutThisEmail && typeof code === 'number' && code >= 400 && code !== 421) return 'deferred';
+  return 'unavailable';
+}
 
 export function createMailActivities({ db, mail, links }: ActivityDeps) {
   const domain = mailDomain(mail.from);
+  const slots = createSendSlots(mail.maxConcurrentSends ?? DEFAULT_CONCURRENT_SENDS);
 
   /** Signed links the template may show, built from PUBLIC_BASE_URL. */
   const linksFor = (input: SendEmailInput) => {
@@ -87,8 +113,12 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
   };
 
   return {
-    /** Sends one email through the durable outbox: stored first, sent once, marked sent. */
+    /**
+     * Sends one email through the durable outbox: stored first, marked `sending` as its SMTP transaction begins,
+     * `sent` as soon as the server accepts it.
+     */
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const context = activityContext();
       const messageId = messageIdFor(input.key, domain);
       const existing = await db.email.findUnique({
         where: { idempotencyKey: input.key },
@@ -96,6 +126,14 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
       });
       if (existing?.status === 'sent')
         return { messageId: existing.messageId, delivered: 'earlier', to: existing.to, subject: existing.subject };
+      // By Temporal's clock (the workflow's), not this machine's: when this attempt was scheduled.
+      const scheduledAt = context?.info.currentAttemptScheduledTimestampMs ?? Date.now();
+      if (input.sendBefore && scheduledAt >= Date.parse(input.sendBefore)) {
+        throw ApplicationFailure.nonRetryable(
+          'the sending window closed before this try',
+          MAIL_ERROR_CODES.outsideSendingHours,
+        );
+      }
 
       if (!existing) {
         let rendered;
@@ -107,10 +145,10 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
             { timeZone: input.timeZone },
           );
         } catch (error) {
-          if (error instanceof UnknownTemplateError) {
-            throw ApplicationFailure.nonRetryable(error.message, MailErrorCode.templateMissing);
-          }
-          throw error;
+          // No retry renders it differently: the workflow shows it as a delivery problem.
+          const code =
+            error instanceof UnknownTemplateError ? MAIL_ERROR_CODES.templateMissing : MAIL_ERROR_CODES.unrenderable;
+          throw ApplicationFailure.nonRetryable(error instanceof Error ? error.message : String(error), code);
         }
         // The stored copy is what gets sent, on this attempt and any retry, so a retry cannot change the content.
         await db.email.createMany({
@@ -132,55 +170,58 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
         });
       }
 
-      const email = await db.email.update({
-        where: { idempotencyKey: input.key },
-        data: { attempts: { increment: 1 } },
-        select: { id: true, to: true, subject: true, text: true, html: true, ics: true, messageId: true },
-      });
-
-      // Alive while SMTP takes its time: Temporal notices a crashed worker by the missing heartbeat, not by waiting
-      // out the whole start-to-close.
-      const beating = heartbeatWhile();
+      // Alive while waiting for a slot and while SMTP takes its time: Temporal notices a crashed worker by the missing
+      // heartbeat, not by waiting out the whole start-to-close.
+      const beating = heartbeatWhile(context);
       try {
-        await mail.transport.sendMail({
-          from: mail.from,
-          to: { name: headerText(input.recipient.name), address: email.to },
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: email.messageId,
-          headers: { 'X-Bansou-Template': input.template },
-          ...(email.ics
-            ? {
-                icalEvent: {
-                  method: input.invite?.method ?? 'REQUEST',
-                  filename: input.invite?.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
-                  content: email.ics,
-                },
-              }
-            : {}),
-        });
-      } catch (cause) {
-        const error = cause as SmtpError;
-        const permanent = typeof error.responseCode === 'number' && error.responseCode >= 500;
-        // Never over a `sent` written meanwhile (an attempt that outlived its time while a retry delivered).
-        await db.email.updateMany({
-          where: { idempotencyKey: input.key, status: { not: 'sent' } },
-          data: { status: 'failed', error: `${error.responseCode ?? ''} ${error.message}`.trim().slice(0, 2000) },
-        });
-        if (permanent) {
-          throw ApplicationFailure.nonRetryable(`SMTP rejected ${email.to}: ${error.message}`, MailErrorCode.rejected);
+        const release = await slots.acquire(context?.cancellationSignal);
+        try {
+          const email = await beginTransaction(db, input.key);
+          if (!email) {
+            const sent = await db.email.findUniqueOrThrow({ where: { idempotencyKey: input.key } });
+            return { messageId: sent.messageId, delivered: 'earlier', to: sent.to, subject: sent.subject };
+          }
+          try {
+            await mail.transport.sendMail({
+              from: mail.from,
+              to: { name: headerText(input.recipient.name), address: email.to },
+              subject: email.subject,
+              text: email.text,
+              html: email.html,
+              messageId: email.messageId,
+              headers: { 'X-Bansou-Template': input.template },
+              ...(email.ics
+                ? {
+                    icalEvent: {
+                      method: input.invite?.method ?? 'REQUEST',
+                      filename: input.invite?.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+                      content: email.ics,
+                    },
+                  }
+                : {}),
+            });
+          } catch (cause) {
+            const error = cause as SmtpError;
+            const failure = smtpFailure(error);
+            const said = `${error.responseCode ?? ''} ${error.message}`.trim();
+            const final = failure === 'rejected' || (failure === 'deferred' && input.lastTry);
+            await recordNotSent(db, input.key, final ? 'failed' : 'deferred', said);
+            if (failure === 'rejected')
+              throw ApplicationFailure.nonRetryable(`SMTP rejected the email: ${said}`, MAIL_ERROR_CODES.rejected);
+            if (failure === 'deferred' && input.lastTry !== undefined)
+              throw ApplicationFailure.nonRetryable(`SMTP deferred the email: ${said}`, MAIL_ERROR_CODES.deferred);
+            if (failure === 'deferred') throw ApplicationFailure.retryable(said, MAIL_ERROR_CODES.deferred);
+            throw ApplicationFailure.retryable(said, MAIL_ERROR_CODES.unavailable);
+          }
+          // Accepted: recorded before anything else, so a crash from here on sends it again only if it comes first.
+          await recordAccepted(db, input.key, context?.cancellationSignal);
+          return { messageId: email.messageId, delivered: 'now', to: email.to, subject: email.subject };
+        } finally {
+          release();
         }
-        throw error;
       } finally {
         beating.stop();
       }
-
-      await db.email.update({
-        where: { idempotencyKey: input.key },
-        data: { status: 'sent', sentAt: new Date(), error: null },
-      });
-      return { messageId: email.messageId, delivered: 'now', to: email.to, subject: email.subject };
     },
   };
 }

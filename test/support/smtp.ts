@@ -17,6 +17,8 @@ export type SmtpListener = {
   received: ReceivedEmail[];
   /** How many SMTP sessions clients have opened so far (sending or only checking the server, as /healthz does). */
   connections(): number;
+  /** Recipients answered with a transient 4xx (`deferRecipients`), each time one was offered. */
+  deferred: { address: string; at: Date }[];
   /** Resolves once `count` emails (matching `filter`, if given) have been accepted. */
   waitFor(
     count: number,
@@ -25,14 +27,25 @@ export type SmtpListener = {
   close(): Promise<void>;
 };
 
-/**
- * A real SMTP server on loopback that keeps what it accepts. With `acceptDelayMs` it holds each message before its
- * final 250 reply; a message whose client went away meanwhile is not counted, exactly as its sender sees it.
- */
-export async function startSmtpListener(
-  options: { acceptDelayMs?: number; rejectRecipients?: (address: string) => boolean } = {},
-): Promise<SmtpListener> {
+export type SmtpListenerOptions = {
+  /** Holds each message this long before its final 250 reply. */
+  acceptDelayMs?: number;
+  /**
+   * Keeps a message as soon as its data has arrived, before the reply, as a real mail server commits it to its queue:
+   * a client that goes away during `acceptDelayMs` has then delivered it without knowing. Otherwise a message whose
+   * client went away before the reply is not counted, exactly as its sender sees it.
+   */
+  commitBeforeReply?: boolean;
+  /** Mailboxes that do not exist: a permanent 550. */
+  rejectRecipients?: (address: string) => boolean;
+  /** Mailboxes that cannot take mail now (full, greylisted): a transient 452, every time. */
+  deferRecipients?: (address: string) => boolean;
+};
+
+/** A real SMTP server on loopback that keeps what it accepts. */
+export async function startSmtpListener(options: SmtpListenerOptions = {}): Promise<SmtpListener> {
   const received: ReceivedEmail[] = [];
+  const deferred: SmtpListener['deferred'] = [];
   const closedSessions = new Set<string>();
   const waiters = new Set<() => void>();
   let connections = 0;
@@ -49,6 +62,10 @@ export async function startSmtpListener(
       if (options.rejectRecipients?.(address.address)) {
         return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
       }
+      if (options.deferRecipients?.(address.address)) {
+        deferred.push({ address: address.address, at: new Date() });
+        return callback(Object.assign(new Error('mailbox full, try again later'), { responseCode: 452 }));
+      }
       callback();
     },
     onClose(session) {
@@ -57,22 +74,30 @@ export async function startSmtpListener(
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
+          const keep = () => {
+            received.push({
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              mail,
+              messageId: mail.messageId ?? '',
+              subject: mail.subject ?? '',
+              to: session.envelope.rcptTo[0]?.address ?? '',
+              receivedAt: new Date(),
+            });
+            waiters.forEach((w) => w());
+          };
+          if (options.commitBeforeReply) keep();
           if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
-          if (closedSessions.has(session.id)) return callback(new Error('client went away'));
-          received.push({
-            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
-            mail,
-            messageId: mail.messageId ?? '',
-            subject: mail.subject ?? '',
-            to: session.envelope.rcptTo[0]?.address ?? '',
-            receivedAt: new Date(),
-          });
-          waiters.forEach((w) => w());
+          if (!options.commitBeforeReply) {
+            if (closedSessions.has(session.id)) return callback(new Error('client went away'));
+            keep();
+          }
           callback();
         })
         .catch((error: Error) => callback(error));
     },
   });
+  // A client that dies mid-session (a SIGKILLed worker) resets its connection: a real server shrugs and goes on.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
 
@@ -81,6 +106,7 @@ export async function startSmtpListener(
     url: `smtp://127.0.0.1:${port}`,
     received,
     connections: () => connections,
+    deferred,
     waitFor(count, { timeoutMs = 30_000, filter = () => true } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {

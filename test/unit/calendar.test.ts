@@ -4,6 +4,7 @@ import {
   localDate,
   maySendAt,
   nextSendTime,
+  sendingWindowEnd,
   startOfDate,
   type SendingPolicy,
 } from '../../workflows/calendar';
@@ -82,5 +83,22 @@ describe('calendar in the program time zone', () => {
     expect(iso(addBusinessDays(at('2026-12-31T01:00:00Z'), 3, jst))).toBe('2027-01-06T01:00:00.000Z');
     // Fri + 1 business day → Mon.
     expect(iso(addBusinessDays(at('2026-12-04T01:00:00Z'), 1, jst))).toBe('2026-12-07T01:00:00.000Z');
+  });
+});
+
+describe('the end of a sending window', () => {
+  it('is the closing time of the window open now, or now when none is', () => {
+    expect(iso(sendingWindowEnd(at('2026-12-02T01:00:00Z'), jst)!)).toBe('2026-12-02T09:00:00.000Z'); // 10:00 → 18:00
+    expect(sendingWindowEnd(at('2026-12-02T09:00:00Z'), jst)).toBe(at('2026-12-02T09:00:00Z')); // 18:00: closed
+    expect(sendingWindowEnd(at('2026-12-05T01:00:00Z'), jst)).toBe(at('2026-12-05T01:00:00Z')); // a Saturday
+  });
+
+  it('runs on past midnight into a day that opens at 00:00, and is null when sending never stops', () => {
+    const allDay: SendingPolicy = { ...jst, sendingHours: { start: '00:00', end: '24:00' } };
+    // Thursday 10:00 JST: open until Saturday 00:00 JST.
+    expect(iso(sendingWindowEnd(at('2026-12-03T01:00:00Z'), allDay)!)).toBe('2026-12-04T15:00:00.000Z');
+    expect(sendingWindowEnd(at('2026-12-03T01:00:00Z'), { ...allDay, sendDays: 'all', skipHolidays: false })).toBe(
+      null,
+    );
   });
 });
