@@ -102,6 +102,7 @@ async function writeModel(tx: Tx, matchId: string, model: MatchReadModel): Promi
       outcomeReason: model.outcome?.reason ?? null,
       closedAt: date(model.outcome?.at),
       playbookVersion: model.playbookVersion,
+      deliveryProblems: json(model.deliveryProblems),
     },
   });
   const { lastClosed, current } = model.checkins;

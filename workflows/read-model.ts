@@ -6,6 +6,7 @@ import type { Health } from './health';
 import type { NextStep } from './schedule';
 import type {
   ContractDocumentState,
+  DeliveryProblem,
   EscalationState,
   KickoffState,
   MatchState,
@@ -56,6 +57,8 @@ export type MatchReadModel = {
   outcome?: Outcome;
   nextStep: NextStep | null;
   playbookVersion: number;
+  /** Emails that could not be delivered, until mail to that address goes through again. */
+  deliveryProblems: DeliveryProblem[];
 };
 
 export function readModelOf(state: MatchState, next: NextStep | null): MatchReadModel {
@@ -102,5 +105,6 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
     outcome: state.outcome,
     nextStep: next,
     playbookVersion: state.playbook.version,
+    deliveryProblems: state.deliveryProblems ?? [],
   };
 }

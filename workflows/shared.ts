@@ -226,6 +226,8 @@ export type MatchState = {
   contractDueHeld?: { anchorAt: string; byMs: number };
   /** Steps done once per match (milestone escalations, contract reminders), so a new run does not repeat them. */
   stepsDone?: string[];
+  /** Emails that could not be delivered, until mail to that address goes through again (the latest few). */
+  deliveryProblems?: DeliveryProblem[];
   /** Runs of this workflow so far (continue-as-new starts a new one). */
   run: number;
 };
@@ -251,6 +253,20 @@ export type PendingEmail = {
   /** A calendar invite to attach. */
   invite?: KickoffInvite;
   queuedAt: string;
+  /** Tries that failed for now: all of them, those its server deferred (4xx), and when to try again. */
+  retry?: { failures: number; deferrals: number; at: string };
+};
+
+/** An email that could not be delivered: shown on the match, and the coordinator is told. */
+export type DeliveryProblem = {
+  template: string;
+  role: PendingEmail['to'];
+  name: string;
+  to: string;
+  /** The SMTP server's answer, or why the email could not be made. */
+  error: string;
+  tries: number;
+  at: string;
 };
 
 export type KickoffInvite = {

@@ -1,6 +1,7 @@
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
+import type { DeliveryProblem } from '../../workflows/shared';
 import { AppError } from '../errors';
 import { ZText } from '../../workflows/text';
 import { matchSelect, toMatchView, ZMatchView } from './matches';
@@ -44,6 +45,16 @@ export const ZHealthView = z.object({
   trend: z.enum(['up', 'down', 'flat']).nullable(),
 });
 
+export const ZDeliveryProblem = z.object({
+  template: z.string().describe('the email that could not be delivered'),
+  role: z.enum(['host', 'talent', 'coordinator', 'program_manager']),
+  name: z.string(),
+  to: z.string(),
+  error: z.string().describe("the mail server's answer, or why the email could not be made"),
+  tries: z.number().int(),
+  at: z.string(),
+});
+
 export const ZMatchSummary = ZMatchView.extend({
   cohort: z.string(),
   health: ZHealthView,
@@ -58,6 +69,9 @@ export const ZMatchSummary = ZMatchView.extend({
   nextStep: z.object({ at: z.string(), what: z.string() }).nullable(),
   outcomeReason: z.string().nullable(),
   closedAt: z.string().nullable(),
+  deliveryProblems: z
+    .array(ZDeliveryProblem)
+    .describe('emails that could not be delivered, until mail to that address goes through again'),
 });
 export const ZMatchList = z.object({ items: z.array(ZMatchSummary), nextCursor: z.string().nullable() });
 
@@ -80,6 +94,7 @@ export const summarySelect = {
   nextStep: true,
   outcomeReason: true,
   closedAt: true,
+  deliveryProblems: true,
   updatedAt: true,
 } satisfies Prisma.MatchSelect;
 type SummaryRow = Prisma.MatchGetPayload<{ select: typeof summarySelect }>;
@@ -102,6 +117,7 @@ export function toSummary(m: SummaryRow): z.infer<typeof ZMatchSummary> {
     nextStep: m.nextStepAt && m.nextStep ? { at: m.nextStepAt.toISOString(), what: m.nextStep } : null,
     outcomeReason: m.outcomeReason,
     closedAt: isoOrNull(m.closedAt),
+    deliveryProblems: m.deliveryProblems as DeliveryProblem[],
   };
 }
 

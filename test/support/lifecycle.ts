@@ -18,9 +18,10 @@ import {
   type MatchSnapshot,
   type MatchState,
 } from '../../workflows/shared';
+import type { TCreateMatchRequest } from '../../api/services/matches';
 import { createTestDatabase, type TestDatabase } from './database';
 import { matchRequest, seedMatch, seedProgram, unique } from './fixtures';
-import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
+import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
 import { createTestWorker, createTimeSkippingEnv } from './temporal';
 
 export const SIGNING_SECRET = 'lifecycle-test-signing-secret-0123456789';
@@ -50,13 +51,25 @@ export type Harness = {
   /** Moves the time-skipping server's clock forward (timers fire, activities run, emails arrive). */
   advance(ms: number): Promise<void>;
   advanceTo(at: number | string): Promise<void>;
-  startMatch(options?: { playbook?: Partial<Playbook>; months?: number; days?: number }): Promise<RunningMatch>;
+  startMatch(options?: {
+    playbook?: Partial<Playbook>;
+    months?: number;
+    days?: number;
+    /** Other people than the fixture's (e.g. an address the SMTP listener defers). */
+    people?: Partial<Pick<TCreateMatchRequest, 'host' | 'talent' | 'coordinator'>>;
+    /** Changes the snapshot the workflow starts with, beyond what the API would accept (a fault to inject). */
+    alter?: (snapshot: MatchSnapshot) => MatchSnapshot;
+  }): Promise<RunningMatch>;
   close(): Promise<void>;
 };
 
 /** The time-skipping server, real Postgres, a real SMTP listener and a worker with the real activities. */
-export async function createHarness(): Promise<Harness> {
-  const [env, database, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpListener()]);
+export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}): Promise<Harness> {
+  const [env, database, smtp] = await Promise.all([
+    createTimeSkippingEnv(),
+    createTestDatabase(),
+    startSmtpListener(options.smtp),
+  ]);
   const taskQueue = unique('lifecycle');
   const worker: Worker = await createTestWorker(env, taskQueue, {
     db: database.db,
@@ -83,13 +96,13 @@ export async function createHarness(): Promise<Harness> {
       const current = await now();
       if (target > current) await env.sleep(target - current);
     },
-    async startMatch({ playbook = {}, months = 6, days } = {}) {
+    async startMatch({ playbook = {}, months = 6, days, people: others = {}, alter = (s: MatchSnapshot) => s } = {}) {
       const startDate = localDate(await now(), 'Asia/Tokyo');
       const end = new Date(`${startDate}T00:00:00Z`);
       if (days !== undefined) end.setUTCDate(end.getUTCDate() + days);
       else end.setUTCMonth(end.getUTCMonth() + months);
-      const request = matchRequest(program.id, { startDate, endDate: end.toISOString().slice(0, 10) });
-      const snapshot = await seedMatch(database.db, request);
+      const request = matchRequest(program.id, { startDate, endDate: end.toISOString().slice(0, 10), ...others });
+      const snapshot = alter(await seedMatch(database.db, request));
       const handle = await env.client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
         workflowId: matchWorkflowId(snapshot.id),
         taskQueue,

@@ -226,6 +226,38 @@ const SAMPLES: Record<string, Sample[]> = {
     { variant: 'opened', role: 'coordinator', data: () => ({ task, overdue: false }) },
     { variant: 'overdue', role: 'coordinator', data: () => ({ task, overdue: true }) },
   ],
+  'delivery-problem': [
+    {
+      variant: "the host's mailbox stayed full",
+      role: 'coordinator',
+      data: () => ({
+        problem: {
+          template: 'checkin-request',
+          role: 'host',
+          name: host.name,
+          to: host.email,
+          error: '452 4.2.2 Mailbox full',
+          tries: 8,
+          at: TASK_DUE,
+        },
+      }),
+    },
+    {
+      variant: "the coordinator's address refused, to a program manager",
+      role: 'program_manager',
+      data: () => ({
+        problem: {
+          template: 'something-new',
+          role: 'coordinator',
+          name: coordinator.name,
+          to: coordinator.email,
+          error: '550 5.1.1 User unknown',
+          tries: 1,
+          at: TASK_DUE,
+        },
+      }),
+    },
+  ],
   'coordinator-digest': [
     {
       variant: 'a busy week',
@@ -255,6 +287,7 @@ const EXPECTED_TEMPLATES = [
   'escalation-raised',
   'task-reminder',
   'coordinator-digest',
+  'delivery-problem',
 ];
 
 function render(name: string, sample: Sample, locale: Locale): RenderedEmail {
@@ -545,6 +578,25 @@ describe('what each message says', () => {
     expect(en.text).not.toMatch(/overdue/i);
     expect(one('task-reminder', 'ja', 'overdue').text).toContain('期限を過ぎて');
     expect(one('task-reminder', 'en', 'overdue').subject).toMatch(/overdue/i);
+  });
+
+  it('delivery-problem says who did not get which email, how often it was tried, and what the server said', () => {
+    const ja = one('delivery-problem', 'ja', "the host's");
+    expect(ja.subject).toContain('メールが届きませんでした');
+    expect(ja.subject).toContain('受入事業者');
+    expect(ja.text).toContain('定期チェックイン');
+    expect(ja.text).toContain('8 回');
+    const en = one('delivery-problem', 'en', "the host's");
+    expect(en.subject).toContain('An email could not be delivered: Host');
+    expect(en.text).toContain('Check-in');
+    for (const email of [ja, en]) {
+      expect(email.text).toContain(`${host.name} <${host.email}>`);
+      expect(email.text).toContain('452 4.2.2 Mailbox full');
+      expect(email.text).toContain('15:45');
+      expect(email.text).toContain(match.id);
+    }
+    // A template it does not know by name is shown as it is.
+    expect(one('delivery-problem', 'en', "the coordinator's").text).toContain('something-new');
   });
 
   it('coordinator-digest puts overdue items first, then the rest by due date', () => {

@@ -1,23 +1,38 @@
 /**
  * The mailer, one of the two single writers: it sends the queued emails one by one, in the program's sending hours
  * and never while the match is paused. An email that waited is checked again when its time comes: a reminder that
- * has been overtaken is dropped, and a coordinator's email goes to whoever coordinates the match by then.
+ * has been overtaken is dropped, and a coordinator's email goes to whoever coordinates the match by then. An email
+ * that did not go out waits for its next try (inside sending hours) without holding up the others; one that cannot be
+ * delivered becomes a delivery problem on the match, and the coordinator is told.
  */
 import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { nextSendTime } from '../calendar';
-import type { MatchState, PendingEmail } from '../shared';
-import { now, type MatchContext } from './context';
+import { nextSendTime, sendingWindowEnd } from '../calendar';
+import { MAIL_RETRY, nextTryAt, sendFailureOf } from '../mail-delivery';
+import type { DeliveryProblem, MatchState, Participant, PendingEmail } from '../shared';
+import { iso, ms, now, type MatchContext } from './context';
 
 // Longer than the SMTP transport's own time limits (connect, greeting, idle socket), so an attempt ends by itself
 // before Temporal starts a retry: a slow server never gets the same email from two attempts at once. The activity
 // heartbeats while it sends, so a crashed worker's email is retried within seconds all the same.
+// Before patched('mail-retries-in-sending-hours'): no attempt limit (5xx rejections failed at once, non-retryable).
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
-  // No attempt limit: an SMTP outage must delay a check-in, not drop it (5xx rejections fail at once, non-retryable).
   retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
 });
+
+// Since patched('mail-retries-in-sending-hours'): an attempt retries by itself only a crash or an unreachable server,
+// for a few minutes; a deferral (4xx) comes back at once, and a retry that would start after the sending window it was
+// meant for is refused. The mailer then tries again later, inside sending hours (workflows/mail-delivery.ts).
+const { sendEmail: sendEmailInSendingHours } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/** Delivery problems a match keeps (one per address, the latest), so its state stays small. */
+const MAX_DELIVERY_PROBLEMS = 20;
 
 /** Why a queued reminder is no longer wanted, if it is not. */
 export function overtaken(state: MatchState, email: PendingEmail): string | undefined {
@@ -44,6 +59,7 @@ function errorMessage(error: unknown): string {
 /** Sends the outbox, first in first out, for as long as the run lasts. */
 export async function mailer(ctx: MatchContext): Promise<void> {
   const { state, outbox } = ctx;
+  const unqueue = (email: PendingEmail) => outbox.splice(outbox.indexOf(email), 1);
   for (;;) {
     await condition(() => outbox.length > 0 && !state.paused);
     const sendAt = nextSendTime(now(), state.playbook);
@@ -51,12 +67,19 @@ export async function mailer(ctx: MatchContext): Promise<void> {
       await condition(() => Boolean(state.paused), sendAt - now());
       continue;
     }
-    const email = outbox[0]!;
+    // The first email not waiting for its next try; one that waits holds up nobody else's.
+    const email = outbox.find((e) => !e.retry || ms(e.retry.at) <= now());
+    if (!email) {
+      const queued = outbox.length;
+      const retryAt = Math.min(...outbox.map((e) => ms(e.retry!.at)));
+      await condition(() => Boolean(state.paused) || outbox.length !== queued, retryAt - now());
+      continue;
+    }
     // An email that waited (for sending hours, a resume) may have been overtaken: nobody gets a reminder for
     // something they have already done.
     const why = overtaken(state, email);
     if (why && patched('mail-drops-overtaken-reminders')) {
-      outbox.shift();
+      unqueue(email);
       ctx.record('email.skipped', { template: email.template, role: email.to, reason: why });
       continue;
     }
@@ -65,9 +88,12 @@ export async function mailer(ctx: MatchContext): Promise<void> {
     const current = state.match.coordinator;
     const redirected = email.to === 'coordinator' && email.recipient.email !== current.email;
     const recipient = redirected && patched('coordinator-mail-follows-reassign') ? current : email.recipient;
+    // Retries inside sending hours, bounded; before, the activity retried without end.
+    const bounded = patched('mail-retries-in-sending-hours');
+    const windowEnd = sendingWindowEnd(now(), state.playbook);
     ctx.activitiesInFlight += 1;
     try {
-      const sent = await sendEmail({
+      const sent = await (bounded ? sendEmailInSendingHours : sendEmail)({
         key: email.key,
         matchId: state.matchId,
         template: email.template,
@@ -78,6 +104,12 @@ export async function mailer(ctx: MatchContext): Promise<void> {
         kickoffLink: email.kickoffLink,
         invite: email.invite,
         timeZone: state.playbook.timeZone,
+        ...(bounded
+          ? {
+              sendBefore: windowEnd === null ? undefined : iso(windowEnd),
+              lastTry: (email.retry?.deferrals ?? 0) + 1 >= MAIL_RETRY.tries,
+            }
+          : {}),
       });
       ctx.record('email.sent', {
         template: email.template,
@@ -86,19 +118,82 @@ export async function mailer(ctx: MatchContext): Promise<void> {
         subject: sent.subject,
         messageId: sent.messageId,
       });
+      if (bounded) deliveredTo(ctx, email.to, sent.to);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      // A permanent failure (e.g. the address was rejected) is on the outbox row; the timeline says so; move on.
-      log.warn('email not sent', { key: email.key, error: String(error) });
-      ctx.record('email.failed', {
-        template: email.template,
-        role: email.to,
-        to: recipient.email,
-        error: errorMessage(error),
-      });
+      if (patched('mail-retries-in-sending-hours')) {
+        if (notDelivered(ctx, email, recipient, error, windowEnd)) continue;
+      } else {
+        // A permanent failure (e.g. the address was rejected) is on the outbox row; the timeline says so; move on.
+        log.warn('email not sent', { key: email.key, error: String(error) });
+        ctx.record('email.failed', {
+          template: email.template,
+          role: email.to,
+          to: recipient.email,
+          error: errorMessage(error),
+        });
+      }
     } finally {
       ctx.activitiesInFlight -= 1;
     }
-    outbox.shift();
+    unqueue(email);
   }
+}
+
+/**
+ * An email did not go out: keeps it for another try inside sending hours (true), or, refused or deferred past the
+ * bound, fails it, shows a delivery problem on the match and tells the coordinator (false).
+ */
+function notDelivered(
+  ctx: MatchContext,
+  email: PendingEmail,
+  recipient: Participant,
+  error: unknown,
+  windowEnd: number | null,
+): boolean {
+  const { state } = ctx;
+  const failure = sendFailureOf(error);
+  const failures = (email.retry?.failures ?? 0) + 1;
+  const deferrals = (email.retry?.deferrals ?? 0) + (failure === 'deferred' ? 1 : 0);
+  const base = { template: email.template, role: email.to, to: recipient.email, error: errorMessage(error) };
+  log.warn('email not sent', { key: email.key, failure, tries: failures });
+  if (failure === 'outside_sending_hours') {
+    // Nothing went out: the next try waits for the window after the one this try was meant for.
+    const at = iso(nextSendTime(Math.max(now(), windowEnd ?? now()), state.playbook));
+    email.retry = { failures: email.retry?.failures ?? 0, deferrals: email.retry?.deferrals ?? 0, at };
+    ctx.record('email.deferred', { ...base, retryAt: at });
+    return true;
+  }
+  if (failure === 'unavailable' || (failure === 'deferred' && deferrals < MAIL_RETRY.tries)) {
+    const at = iso(nextTryAt(now(), failures, state.playbook));
+    email.retry = { failures, deferrals, at };
+    ctx.record('email.deferred', { ...base, tries: failures, retryAt: at });
+    return true;
+  }
+  const problem: DeliveryProblem = { ...base, name: recipient.name, tries: failures, at: iso(now()) };
+  const problems = state.deliveryProblems ?? [];
+  const known = problems.some((p) => p.to === recipient.email);
+  // One problem per address, the latest: whoever was told of it is not told again until mail gets through.
+  state.deliveryProblems = [...problems.filter((p) => p.to !== recipient.email), problem].slice(-MAX_DELIVERY_PROBLEMS);
+  // The coordinator is told; of the coordinator's own address, the program managers. A notice that cannot be
+  // delivered is not noticed again.
+  let told: { role: PendingEmail['to']; person: Participant }[] = [];
+  if (!known && email.template !== 'delivery-problem') {
+    told =
+      email.to === 'coordinator'
+        ? state.match.programManagers.map((person) => ({ role: 'program_manager' as const, person }))
+        : [{ role: 'coordinator', person: state.match.coordinator }];
+  }
+  const step = `delivery-problem-${++state.seq}`;
+  for (const { role, person } of told) ctx.email(step, role, person, { problem }, { template: 'delivery-problem' });
+  ctx.record('email.failed', { ...base, tries: failures, told: told[0]?.role ?? null });
+  return false;
+}
+
+/** Mail to an address went through: a delivery problem it had is over. */
+function deliveredTo(ctx: MatchContext, role: PendingEmail['to'], address: string): void {
+  const problems = ctx.state.deliveryProblems ?? [];
+  if (!problems.some((p) => p.to === address)) return;
+  ctx.state.deliveryProblems = problems.filter((p) => p.to !== address);
+  ctx.record('email.delivered-again', { role, to: address });
 }
