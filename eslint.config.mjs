@@ -32,6 +32,16 @@ export default tseslint.config(
     },
   },
   {
+    // The workspace's one browser script: plain JavaScript, served as it is.
+    files: ['api/workspace/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false },
+      globals: { document: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     // Workflow code must be deterministic: the sandbox replays it. Activity types only, no I/O, no environment.
     files: ['workflows/**/*.ts'],
     rules: {

@@ -64,3 +64,17 @@ export function verifyLink(secret: string, token: string, nowMs: number): Verifi
 export function linkUrl(publicBaseUrl: string, kind: LinkKind, token: string): string {
   return `${publicBaseUrl.replace(/\/$/, '')}/${kind === 'checkin' ? 'checkins' : 'kickoff'}/${token}`;
 }
+
+/**
+ * The token of a one-time sign-in link to the workspace: an HMAC of the link's random id with SIGNING_SECRET (256
+ * bits). The API stores only its hash; the workflow that emails it carries only the id, and the activity derives the
+ * token when it renders the email, so the token is in no workflow history.
+ */
+export function signInToken(secret: string, linkId: string): string {
+  return b64(sign(secret, `sign-in~${linkId}`));
+}
+
+/** Where a sign-in link leads. */
+export function signInUrl(publicBaseUrl: string, token: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/workspace/sign-in/${token}`;
+}

@@ -7,6 +7,7 @@ import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
+import type { ExtraRoute } from './openapi';
 import { ApiRoutes } from './routing';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -19,11 +20,21 @@ import { kpiRoutes } from './routes/kpis';
 import { matchRoutes } from './routes/matches';
 import { metaRoutes } from './routes/meta';
 import { programRoutes } from './routes/programs';
+import { workspaceRoutes } from './workspace';
+
+/** The site's front page in the OpenAPI document. */
+const FRONT_PAGE_ROUTE: ExtraRoute = {
+  method: 'get',
+  path: '/',
+  summary: 'The front page: the workspace for coordinators and program managers',
+  tag: 'pages',
+  responses: { 303: 'To /workspace (its sign-in page until signed in)' },
+};
 
 /** A request's path for the logs: the signed part of page links is a credential and is never logged. */
 function loggablePath(path: string): string {
   // Routing ignores case, so /CHECKINS/<token> opens the page too.
-  return path.replace(/^\/(checkins|kickoff)\/.+/i, '/$1/…');
+  return path.replace(/^\/(checkins|kickoff|workspace\/sign-in)\/.+/i, '/$1/…');
 }
 
 /** An error Express, body-parser or serve-static made for a bad request: it carries the HTTP status to answer. */
@@ -57,7 +68,8 @@ export function createApp(deps: ApiDeps): Express {
           path: loggablePath(req.path),
           status: res.statusCode,
           ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-          ...(principal ? { keyId: principal.keyId, role: principal.role } : {}),
+          // A key by its id; a person signed in is not named in the logs.
+          ...(principal ? (principal.kind === 'api_key' ? { keyId: principal.id } : { account: true }) : {}),
         });
       });
     }
@@ -143,6 +155,10 @@ export function createApp(deps: ApiDeps): Express {
   };
   app.use(pages, pageErrors);
 
+  // The workspace for coordinators and program managers (sessions, not API keys); the site's front page.
+  app.get('/', (_req, res) => res.redirect(303, '/workspace'));
+  app.use('/workspace', workspaceRoutes(deps));
+
   // The JSON API. Routes that need a key authenticate it and are rate-limited per key.
   app.use('/imports', csvBody);
   app.use(express.json({ limit: '1mb' }));
@@ -152,7 +168,7 @@ export function createApp(deps: ApiDeps): Express {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req, res) =>
-      (res.locals.principal as Principal | undefined)?.keyId ?? ipKeyGenerator(req.ip ?? 'unknown'),
+      (res.locals.principal as Principal | undefined)?.id ?? ipKeyGenerator(req.ip ?? 'unknown'),
     handler: (_req, _res, next) =>
       next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
   });
@@ -176,7 +192,7 @@ export function createApp(deps: ApiDeps): Express {
   escalationRoutes(api, deps);
   importRoutes(api, deps);
   apiKeyRoutes(api, deps);
-  metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES]);
+  metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES, FRONT_PAGE_ROUTE]);
   app.use(api.router);
   // The declarations behind the OpenAPI document, for tests that hold responses to their schemas.
   app.locals.routeDefs = api.defs;

@@ -6,28 +6,76 @@ import { AppError } from './errors';
 import { ZText } from '../workflows/text';
 
 /**
- * API keys: each has a role and the programs it covers. Keys are random 256-bit secrets, stored only as a SHA-256
- * hash; the key itself is shown once, when it is created (CLI `api-key create`, or POST /api-keys by an admin).
+ * Who may do what, in which program: one layer for API keys and for people signed in to the workspace.
  *
  * | role              | may                                                                               |
  * | ----------------- | --------------------------------------------------------------------------------- |
  * | `admin`           | everything, in every program; create programs and API keys                        |
  * | `program_manager` | read everything in its programs; edit their playbooks; register and import matches |
  * | `coordinator`     | read and act on the matches of its programs; register and import matches          |
+ *
+ * An API key has one role and the programs it covers. A person signed in by email holds, in each program, the roles
+ * the program gives them: coordinator when they coordinate one of its matches, program manager when they are one of
+ * its managers; admin when an admin marked their account. Both become the same `Principal`, checked by the same code.
  */
 export const ROLES = ['admin', 'program_manager', 'coordinator'] as const;
 export type Role = (typeof ROLES)[number];
+export type ProgramRole = Exclude<Role, 'admin'>;
 
-export type Principal = { keyId: string; name: string; role: Role; programIds: string[] };
+/** Who did something: recorded with every action (the timeline, the workflow's audit trail, the logs). */
+export type Actor = { kind: 'api_key' | 'account'; id: string; name: string };
 
-/** What a key may do; each route asks for one of these. */
-export type Permission = 'read' | 'act' | 'register' | 'edit_playbook' | 'administer';
+export type Principal = Actor & {
+  admin: boolean;
+  /** The roles held in each program (an admin covers every program without being listed here). */
+  roles: Record<string, ProgramRole[]>;
+};
+
+/** What a principal may do; each route asks for one of these. */
+export type Permission = 'read' | 'read_answers' | 'act' | 'register' | 'edit_playbook' | 'administer';
 
 const GRANTS: Record<Role, Permission[]> = {
-  admin: ['read', 'act', 'register', 'edit_playbook', 'administer'],
+  admin: ['read', 'read_answers', 'act', 'register', 'edit_playbook', 'administer'],
   program_manager: ['read', 'register', 'edit_playbook'],
-  coordinator: ['read', 'act', 'register'],
+  // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
+  coordinator: ['read', 'read_answers', 'act', 'register'],
 };
+
+export const actorOf = (p: Principal): Actor => ({ kind: p.kind, id: p.id, name: p.name });
+
+/** Whether the principal may `permission` in `programId`, or (without a program) in any program. */
+export function may(principal: Principal, permission: Permission, programId?: string): boolean {
+  if (principal.admin) return true;
+  const roles = programId === undefined ? Object.values(principal.roles).flat() : (principal.roles[programId] ?? []);
+  return roles.some((role) => GRANTS[role].includes(permission));
+}
+
+/** The programs a principal may `permission` in: `undefined` means all (admin). */
+export function programScope(principal: Principal, permission: Permission = 'read'): string[] | undefined {
+  if (principal.admin) return undefined;
+  return Object.keys(principal.roles).filter((programId) => may(principal, permission, programId));
+}
+
+export function covers(principal: Principal, programId: string): boolean {
+  return principal.admin || (principal.roles[programId]?.length ?? 0) > 0;
+}
+
+/** 403 unless the principal's roles grant `permission` (in `programId`, when given). */
+export function requirePermission(principal: Principal, permission: Permission, programId?: string): void {
+  if (!may(principal, permission)) {
+    throw new AppError('forbidden', `${principal.kind === 'api_key' ? 'This API key' : 'You'} may not do this.`);
+  }
+  if (programId !== undefined && !may(principal, permission, programId)) {
+    throw new AppError(
+      'forbidden',
+      principal.kind === 'api_key'
+        ? 'This API key does not cover that program.'
+        : 'You may not do this in that program.',
+    );
+  }
+}
+
+// API keys ------------------------------------------------------------------------------------------------------
 
 export const ZCreateApiKeyRequest = z.object({
   name: ZText.line({ max: 100 }),
@@ -41,7 +89,10 @@ export type TCreateApiKeyRequest = z.infer<typeof ZCreateApiKeyRequest>;
 
 const hashOf = (key: string) => createHash('sha256').update(key).digest('hex');
 
-/** Creates a key; returns it in full (the only time it exists anywhere but in the caller's hands). */
+/**
+ * Creates a key; returns it in full (the only time it exists anywhere but in the caller's hands). Keys are random
+ * 256-bit secrets, stored only as a SHA-256 hash.
+ */
 export async function createApiKey(
   db: Database,
   input: TCreateApiKeyRequest,
@@ -145,6 +196,18 @@ export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<TA
   return toKeyView(await db.apiKey.findUniqueOrThrow({ where: { id: found[0]!.id }, select: keyViewSelect }));
 }
 
+/** The principal of an API key row. */
+export function keyPrincipal(row: { id: string; name: string; role: string; programIds: string[] }): Principal {
+  const role = row.role as Role;
+  return {
+    kind: 'api_key',
+    id: row.id,
+    name: row.name,
+    admin: role === 'admin',
+    roles: role === 'admin' ? {} : Object.fromEntries(row.programIds.map((p) => [p, [role]])),
+  };
+}
+
 /** Reads the key from `Authorization: Bearer …` (or `X-Api-Key`) and sets `res.locals.principal`; 401 otherwise. */
 export function authenticate(db: Database): RequestHandler {
   return async (req, res, next) => {
@@ -156,8 +219,7 @@ export function authenticate(db: Database): RequestHandler {
       select: { id: true, name: true, role: true, programIds: true, revokedAt: true, lastUsedAt: true },
     });
     if (!row || row.revokedAt) return next(new AppError('unauthenticated', 'The API key is not valid.'));
-    const principal: Principal = { keyId: row.id, name: row.name, role: row.role as Role, programIds: row.programIds };
-    res.locals.principal = principal;
+    res.locals.principal = keyPrincipal(row);
     // Last use, at most once a minute per key, without holding up the request.
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
       void db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
@@ -172,21 +234,24 @@ export function principalOf(res: Response): Principal {
   return principal;
 }
 
-/** The programs a principal sees: `undefined` means all (admin). */
-export function programScope(principal: Principal): string[] | undefined {
-  return principal.role === 'admin' ? undefined : principal.programIds;
-}
+// People signed in by email ---------------------------------------------------------------------------------------
 
-export function covers(principal: Principal, programId: string): boolean {
-  return principal.role === 'admin' || principal.programIds.includes(programId);
-}
-
-/** 403 unless the key's role grants `permission` (and, with a program, the key covers it). */
-export function requirePermission(principal: Principal, permission: Permission, programId?: string): void {
-  if (!GRANTS[principal.role].includes(permission)) {
-    throw new AppError('forbidden', `A ${principal.role} key may not do this.`);
-  }
-  if (programId !== undefined && !covers(principal, programId)) {
-    throw new AppError('forbidden', 'This API key does not cover that program.');
-  }
+/**
+ * The principal of a person by email, from what the programs say about them: coordinator in each program where
+ * they coordinate a match, program manager where they manage; admin when their account is marked so. `null` when
+ * bansou gives them no role at all (they cannot sign in).
+ */
+export async function accountPrincipal(db: Database, email: string): Promise<Principal | null> {
+  const [account, coordinated, managed, person] = await Promise.all([
+    db.account.findUnique({ where: { email }, select: { admin: true } }),
+    db.match.findMany({ where: { coordinator: { email } }, select: { programId: true }, distinct: ['programId'] }),
+    db.programManager.findMany({ where: { person: { email } }, select: { programId: true } }),
+    db.person.findFirst({ where: { email }, select: { name: true }, orderBy: { createdAt: 'asc' } }),
+  ]);
+  const roles: Record<string, ProgramRole[]> = {};
+  for (const { programId } of managed) roles[programId] = ['program_manager'];
+  for (const { programId } of coordinated) roles[programId] = [...(roles[programId] ?? []), 'coordinator'];
+  const admin = account?.admin ?? false;
+  if (!admin && Object.keys(roles).length === 0) return null;
+  return { kind: 'account', id: email, name: person?.name ?? email, admin, roles };
 }

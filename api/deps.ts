@@ -14,6 +14,8 @@ export type ApiDeps = {
   };
   /** Requests per minute per client on the public pages (check-in, kickoff). */
   pageRateLimit?: number;
+  /** Sign-in requests per client per 15 minutes on the workspace (20 unless set). */
+  signInRateLimit?: number;
   /** Requests per minute per API key. */
   apiRateLimit?: number;
   /** Requests per minute per client on /healthz (120 unless set). */

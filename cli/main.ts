@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, ZCreateApiKeyRequest, type Role } from '../api/auth';
 import { AppError, parseInput } from '../api/errors';
 import { importMatches } from '../api/services/imports';
+import { listAdmins, markAdmin, unmarkAdmin, ZAccountEmail } from '../api/services/accounts';
 import { programKpis, ZKpiQuery, type KpiFigures } from '../api/services/kpis';
 import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
 import { ZText } from '../workflows/text';
@@ -219,6 +220,38 @@ export function buildCli(io: Io): Command {
       await withDatabase(async (db) => {
         const revoked = await revokeApiKey(db, id);
         io.out(`Revoked ${revoked.role} key "${revoked.name}" (${revoked.prefix}…) at ${revoked.revokedAt}.`);
+      });
+    });
+
+  const admin = program
+    .command('admin')
+    .description('admins of the workspace (everyone else gets roles from the programs)');
+  admin
+    .command('add <email>')
+    .description('mark a person admin; they sign in to the workspace with this email')
+    .action(async (email: string) => {
+      await withDatabase(async (db) => {
+        const address = parseInput(ZAccountEmail, email, 'email');
+        await markAdmin(db, address, 'cli');
+        io.out(`${address} is an admin.`);
+      });
+    });
+  admin
+    .command('remove <email>')
+    .description('take admin away (the last admin stays)')
+    .action(async (email: string) => {
+      await withDatabase(async (db) => {
+        const address = parseInput(ZAccountEmail, email, 'email');
+        await unmarkAdmin(db, address, 'cli');
+        io.out(`${address} is no longer an admin.`);
+      });
+    });
+  admin
+    .command('list')
+    .description('list the admins')
+    .action(async () => {
+      await withDatabase(async (db) => {
+        for (const a of await listAdmins(db)) io.out(`${a.email}\t(marked by ${a.markedBy ?? '?'})`);
       });
     });
 

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { signInUrl } from '../activities/links';
 import { createApiKey } from '../api/auth';
+import { markAdmin } from '../api/services/accounts';
+import { createSignInLink } from '../api/workspace/sessions';
 import { createDatabase } from '../prisma/client';
 import { searchAttributes } from '../workflows/shared';
 import { devEnv, PROJECT_ROOT } from './env';
@@ -118,6 +121,19 @@ async function devApiKey(databaseUrl: string): Promise<string> {
     const { key } = await createApiKey(db, { name: 'dev stack (admin)', role: 'admin', programIds: [] });
     writeFileSync(file, key, { mode: 0o600 });
     return key;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** The local admin of the workspace, and a sign-in link for it that works once, for an hour (printed at start). */
+const DEV_ADMIN = 'admin@bansou.localhost';
+async function devAdminSignIn(databaseUrl: string, signingSecret: string, baseUrl: string): Promise<string> {
+  const db = createDatabase(databaseUrl, { poolSize: 1 });
+  try {
+    await markAdmin(db, DEV_ADMIN, 'dev stack');
+    const token = await createSignInLink({ db, links: { publicBaseUrl: baseUrl, signingSecret } }, DEV_ADMIN, 60);
+    return signInUrl(baseUrl, token);
   } finally {
     await db.$disconnect();
   }
@@ -281,10 +297,14 @@ async function main(): Promise<void> {
     await waitFor('API', async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200, 120_000);
   });
 
+  const signIn = await devAdminSignIn(databaseUrl, appEnv.SIGNING_SECRET, appEnv.PUBLIC_BASE_URL);
   say(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(
     [
       '',
+      `  Workspace      http://localhost:${env.PORT}/workspace   (coordinators and program managers sign in by email)`,
+      `  Sign in now    ${signIn}`,
+      `                 (admin ${DEV_ADMIN}; works once, for an hour; the mail view has every other sign-in email)`,
       `  API            http://localhost:${env.PORT}          (docs: /docs, health: /healthz)`,
       `  API key        ${apiKey}   (admin; also in .data/dev-api-key)`,
       `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}`,

@@ -53,6 +53,19 @@ export function matchWorkflowId(matchId: string): string {
   return `${MATCH_WORKFLOW_PREFIX}${matchId}`;
 }
 
+/** The workflow that emails one sign-in link to the workspace: `sign-in:<link id>`. */
+export function signInWorkflowId(linkId: string): string {
+  return `sign-in:${linkId}`;
+}
+
+/** What the sign-in email workflow needs: the link's id (never its token) and who it goes to. */
+export type SignInEmailInput = {
+  linkId: string;
+  recipient: Pick<Participant, 'name' | 'email' | 'locale'>;
+  /** How long the link works, for the email's wording. */
+  validMinutes: number;
+};
+
 /** The match id inside a workflow id, or undefined when the workflow is not a match. */
 export function matchIdOf(workflowId: string): string | undefined {
   if (!workflowId.startsWith(MATCH_WORKFLOW_PREFIX)) return undefined;

@@ -4,7 +4,7 @@ import type { Respondent } from '../../workflows/checkin-questions';
 import type { KickoffInvite, Locale, Participant } from '../../workflows/shared';
 import { MAIL_ERROR_CODES } from '../../workflows/mail-delivery';
 import type { ActivityDeps } from '../deps';
-import { linkUrl, signLink } from '../links';
+import { linkUrl, signInToken, signInUrl, signLink } from '../links';
 import { renderInvite } from './invite';
 import { beginTransaction, recordAccepted, recordNotSent } from './outbox';
 import { headerText, renderEmail, UnknownTemplateError } from './render';
@@ -56,6 +56,8 @@ export type SendEmailInput = {
    * back at once, and on the last try (`true`) fails the email for good. Unset, the activity's retry policy retries it.
    */
   lastTry?: boolean;
+  /** Derive the one-time sign-in link of this id (`links.signIn` in the template). */
+  signIn?: { linkId: string };
 };
 
 /** The first check-in question, whose 1–5 scale the email offers as one-click links (they preselect, never save). */
@@ -109,6 +111,8 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
       });
       out.kickoff = linkUrl(links.publicBaseUrl, 'kickoff', token);
     }
+    if (input.signIn)
+      out.signIn = signInUrl(links.publicBaseUrl, signInToken(links.signingSecret, input.signIn.linkId));
     return out;
   };
 

@@ -39,11 +39,11 @@ import { runAction } from '../services/actions';
 import { matchInScope } from '../services/scope';
 import { ZMatchParams } from './matches';
 import { ZActionResult, ZProblem } from './schemas';
-import { ZPersonInput } from '../services/matches';
+import { coordinatorParticipant, ZPersonInput } from '../services/matches';
 
 // The bodies are the workflow's own message schemas (workflows/messages.ts); the path supplies the item's id.
-const ZCompleteTaskBody = ZCompleteTask.omit({ taskId: true });
-const ZReassignBody = z.object({ coordinator: ZPersonInput });
+export const ZCompleteTaskBody = ZCompleteTask.omit({ taskId: true });
+export const ZReassignBody = z.object({ coordinator: ZPersonInput });
 
 /** Coordinator actions on a match: each one is a workflow update; the workflow's rejection comes back as 409/422. */
 export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
@@ -135,23 +135,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
     'Hand the match (and its open items) to another coordinator',
     ZReassignBody,
     reassignUpdate,
-    async ({ coordinator }) => {
-      // The new coordinator is a person of the read model before the workflow hands the match over.
-      const person = await deps.db.person.upsert({
-        where: { email: coordinator.email },
-        create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
-        update: {},
-        select: { id: true },
-      });
-      return {
-        coordinator: {
-          personId: person.id,
-          name: coordinator.name,
-          email: coordinator.email,
-          locale: coordinator.locale,
-        },
-      };
-    },
+    ({ coordinator }) => coordinatorParticipant(deps.db, coordinator).then((c) => ({ coordinator: c })),
   );
   action('end-early', 'End the match early, with a reason from the taxonomy', ZEndEarly, endEarlyUpdate, (b) => b);
   action(

@@ -32,8 +32,8 @@ const ZEscalationItem = ZEscalationBrief.extend({
 });
 const ZEscalationParams = z.object({ id: ZEscalationAction.shape.escalationId });
 // The bodies are the workflow's own message schemas (workflows/messages.ts); the path names the escalation.
-const ZResolve = ZResolveEscalation.omit({ escalationId: true });
-const ZSnooze = ZSnoozeEscalation.omit({ escalationId: true });
+export const ZResolve = ZResolveEscalation.omit({ escalationId: true });
+export const ZSnooze = ZSnoozeEscalation.omit({ escalationId: true });
 
 export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
-import { covers, type Principal } from '../auth';
+import { may, type Principal } from '../auth';
 import { AppError, fieldErrors } from '../errors';
 import { createMatch, ZCreateMatchRequest, type MatchStarter, type TMatchInput } from './matches';
 
@@ -186,8 +186,8 @@ export async function importMatches(
   }
 
   // Rows for programs the key does not cover make the whole request a 403 (unknown programs too: no probing).
-  if (principal && principal.role !== 'admin') {
-    const outside = valid.filter((v) => !covers(principal, v.input.programId)).map((v) => v.row);
+  if (principal) {
+    const outside = valid.filter((v) => !may(principal, 'register', v.input.programId)).map((v) => v.row);
     if (outside.length) {
       throw new AppError(
         'forbidden',

@@ -173,6 +173,20 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
+/** A coordinator taking over a match, as the workflow knows them: a person of the read model first. */
+export async function coordinatorParticipant(
+  db: Database,
+  coordinator: z.infer<typeof ZPersonInput>,
+): Promise<Participant> {
+  const person = await db.person.upsert({
+    where: { email: coordinator.email },
+    create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
+    update: {},
+    select: { id: true },
+  });
+  return { personId: person.id, name: coordinator.name, email: coordinator.email, locale: coordinator.locale };
+}
+
 /** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
 export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>;
 

@@ -93,6 +93,18 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     );
   });
 
+  it('marks admins of the workspace, lists them, and never removes the last one', async () => {
+    expect((await cli('admin', 'add', 'Ops@Pref.Example.jp')).out).toBe('ops@pref.example.jp is an admin.');
+    expect((await cli('admin', 'list')).out).toContain('ops@pref.example.jp\t(marked by cli)');
+    const last = await cli('admin', 'remove', 'ops@pref.example.jp');
+    expect(last.code).toBe(1);
+    expect(last.err).toContain('last admin');
+    expect((await cli('admin', 'add', 'second@pref.example.jp')).code).toBe(0);
+    expect((await cli('admin', 'remove', 'ops@pref.example.jp')).code).toBe(0);
+    expect((await cli('admin', 'list')).out).not.toContain('ops@');
+    expect((await cli('admin', 'add', 'not-an-email')).code).toBe(1);
+  });
+
   it('prints KPIs as a table (the seed’s cohort: 96.9% completion, 3.1% early termination) and the matches at risk', async () => {
     const program = unique('cli').toLowerCase();
     await stack.database.db.program.create({ data: { id: program, name: 'CLI' } });

@@ -26,7 +26,13 @@ function templateNames(): string[] {
 
 type Role = 'host' | 'talent' | 'coordinator' | 'program_manager';
 type Person = { name: string; email: string; organization?: string };
-type Links = { base: string; checkin?: string; kickoff?: string; oneClick?: { value: number; url: string }[] };
+type Links = {
+  base: string;
+  checkin?: string;
+  kickoff?: string;
+  signIn?: string;
+  oneClick?: { value: number; url: string }[];
+};
 
 const PROGRAM = 'ふるさと兼業 長野';
 const TITLE = 'EC 販路開拓 & 新商品 <試作>';
@@ -270,6 +276,14 @@ const SAMPLES: Record<string, Sample[]> = {
       data: () => ({ coordinator: { name: coordinator.name }, weekOf: '2026-12-07', items: [] }),
     },
   ],
+  'sign-in': [
+    {
+      variant: 'a coordinator signs in',
+      role: 'coordinator',
+      data: () => ({ validMinutes: 15 }),
+      links: { base: BASE, signIn: `${BASE}/workspace/sign-in/q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c` },
+    },
+  ],
 };
 
 const EXPECTED_TEMPLATES = [
@@ -288,6 +302,7 @@ const EXPECTED_TEMPLATES = [
   'task-reminder',
   'coordinator-digest',
   'delivery-problem',
+  'sign-in',
 ];
 
 function render(name: string, sample: Sample, locale: Locale): RenderedEmail {
@@ -304,7 +319,7 @@ function render(name: string, sample: Sample, locale: Locale): RenderedEmail {
 /** The signed links a sample passes (what the template must show), in order. */
 const linkUrls = (links: Links | undefined): string[] =>
   links
-    ? [links.checkin, links.kickoff, ...(links.oneClick ?? []).map((o) => o.url)].filter(
+    ? [links.checkin, links.kickoff, links.signIn, ...(links.oneClick ?? []).map((o) => o.url)].filter(
         (u): u is string => u !== undefined,
       )
     : [];
@@ -364,8 +379,10 @@ describe.each(cases)('$name ($locale): $sample.variant', ({ name, locale, sample
   it('has a one-line subject naming the program and, for one match, the project', () => {
     expect(email.subject.trim()).not.toBe('');
     expect(email.subject).not.toMatch(/[\r\n]/);
-    expect(email.subject.startsWith(locale === 'ja' ? `【${PROGRAM}】` : `[${PROGRAM}]`)).toBe(true);
-    if (name !== 'coordinator-digest') expect(email.subject).toContain(TITLE);
+    // The sign-in email is about no program: it names bansou.
+    const brand = name === 'sign-in' ? 'bansou' : PROGRAM;
+    expect(email.subject.startsWith(locale === 'ja' ? `【${brand}】` : `[${brand}]`)).toBe(true);
+    if (name !== 'coordinator-digest' && name !== 'sign-in') expect(email.subject).toContain(TITLE);
   });
 
   it('is written in the recipient’s language', () => {
@@ -645,8 +662,11 @@ describe('text that could break an email (a title from a spreadsheet cell, a str
     const email = renderBroken(c.name, c.sample, c.locale);
     // eslint-disable-next-line no-control-regex -- finding control characters is the point
     expect(email.subject).not.toMatch(/[\u0000-\u001f\u007f\uE000]/);
-    expect(email.subject.startsWith(c.locale === 'ja' ? '【ふるさと 兼業】' : '[ふるさと 兼業]')).toBe(true);
-    if (c.name !== 'coordinator-digest') expect(email.subject).toContain('EC 販路 開拓 試作');
+    // The sign-in email's subject takes no values at all.
+    if (c.name !== 'sign-in') {
+      expect(email.subject.startsWith(c.locale === 'ja' ? '【ふるさと 兼業】' : '[ふるさと 兼業]')).toBe(true);
+      if (c.name !== 'coordinator-digest') expect(email.subject).toContain('EC 販路 開拓 試作');
+    }
     // The body keeps its own lines and the value's line breaks, without the control characters.
     // eslint-disable-next-line no-control-regex -- finding control characters is the point
     for (const part of [email.text, email.html]) expect(part).not.toMatch(/[\u0000\u000b\u000c\uE000]/);

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
+import { may, type Principal } from '../auth';
+import type { ApiDeps } from '../deps';
+import { isoOrNull, summarySelect, toSummary, ZMatchSummary } from './match-list';
+
+/**
+ * One match as the API's GET /matches/:id and the workspace's match page show it: the read model, its contracts,
+ * tasks, escalations, check-in rounds with both sides' answers (for those who may read them), the timeline, and the
+ * workflow's own state when it answers in time.
+ */
+/** A name in both languages, as the playbook gives it (`{ ja, en }`). */
+const ZLabel = z.record(z.string(), z.string());
+export const ZTimelineEvent = z.object({
+  type: z.string(),
+  at: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+});
+const ZCheckinRoundView = z.object({
+  round: z.number().int(),
+  kind: z.string().nullable(),
+  status: z.string().nullable(),
+  openedAt: z.string().nullable(),
+  closeAt: z.string().nullable(),
+  host: z.record(z.string(), z.unknown()).nullable(),
+  talent: z.record(z.string(), z.unknown()).nullable(),
+});
+export const ZMatchDetail = z.object({
+  match: ZMatchSummary,
+  contracts: z.array(
+    z.object({
+      type: z.string(),
+      label: ZLabel,
+      required: z.boolean(),
+      status: z.string(),
+      dueAt: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  tasks: z.array(
+    z.object({
+      id: z.string(),
+      key: z.string(),
+      label: ZLabel,
+      status: z.string(),
+      openAt: z.string(),
+      dueAt: z.string(),
+      doneAt: z.string().nullable(),
+    }),
+  ),
+  escalations: z.array(z.lazy(() => ZEscalationBrief)),
+  checkins: z.array(ZCheckinRoundView),
+  timeline: z.array(ZTimelineEvent),
+  live: z.record(z.string(), z.unknown()).nullable().describe("the workflow's own state (a query), when it answers"),
+  liveError: z.string().optional(),
+});
+export const ZEscalationBrief = z.object({
+  id: z.string(),
+  type: z.string(),
+  severity: z.string(),
+  status: z.string(),
+  level: z.number().int(),
+  reasons: z.array(z.string()),
+  openedAt: z.string(),
+  dueAt: z.string(),
+  snoozedUntil: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+});
+
+type RoundRow = { round: number; kind: string; status: string; openedAt: Date; closeAt: Date };
+type AnswerRow = { round: number; respondent: string; answers: unknown; submittedAt: Date; signalledAt: Date | null };
+
+/** The workflow's state without what host and talent wrote (for program managers). */
+function withoutAnswers(state: MatchState): MatchState {
+  const current = state.checkins.current;
+  return {
+    ...state,
+    checkins: {
+      ...state.checkins,
+      lastAnswers: {},
+      current: current && {
+        ...current,
+        answers: Object.fromEntries(
+          Object.entries(current.answers).map(([who, a]) => [who, { answerId: a!.answerId, at: a!.at }]),
+        ),
+      },
+    },
+  } as MatchState;
+}
+
+/**
+ * Check-in rounds with each side's answer (answers saved for a round the read model has not seen yet included);
+ * without `withAnswers` only whether and when each side answered.
+ */
+function checkinView(rounds: RoundRow[], answers: AnswerRow[], withAnswers: boolean) {
+  const numbers = [...new Set([...rounds.map((r) => r.round), ...answers.map((a) => a.round)])].sort((a, b) => a - b);
+  return numbers.map((n) => {
+    const round = rounds.find((r) => r.round === n);
+    const side = (who: string) => {
+      const a = answers.find((x) => x.round === n && x.respondent === who);
+      if (!a) return null;
+      const meta = { submittedAt: a.submittedAt.toISOString(), delivered: Boolean(a.signalledAt) };
+      return withAnswers ? { ...(a.answers as object), ...meta } : { answered: true, ...meta };
+    };
+    return {
+      round: n,
+      kind: round?.kind ?? null,
+      status: round?.status ?? null,
+      openedAt: isoOrNull(round?.openedAt ?? null),
+      closeAt: isoOrNull(round?.closeAt ?? null),
+      host: side('host'),
+      talent: side('talent'),
+    };
+  });
+}
+
+export async function matchDetail(
+  deps: Pick<ApiDeps, 'db' | 'temporal' | 'log'>,
+  principal: Principal,
+  matchId: string,
+  options: { requestId?: string; live?: boolean } = {},
+): Promise<z.infer<typeof ZMatchDetail>> {
+  const programId = (await deps.db.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } }))
+    .programId;
+  // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
+  const seesAnswers = may(principal, 'read_answers', programId);
+  const [row, contracts, tasks, escalations, events, rounds, answers] = await Promise.all([
+    deps.db.match.findUniqueOrThrow({ where: { id: matchId }, select: summarySelect }),
+    deps.db.contractDocument.findMany({ where: { matchId }, orderBy: { type: 'asc' } }),
+    deps.db.coordinatorTask.findMany({ where: { matchId }, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
+    deps.db.escalation.findMany({ where: { matchId }, orderBy: { openedAt: 'asc' } }),
+    deps.db.matchEvent.findMany({
+      where: { matchId },
+      orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      select: { type: true, payload: true, occurredAt: true },
+    }),
+    deps.db.checkinRound.findMany({ where: { matchId }, orderBy: { round: 'asc' } }),
+    deps.db.checkinAnswer.findMany({
+      where: { matchId },
+      select: { round: true, respondent: true, answers: true, submittedAt: true, signalledAt: true },
+    }),
+  ]);
+  let live: MatchState | null = null;
+  let liveError: string | undefined;
+  try {
+    if (options.live !== false) {
+      live = await deps.temporal.withDeadline(Date.now() + 5000, () =>
+        deps.temporal.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery),
+      );
+    }
+  } catch (error) {
+    // The stored match and timeline are still worth returning when the workflow cannot be asked right now.
+    liveError = 'The match workflow did not answer just now; the rest of this answer is from the read model.';
+    deps.log?.('live state query failed', { matchId, error: String(error), requestId: options.requestId });
+  }
+  return {
+    match: toSummary(row),
+    contracts: contracts.map((c) => ({
+      type: c.type,
+      label: c.label as Record<string, string>,
+      required: c.required,
+      status: c.status,
+      dueAt: isoOrNull(c.dueAt),
+      reason: c.reason,
+    })),
+    tasks: tasks.map((t) => ({
+      id: t.id,
+      key: t.key,
+      label: t.label as Record<string, string>,
+      status: t.status,
+      openAt: t.openAt.toISOString(),
+      dueAt: t.dueAt.toISOString(),
+      doneAt: isoOrNull(t.doneAt),
+    })),
+    escalations: escalations.map(toEscalationBrief),
+    // Both sides' answers, for the coordinator; host and talent never see each other's.
+    checkins: checkinView(rounds, answers, seesAnswers),
+    timeline: events.map((e) => ({
+      type: e.type,
+      at: e.occurredAt.toISOString(),
+      payload: e.payload as Record<string, unknown>,
+    })),
+    live: (live && !seesAnswers ? withoutAnswers(live) : live) as unknown as Record<string, unknown> | null,
+    ...(liveError ? { liveError } : {}),
+  };
+}
+
+export function toEscalationBrief(e: {
+  id: string;
+  type: string;
+  severity: string;
+  status: string;
+  level: number;
+  reasons: unknown;
+  openedAt: Date;
+  dueAt: Date;
+  snoozedUntil: Date | null;
+  resolvedAt: Date | null;
+}): z.infer<typeof ZEscalationBrief> {
+  return {
+    id: e.id,
+    type: e.type,
+    severity: e.severity,
+    status: e.status,
+    level: e.level,
+    reasons: e.reasons as string[],
+    openedAt: e.openedAt.toISOString(),
+    dueAt: e.dueAt.toISOString(),
+    snoozedUntil: isoOrNull(e.snoozedUntil),
+    resolvedAt: isoOrNull(e.resolvedAt),
+  };
+}

@@ -1,0 +1,223 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createSignInLink } from '../../api/workspace/sessions';
+import { PROJECT_ROOT } from '../../dev/env';
+import { eventually } from '../support/eventually';
+import { ALWAYS_SEND } from '../support/fixtures';
+import { createDevStack, type DevStack } from '../support/stack';
+
+/**
+ * The coordinator's workspace in real Chromium against the real stack (Temporal dev server, API, Postgres, SMTP):
+ * sign in from the email, triage an escalation the workflow raised, propose a kickoff and see it confirmed when host
+ * and talent pick, record a note. Screenshots at 360 px and 1280 px, in Japanese and English.
+ */
+const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 900 };
+const COORDINATOR = { name: '鈴木 一郎', email: 'suzuki.workspace@npo.example.jp', locale: 'ja' as const };
+
+async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** The page fits its screen: no sideways scrolling. */
+const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `workspace-${name}.png`), fullPage: true });
+
+/** A `datetime-local` value `days` from now at `hour`:00 in Japan. */
+function jstInput(days: number, hour: number): string {
+  const date = new Date(Date.now() + days * 86_400_000 + 9 * 3_600_000).toISOString().slice(0, 10);
+  return `${date}T${String(hour).padStart(2, '0')}:00`;
+}
+
+describe('the coordinator’s workspace in real Chromium', () => {
+  let stack: DevStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    [stack, browser] = await Promise.all([
+      createDevStack({
+        // Rounds close 3 s after they open: a check-in nobody answers raises a real escalation at once.
+        playbook: {
+          ...ALWAYS_SEND,
+          kickoff: { deadline: '7d', reminderBefore: '1s' },
+          checkins: {
+            cadence: '1h',
+            firstAfterKickoff: '1s',
+            reminderAfter: '2s',
+            closeAfter: '3s',
+            extraQuestions: [],
+          },
+        },
+      }),
+      launch(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** A browser already signed in as the coordinator (a link made directly, then its page's button). */
+  async function signedIn(
+    viewport: typeof PHONE,
+    locale: 'ja-JP' | 'en-GB',
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport, locale });
+    const page = await context.newPage();
+    const token = await createSignInLink(stack.deps, COORDINATOR.email);
+    await page.goto(`${stack.api.url}/workspace/sign-in/${token}`);
+    await Promise.all([page.waitForURL(`${stack.api.url}/workspace`), page.getByRole('button').last().click()]);
+    return { context, page };
+  }
+
+  it('a coordinator signs in from the email on a phone, in Japanese, and finds what needs them today', async () => {
+    await stack.createMatch({ coordinator: COORDINATOR, title: '老舗旅館の予約サイト刷新' });
+    const context = await browser.newContext({ viewport: PHONE, locale: 'ja-JP' });
+    const page = await context.newPage();
+    await page.goto(`${stack.api.url}/`);
+    expect(page.url()).toBe(`${stack.api.url}/workspace/sign-in`);
+    expect(await page.locator('h1').textContent()).toBe('ワークスペースにサインイン');
+    await shot(page, 'sign-in-ja-360');
+    await page.getByLabel('メールアドレス').fill(COORDINATOR.email);
+    await page.getByRole('button', { name: 'サインイン用リンクを送る' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('メールをご確認ください');
+
+    const [email] = await stack.smtp.waitFor(1, {
+      filter: (e) => e.to === COORDINATOR.email && e.subject.includes('サインイン'),
+    });
+    await page.setContent(String(email!.mail.html));
+    await shot(page, 'email-sign-in-ja-360');
+    const link = await page.getByRole('link', { name: 'サインインする' }).getAttribute('href');
+    await page.goto(link!);
+    expect(await page.locator('h1').textContent()).toBe('サインインしますか？');
+    await page.getByRole('button', { name: 'サインインする' }).click();
+    await page.waitForURL(`${stack.api.url}/workspace`);
+    expect(await page.locator('h1').textContent()).toBe('今日やること');
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+    await expect(page.getByRole('heading', { name: /日程調整が必要なキックオフ/ }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText('老舗旅館の予約サイト刷新').first().isVisible()).resolves.toBe(true);
+    expect(await fitsWidth(page)).toBe(true);
+    await shot(page, 'today-ja-360');
+    await context.close();
+  });
+
+  it('triages an escalation the workflow raised: acknowledge, then resolve with a note', async () => {
+    const match = await stack.createMatch({ coordinator: COORDINATOR, title: 'EC 販路開拓（未回答）' });
+    await stack.openFirstCheckin(match.id);
+    // Nobody answers; the round closes after 3 s and the workflow escalates the missed check-in.
+    const escalation = await eventually(
+      async () =>
+        (await stack.database.db.escalation.findFirst({ where: { matchId: match.id, type: 'missed_checkin' } }))!,
+      { timeoutMs: 30_000 },
+    );
+    const { context, page } = await signedIn(DESKTOP, 'ja-JP');
+    await page.goto(`${stack.api.url}/workspace`);
+    const card = page.locator(`#esc-${escalation.id}`);
+    await expect(card.textContent()).resolves.toContain('チェックイン未回答');
+    await expect(card.textContent()).resolves.toContain('第1回のチェックイン');
+    await expect(card.textContent()).resolves.toContain('受入事業者、兼業人材');
+    await shot(page, 'today-ja-1280');
+    await card.getByRole('button', { name: '対応を始める（確認）' }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('エスカレーションの対応を始めました');
+    await expect(page.locator(`#esc-${escalation.id}`).textContent()).resolves.toContain('対応中');
+
+    await page.locator(`#esc-${escalation.id} summary`, { hasText: '解決にする' }).click();
+    await page
+      .locator(`#esc-${escalation.id}`)
+      .getByLabel('対応の内容（必須）')
+      .fill('お二人に電話で確認。次回から回答するとのこと。');
+    await page.locator(`#esc-${escalation.id}`).getByRole('button', { name: '解決にする' }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('解決にしました');
+    expect(await page.locator(`#esc-${escalation.id}`).count()).toBe(0);
+    const stored = await stack.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+    expect(stored).toMatchObject({ status: 'resolved', resolution: 'お二人に電話で確認。次回から回答するとのこと。' });
+    await context.close();
+  });
+
+  it('proposes a kickoff, sees it confirmed when host and talent pick, and is told in words what cannot be done yet', async () => {
+    const match = await stack.createMatch({ coordinator: COORDINATOR, title: '地域商社の新商品開発' });
+    const { context, page } = await signedIn(PHONE, 'ja-JP');
+    await page.goto(`${stack.api.url}/workspace/matches/${match.id}`);
+    await page.getByLabel('候補 1').fill(jstInput(5, 10));
+    await page.getByLabel('候補 2').fill(jstInput(6, 14));
+    await page.getByLabel('候補 3').fill(jstInput(7, 16));
+    await page.getByLabel('場所・URL（任意）').fill('https://meet.example.jp/kickoff');
+    await page.getByRole('button', { name: 'キックオフの候補を送る' }).last().click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('キックオフの候補を送りました');
+    await expect(page.locator('#kickoff').textContent()).resolves.toContain('候補を提示中');
+    expect(await fitsWidth(page)).toBe(true);
+
+    // Host and talent each pick the first slot on their own page, from their email.
+    for (const who of ['host', 'talent'] as const) {
+      const to = match[who].email;
+      const [proposal] = await stack.smtp.waitFor(1, {
+        filter: (e) => e.to === to && e.mail.headers.get('x-bansou-template') === 'kickoff-proposal',
+      });
+      const answer = await context.newPage();
+      await answer.goto(`${stack.api.url}${stack.linkIn(proposal!, 'kickoff')}`);
+      await answer.locator('input[name="choice"][value="0"]').check();
+      await answer.locator('button[type="submit"]').click();
+      await answer.waitForLoadState('domcontentloaded');
+      await answer.close();
+    }
+    await eventually(
+      async () =>
+        (await stack.database.db.match.findUniqueOrThrow({ where: { id: match.id } })).kickoffStatus === 'scheduled',
+    );
+    await page.reload();
+    await expect(page.locator('#kickoff').textContent()).resolves.toContain('日程確定');
+    await expect(page.locator('#kickoff').textContent()).resolves.toContain('受入事業者');
+    await shot(page, 'match-ja-360');
+
+    // Recording it held before it has started: the workflow says no, and the page says why.
+    await page.getByRole('button', { name: '保存する' }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('この操作はできませんでした');
+    await expect(page.locator('#notice').textContent()).resolves.toContain('the kickoff has not started yet');
+    await context.close();
+  });
+
+  it('records a note with a sentiment; it shows in the notes and on the timeline (English, 1280 px)', async () => {
+    const match = await stack.createMatch({ coordinator: COORDINATOR, title: 'Tourism DX' });
+    await stack.database.db.account.upsert({
+      where: { email: COORDINATOR.email },
+      create: { email: COORDINATOR.email, locale: 'en' },
+      update: { locale: 'en' },
+    });
+    try {
+      const { context, page } = await signedIn(DESKTOP, 'en-GB');
+      await page.goto(`${stack.api.url}/workspace/matches/${match.id}`);
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.getByLabel('Note', { exact: true }).fill('First call with both: the host wants weekly updates.');
+      await page.getByLabel('How the match looks to you (1–5, optional)').selectOption('4');
+      await page.getByRole('button', { name: 'Record the note' }).click();
+      await expect(page.locator('#notice').textContent()).resolves.toContain('The note is recorded.');
+      await expect(page.locator('#notes').textContent()).resolves.toContain('the host wants weekly updates');
+      await expect(page.locator('#timeline').textContent()).resolves.toContain('Note');
+      await shot(page, 'match-en-1280');
+      await page.goto(`${stack.api.url}/workspace/matches`);
+      await shot(page, 'matches-en-1280');
+      await page.goto(`${stack.api.url}/workspace`);
+      await shot(page, 'today-en-1280');
+      await context.close();
+      const phone = await signedIn(PHONE, 'en-GB');
+      await phone.page.goto(`${stack.api.url}/workspace/matches`);
+      expect(await fitsWidth(phone.page)).toBe(true);
+      await shot(phone.page, 'matches-en-360');
+      await phone.page.goto(`${stack.api.url}/workspace/matches/${match.id}`);
+      expect(await fitsWidth(phone.page)).toBe(true);
+      await shot(phone.page, 'match-en-360');
+      await phone.context.close();
+    } finally {
+      await stack.database.db.account.update({ where: { email: COORDINATOR.email }, data: { locale: null } });
+    }
+  });
+});
