@@ -20,8 +20,8 @@ export type ApiDeps = {
   apiRateLimit?: number;
   /** Requests per minute per client on /healthz (120 unless set). */
   healthRateLimit?: number;
-  /** How long an action (a workflow update) may take before the caller gets a 503; 10 s unless set (tests). */
-  updateDeadlineMs?: number;
+  /** How long a request waits for Temporal (an action, a registration) before a 503; 10 s unless set (tests). */
+  temporalDeadlineMs?: number;
   /** Log one JSON line per request (request id, status, time, key). */
   logRequests?: boolean;
   /** Resolves when the SMTP server answers (used by /healthz only). */

@@ -5,6 +5,7 @@ import { createDatabase } from '../prisma/client';
 import { createApp } from './app';
 import { loadApiEnv } from './env';
 import { startAnswerRelay } from './services/checkins';
+import { startRegistrationReconciler } from './services/registration';
 
 /** The API process: `npm run api`, configured only by environment variables. */
 async function main(): Promise<void> {
@@ -32,11 +33,17 @@ async function main(): Promise<void> {
   const stopRelay = startAnswerRelay(db, temporal, {
     log: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })),
   });
+  // Registrations a failure left halfway are finished; a running match workflow without its row gets it back.
+  const stopReconciler = startRegistrationReconciler(
+    { db, temporal, taskQueue: env.TASK_QUEUE },
+    { log: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })) },
+  );
   const server = app.listen(env.PORT, env.HOST, () => {
     console.log(`bansou api: listening on http://${env.HOST}:${env.PORT}`);
   });
   const stop = () => {
     stopRelay();
+    stopReconciler();
     server.close(async () => {
       await connection.close();
       smtp.close();

@@ -28,6 +28,7 @@ export function importRoutes(api: ApiRoutes, deps: ApiDeps): void {
           description: 'Problems by row and column ("row 3: host_email"); nothing was imported',
           schema: ZProblem,
         },
+        503: { description: 'Temporal cannot be reached; says which matches were registered first', schema: ZProblem },
       },
     },
     async ({ body, principal }) => ({ body: await importMatches(deps, principal, body) }),

@@ -4,7 +4,8 @@ import { programScope, requirePermission } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
 import { listMatches, ZListMatchesQuery, ZMatchList } from '../services/match-list';
-import { createMatch, toMatchView, ZCreateMatchRequest, ZMatchView } from '../services/matches';
+import { toMatchView, ZCreateMatchRequest, ZMatchView } from '../services/matches';
+import { registerMatch } from '../services/registration';
 import {
   matchDetail,
   toEscalationBrief,
@@ -35,12 +36,17 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
         },
         400: { description: 'Invalid fields, listed', schema: ZProblem },
         403: { description: 'The key does not cover the program', schema: ZProblem },
-        409: { description: 'A match with this id exists', schema: ZProblem },
+        409: { description: 'A match with this id exists, with other details', schema: ZProblem },
+        503: {
+          description:
+            'Temporal cannot be reached, or did not confirm the start (then the match is saved and finished later)',
+          schema: ZProblem,
+        },
       },
     },
     async ({ body, principal }) => {
       requirePermission(principal, 'register', body.programId);
-      const row = await createMatch(deps, body);
+      const row = await registerMatch(deps, body);
       return {
         status: 201,
         headers: { location: `/matches/${encodeURIComponent(row.id)}` },

@@ -8,13 +8,13 @@ const isGrpcError = (error: unknown, code: number) =>
   typeof error === 'object' && error !== null && (error as { code?: number }).code === code;
 const GRPC_NOT_FOUND = 5;
 
-/** How long a caller (a person on a page, or an API client) waits for the workflow to take an action. */
-export const UPDATE_DEADLINE_MS = 10_000;
+/** How long a caller (a person on a page, or an API client) waits for Temporal: to take an action, to start a match. */
+export const TEMPORAL_DEADLINE_MS = 10_000;
 
 /**
  * Runs a coordinator action as a workflow update and turns the workflow's own rejection into an API error:
  * an action that does not fit the match's state is a 409, an unacceptable input or an unknown item a 422, both with
- * the workflow's reason. Temporal gets `deps.updateDeadlineMs` (10 s) to complete the update; when it cannot be reached
+ * the workflow's reason. Temporal gets `deps.temporalDeadlineMs` (10 s) to complete the update; when it cannot be reached
  * or no worker runs the workflow in that time, the action is a 503 (`unavailable`).
  */
 export async function runAction<A>(
@@ -25,7 +25,7 @@ export async function runAction<A>(
 ): Promise<ActionResult> {
   try {
     const handle = deps.temporal.workflow.getHandle(matchWorkflowId(matchId));
-    return await deps.temporal.withDeadline(Date.now() + (deps.updateDeadlineMs ?? UPDATE_DEADLINE_MS), () =>
+    return await deps.temporal.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS), () =>
       handle.executeUpdate(update, { args: [arg] }),
     );
   } catch (error) {

@@ -2,7 +2,8 @@ import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { may, type Principal } from '../auth';
 import { AppError, fieldErrors } from '../errors';
-import { createMatch, ZCreateMatchRequest, type MatchStarter, type TMatchInput } from './matches';
+import { matchSelect, ZCreateMatchRequest, type TMatchInput } from './matches';
+import { completeRegistration, registerMatch, temporalDeadline, type MatchStarter } from './registration';
 
 /**
  * Importing matches from the CSV files programs already keep. The header row names the columns, in English or in
@@ -210,25 +211,9 @@ export async function importMatches(
     (
       await deps.db.match.findMany({
         where: { id: { in: valid.map((v) => v.input.id) } },
-        select: {
-          id: true,
-          programId: true,
-          title: true,
-          startDate: true,
-          host: { select: { email: true } },
-          talent: { select: { email: true } },
-        },
+        select: matchSelect,
       })
-    ).map((m) => [
-      m.id,
-      {
-        programId: m.programId,
-        title: m.title,
-        startDate: m.startDate,
-        hostEmail: m.host.email,
-        talentEmail: m.talent.email,
-      },
-    ]),
+    ).map((m) => [m.id, m]),
   );
   const existing: string[] = [];
   const fresh: TMatchInput[] = [];
@@ -237,7 +222,8 @@ export async function importMatches(
       errors.push({ row, column: columnOf('programId'), message: 'no program with this id' });
       continue;
     }
-    const match = stored.get(input.id);
+    const found = stored.get(input.id);
+    const match = found && { ...found, hostEmail: found.host.email, talentEmail: found.talent.email };
     if (match && !sameMatch(match, input)) {
       errors.push({ row, column: columnOf('id'), message: 'already used by a different match' });
     } else if (match) existing.push(input.id);
@@ -253,9 +239,24 @@ export async function importMatches(
     );
   }
   const created: string[] = [];
-  for (const input of fresh) {
-    await createMatch(deps, input);
-    created.push(input.id);
+  try {
+    // A row a failure left registering on an earlier upload is finished now.
+    for (const id of existing) {
+      const row = stored.get(id)!;
+      if (!row.registeredAt) await completeRegistration(deps, row, temporalDeadline(deps));
+    }
+    for (const input of fresh) {
+      await registerMatch(deps, input);
+      created.push(input.id);
+    }
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'unavailable') {
+      const done = created.length
+        ? ` ${created.length} new match(es) were registered first (${created.join(', ')}).`
+        : '';
+      throw new AppError('unavailable', `${error.detail}${done} Upload the same file again to register the rest.`);
+    }
+    throw error;
   }
   return { total: rows.length, created, existing };
 }

@@ -1,21 +1,9 @@
-import { Prisma } from '@prisma/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import type { matchWorkflow } from '../../workflows';
 import { localDate } from '../../workflows/calendar';
-import {
-  MATCH_ID_PATTERN,
-  matchWorkflowId,
-  searchAttributes,
-  type Locale,
-  type MatchSnapshot,
-  type Participant,
-} from '../../workflows/shared';
-import type { Database } from '../../prisma/client';
-import type { ApiDeps } from '../deps';
-import { AppError, isTemporalUnreachable } from '../errors';
+import { MATCH_ID_PATTERN, type Locale, type MatchSnapshot, type Participant } from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
-import { currentPlaybook } from './playbooks';
+import type { Database } from '../../prisma/client';
 
 const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
@@ -88,6 +76,8 @@ export const matchSelect = {
   status: true,
   phase: true,
   createdAt: true,
+  requestHash: true,
+  registeredAt: true,
   program: { select: { name: true, managers: { select: { person: { select: personSelect } } } } },
   host: { select: personSelect },
   talent: { select: personSelect },
@@ -185,99 +175,4 @@ export async function coordinatorParticipant(
     select: { id: true },
   });
   return { personId: person.id, name: coordinator.name, email: coordinator.email, locale: coordinator.locale };
-}
-
-/** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
-export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>;
-
-/** Writes a match and its people (created or updated by email) in one transaction. */
-export async function storeMatch(db: Database, input: TMatchInput): Promise<MatchRow> {
-  return db.$transaction(async (tx) => {
-    const upsertPerson = (p: z.infer<typeof ZPersonInput> & { organization?: string }, role: string) =>
-      tx.person.upsert({
-        where: { email: p.email },
-        create: { email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null },
-        // An existing person is left as they are: a match in one program must not rename or re-language someone who
-        // also takes part in another.
-        update: {},
-        select: { id: true },
-      });
-    const host = await upsertPerson(input.host, 'host');
-    const talent = await upsertPerson(input.talent, 'talent');
-    const coordinator = await upsertPerson(input.coordinator, 'coordinator');
-    return tx.match.create({
-      data: {
-        id: input.id,
-        programId: input.programId,
-        title: input.title,
-        region: input.region ?? null,
-        startDate: new Date(`${input.startDate}T00:00:00Z`),
-        endDate: new Date(`${input.endDate}T00:00:00Z`),
-        endsAt: input.endsAt ? new Date(input.endsAt) : null,
-        hostId: host.id,
-        talentId: talent.id,
-        coordinatorId: coordinator.id,
-        workflowId: matchWorkflowId(input.id),
-        cohort: input.startDate.slice(0, 7),
-      },
-      select: matchSelect,
-    });
-  });
-}
-
-/**
- * Stores a match and starts its workflow. A duplicate id is a 409; if Temporal cannot be reached the stored match is
- * removed again and the caller gets a 503, so a match exists only when its workflow does.
- */
-export async function createMatch(deps: MatchStarter, input: TMatchInput): Promise<MatchRow> {
-  const { db, temporal } = deps;
-  const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
-  if (!program) {
-    throw new AppError('validation_failed', 'The body has 1 invalid field(s).', [
-      { field: 'programId', message: 'no program with this id' },
-    ]);
-  }
-  const workflowId = matchWorkflowId(input.id);
-  let row: MatchRow | undefined;
-  for (let attempt = 1; !row; attempt++) {
-    try {
-      row = await storeMatch(db, input);
-    } catch (error) {
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
-      if (await db.match.findUnique({ where: { id: input.id }, select: { id: true } })) {
-        throw new AppError('conflict', `A match with id "${input.id}" already exists.`);
-      }
-      // A person was registered by a concurrent request at the same moment; the next attempt finds them.
-      if (attempt >= 3) throw error;
-    }
-  }
-
-  const playbook = await currentPlaybook(db, input.programId);
-  try {
-    await temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ match: toSnapshot(row), playbook }],
-      typedSearchAttributes: [
-        { key: searchAttributes.programId, value: row.programId },
-        { key: searchAttributes.status, value: row.status },
-      ],
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      // A workflow with this id ran before (its match row was deleted since); keep the row out of the read model.
-      await db.match.delete({ where: { id: row.id } });
-      throw new AppError('conflict', `A match workflow with id "${workflowId}" already exists.`);
-    }
-    await db.match.delete({ where: { id: row.id } }).catch(() => undefined);
-    if (isTemporalUnreachable(error)) {
-      throw new AppError(
-        'unavailable',
-        'The workflow service cannot be reached; the match was not created. Try again.',
-      );
-    }
-    // Anything else (e.g. search attributes not registered) is a setup problem: logged, answered as a 500.
-    throw error;
-  }
-  return row;
 }

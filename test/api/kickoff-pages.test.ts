@@ -234,7 +234,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
   it('answers 503 (page and API) when no worker takes the action in time, instead of waiting forever', async () => {
     // An API whose matches start on a task queue no worker polls: their workflows never run an update.
     const stalled = await serve(
-      createApp({ ...stack.deps, taskQueue: unique('nobody-listens'), updateDeadlineMs: 1000 }),
+      createApp({ ...stack.deps, taskQueue: unique('nobody-listens'), temporalDeadlineMs: 1000 }),
       { headers: stack.adminHeaders },
     );
     const body = matchRequest(stack.programId);

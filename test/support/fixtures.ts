@@ -2,7 +2,8 @@ import type { Prisma } from '@prisma/client';
 import type { Database } from '../../prisma/client';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { MatchSnapshot } from '../../workflows/shared';
-import { storeMatch, toSnapshot, ZCreateMatchRequest, type TCreateMatchRequest } from '../../api/services/matches';
+import { toSnapshot, ZCreateMatchRequest, type TCreateMatchRequest } from '../../api/services/matches';
+import { storeMatch } from '../../api/services/registration';
 
 let counter = 0;
 /** A unique suffix per call within a test file. */

@@ -17,7 +17,10 @@ export type TcpProxy = {
    * answers comes back (a reply lost on the way: the caller cannot tell whether its request was carried out).
    */
   loseRepliesAfter(marker: string): void;
-  /** Replies pass again (those held meanwhile are dropped). */
+  /**
+   * Replies pass again. Connections that lost replies are dropped (their protocol state is broken, as after a real
+   * network fault), so clients connect afresh.
+   */
   passReplies(): void;
   close(): Promise<void>;
 };
@@ -85,6 +88,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     passReplies() {
       marker = undefined;
+      if (losing) for (const socket of sockets) socket.destroy();
       losing = false;
     },
     close: () => proxy.cut(),

@@ -36,14 +36,18 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The Temporal CLI dev server with bansou's search attributes, for the API and end-to-end tests. */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The Temporal CLI dev server with bansou's search attributes, for the API and end-to-end tests; on `port` when given
+ * (to start a server again where a stopped one was).
+ */
+export async function createDevServerEnv({ port }: { port?: number } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: executable(testEnv().TEMPORAL_CLI_PATH),
       searchAttributes: Object.values(searchAttributes),
       ip: '127.0.0.1',
+      ...(port ? { port } : {}),
     },
   });
 }

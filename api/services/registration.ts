@@ -1,0 +1,337 @@
+import { createHash } from 'node:crypto';
+import { Prisma } from '@prisma/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { z } from 'zod';
+import type { Database } from '../../prisma/client';
+import type { matchWorkflow } from '../../workflows';
+import { matchWorkflowId, searchAttributes } from '../../workflows/shared';
+import type { ApiDeps } from '../deps';
+import { AppError, isTemporalUnreachable } from '../errors';
+import { TEMPORAL_DEADLINE_MS } from './actions';
+import { matchSelect, toSnapshot, type MatchRow, type TMatchInput, type ZPersonInput } from './matches';
+import { currentPlaybook } from './playbooks';
+
+/**
+ * Registering a match takes two systems: its row in Postgres and its workflow in Temporal. It is done in an order
+ * that any failure leaves either nothing, or a row marked "registering" that a retry of the same request (or the
+ * reconciler, `reconcileRegistrations`) finishes:
+ *
+ * 1. Temporal is asked whether `match:<id>` exists. If it cannot be reached, nothing has been stored: 503.
+ * 2. The row is stored with `registeredAt = null` and the hash of the request.
+ * 3. The workflow is started with that hash in its memo. When the start's reply is lost (a timeout: the workflow may
+ *    have started), the row stays registering and the caller gets a 503 saying so.
+ * 4. The row is marked registered.
+ *
+ * The same request again returns the same match whatever happened in between; another request with the same id is a
+ * 409. A workflow found with this id is taken as this registration's own only when its memo carries the same hash.
+ */
+
+/** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
+export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'temporalDeadlineMs'>;
+
+/** The instant by which Temporal must have answered a request that starts now. */
+export const temporalDeadline = (deps: MatchStarter) => Date.now() + (deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS);
+
+/** The memo key on a match workflow that names the registration that started it. */
+const REGISTRATION_MEMO = 'registration';
+
+/** Rows this young are left to the request that is registering them; the reconciler takes older ones. */
+export const REGISTRATION_SETTLE_MS = 60_000;
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+/** The hash of a registration request as read (normalised emails, defaults filled, the end instant in UTC). */
+export function requestHash(input: TMatchInput): string {
+  const normal = { ...input, endsAt: input.endsAt ? new Date(input.endsAt).toISOString() : undefined };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(normal)))
+    .digest('hex');
+}
+
+type PersonInput = z.infer<typeof ZPersonInput> & { organization?: string };
+
+/** A person of a match, created or found by email. */
+function personOf(tx: Prisma.TransactionClient, p: PersonInput, role: string) {
+  return tx.person.upsert({
+    where: { email: p.email },
+    create: { email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null },
+    // An existing person is left as they are: a match in one program must not rename or re-language someone who
+    // also takes part in another.
+    update: {},
+    select: { id: true },
+  });
+}
+
+/** Writes a match and its people (created or found by email) in one transaction; with a hash, as registering. */
+export async function storeMatch(db: Database, input: TMatchInput, registration?: string): Promise<MatchRow> {
+  return db.$transaction(async (tx) => {
+    const host = await personOf(tx, input.host, 'host');
+    const talent = await personOf(tx, input.talent, 'talent');
+    const coordinator = await personOf(tx, input.coordinator, 'coordinator');
+    return tx.match.create({
+      data: {
+        id: input.id,
+        programId: input.programId,
+        title: input.title,
+        region: input.region ?? null,
+        startDate: new Date(`${input.startDate}T00:00:00Z`),
+        endDate: new Date(`${input.endDate}T00:00:00Z`),
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
+        hostId: host.id,
+        talentId: talent.id,
+        coordinatorId: coordinator.id,
+        workflowId: matchWorkflowId(input.id),
+        cohort: input.startDate.slice(0, 7),
+        ...(registration ? { requestHash: registration, registeredAt: null } : {}),
+      },
+      select: matchSelect,
+    });
+  });
+}
+
+const conflict = (id: string) =>
+  new AppError('conflict', `A match with id "${id}" already exists, with other details than this request's.`);
+
+const unreachable = (id: string, stored: boolean) =>
+  new AppError(
+    'unavailable',
+    stored
+      ? `Temporal did not confirm that the workflow of match "${id}" started. The match is saved and will start as ` +
+          'soon as Temporal answers; sending the same request again returns it.'
+      : 'Temporal (the workflow service) cannot be reached; the match was not registered. Try again.',
+  );
+
+type Found = { registration: string | undefined } | undefined;
+
+/** The workflow `match:<id>` as far as registration cares: absent, or present with the registration in its memo. */
+async function findWorkflow(deps: MatchStarter, id: string, deadline: number): Promise<Found> {
+  try {
+    const description = await deps.temporal.withDeadline(deadline, () =>
+      deps.temporal.workflow.getHandle(matchWorkflowId(id)).describe(),
+    );
+    const registration = description.memo?.[REGISTRATION_MEMO];
+    return { registration: typeof registration === 'string' ? registration : undefined };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+async function markRegistered(db: Database, id: string): Promise<MatchRow> {
+  return db.match.update({ where: { id }, data: { registeredAt: new Date() }, select: matchSelect });
+}
+
+/**
+ * Starts the workflow of a registering row (or finds the one this registration started) and marks the row
+ * registered. A workflow of another registration under this id makes the row's registration impossible: the row is
+ * removed and the caller gets a 409.
+ */
+export async function completeRegistration(deps: MatchStarter, row: MatchRow, deadline: number): Promise<MatchRow> {
+  const { db, temporal } = deps;
+  const playbook = await currentPlaybook(db, row.programId);
+  try {
+    await temporal.withDeadline(deadline, () =>
+      temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
+        workflowId: matchWorkflowId(row.id),
+        taskQueue: deps.taskQueue,
+        args: [{ match: toSnapshot(row), playbook }],
+        memo: { [REGISTRATION_MEMO]: row.requestHash ?? '' },
+        typedSearchAttributes: [
+          { key: searchAttributes.programId, value: row.programId },
+          { key: searchAttributes.status, value: row.status },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      // Started before: by this registration (a reply lost on the way) or by another one.
+      const found = await findWorkflow(deps, row.id, deadline).catch((e: unknown) => {
+        throw isTemporalUnreachable(e) ? unreachable(row.id, true) : e;
+      });
+      if (!found || !row.requestHash || found.registration !== row.requestHash) {
+        await db.match.delete({ where: { id: row.id } });
+        throw new AppError('conflict', `A match workflow with id "${matchWorkflowId(row.id)}" already exists.`);
+      }
+    } else if (isTemporalUnreachable(error)) {
+      // The start may or may not have reached Temporal: the row stays registering, to be finished.
+      throw unreachable(row.id, true);
+    } else {
+      // Temporal answered with an error (a setup problem such as unregistered search attributes): nothing started.
+      await db.match.delete({ where: { id: row.id } }).catch(() => undefined);
+      throw error;
+    }
+  }
+  return markRegistered(db, row.id);
+}
+
+/**
+ * Registers a match: stores it and starts its workflow, idempotently (see the top of this file). Answers within the
+ * Temporal deadline (10 s): half of it for asking whether the workflow exists, the rest for starting it.
+ */
+export async function registerMatch(deps: MatchStarter, input: TMatchInput): Promise<MatchRow> {
+  const { db } = deps;
+  const deadline = temporalDeadline(deps);
+  const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
+  if (!program) {
+    throw new AppError('validation_failed', 'The body has 1 invalid field(s).', [
+      { field: 'programId', message: 'no program with this id' },
+    ]);
+  }
+  const hash = requestHash(input);
+  const stored = () => db.match.findUnique({ where: { id: input.id }, select: matchSelect });
+  let row = await stored();
+  if (!row) {
+    // Nothing is stored before Temporal has answered: if it cannot be reached, nothing is left behind.
+    let found: Found;
+    try {
+      found = await findWorkflow(deps, input.id, Date.now() + (deadline - Date.now()) / 2);
+    } catch (error) {
+      throw isTemporalUnreachable(error) ? unreachable(input.id, false) : error;
+    }
+    // A workflow with this id but no row: another registration's, whose row is gone (the reconciler writes it back).
+    if (found && found.registration !== hash) {
+      throw new AppError('conflict', `A match workflow with id "${matchWorkflowId(input.id)}" already exists.`);
+    }
+    for (let attempt = 1; !row; attempt++) {
+      try {
+        row = await storeMatch(db, input, hash);
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        // The same id registered at the same moment (the check below decides), or a person created meanwhile.
+        row = await stored();
+        if (!row && attempt >= 3) throw error;
+      }
+    }
+  }
+  if (row.requestHash !== hash) throw conflict(input.id);
+  if (row.registeredAt) return row;
+  return completeRegistration(deps, row, deadline);
+}
+
+type Log = (message: string, meta?: Record<string, unknown>) => void;
+
+export type ReconcileResult = {
+  /** Registering rows whose workflow is now started (or found) and that are now registered. */
+  completed: string[];
+  /** Running match workflows that had no row: the row is written back from the workflow's own input. */
+  restored: string[];
+  /** Ids that could not be finished this time (they are tried again next time). */
+  failed: string[];
+};
+
+/**
+ * Brings rows and workflows together: registrations a failure left halfway are finished (rows older than
+ * `settleMs`), and running match workflows without a row get their row back from their start input.
+ */
+export async function reconcileRegistrations(
+  deps: MatchStarter,
+  { settleMs = REGISTRATION_SETTLE_MS, log = () => undefined }: { settleMs?: number; log?: Log } = {},
+): Promise<ReconcileResult> {
+  const { db, temporal } = deps;
+  const result: ReconcileResult = { completed: [], restored: [], failed: [] };
+
+  const halfway = await db.match.findMany({
+    where: { registeredAt: null, createdAt: { lt: new Date(Date.now() - settleMs) } },
+    select: matchSelect,
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+  });
+  for (const row of halfway) {
+    try {
+      await completeRegistration(deps, row, temporalDeadline(deps));
+      result.completed.push(row.id);
+    } catch (error) {
+      result.failed.push(row.id);
+      log('registration not finished; will retry', { matchId: row.id, error: String(error) });
+    }
+  }
+
+  const running: string[] = [];
+  for await (const execution of temporal.workflow.list({
+    query: `WorkflowType = 'matchWorkflow' AND ExecutionStatus = 'Running'`,
+  })) {
+    running.push(execution.workflowId);
+  }
+  const byWorkflow = new Set(
+    (await db.match.findMany({ where: { workflowId: { in: running } }, select: { workflowId: true } })).map(
+      (m) => m.workflowId,
+    ),
+  );
+  for (const workflowId of running.filter((id) => !byWorkflow.has(id))) {
+    try {
+      await restoreRow(deps, workflowId);
+      result.restored.push(workflowId);
+    } catch (error) {
+      result.failed.push(workflowId);
+      log('match row not restored; will retry', { workflowId, error: String(error) });
+    }
+  }
+  return result;
+}
+
+/** Writes back the row of a running match workflow from the snapshot it was started (or continued) with. */
+async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void> {
+  const { db, temporal } = deps;
+  const deadline = temporalDeadline(deps);
+  const handle = temporal.workflow.getHandle(workflowId);
+  const [history, description] = await temporal.withDeadline(deadline, () =>
+    Promise.all([handle.fetchHistory(), handle.describe()]),
+  );
+  const registration = description.memo?.[REGISTRATION_MEMO];
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const [payload] = started?.input?.payloads ?? [];
+  if (!payload) throw new Error('the workflow has no start input');
+  const { match, playbook } =
+    temporal.options.loadedDataConverter.payloadConverter.fromPayload<Parameters<typeof matchWorkflow>[0]>(payload);
+  await db.$transaction(async (tx) => {
+    const host = await personOf(tx, match.host, 'host');
+    const talent = await personOf(tx, match.talent, 'talent');
+    const coordinator = await personOf(tx, match.coordinator, 'coordinator');
+    await tx.match.create({
+      data: {
+        id: match.id,
+        programId: match.programId,
+        title: match.title,
+        startDate: new Date(`${match.startDate}T00:00:00Z`),
+        endDate: new Date(`${match.endDate}T00:00:00Z`),
+        endsAt: match.endsAt ? new Date(match.endsAt) : null,
+        hostId: host.id,
+        talentId: talent.id,
+        coordinatorId: coordinator.id,
+        workflowId,
+        cohort: match.startDate.slice(0, 7),
+        playbookVersion: playbook.version,
+        requestHash: typeof registration === 'string' && registration ? registration : null,
+      },
+    });
+  });
+}
+
+/** Every `intervalMs`, finishes halfway registrations and restores missing rows. Returns a stop function. */
+export function startRegistrationReconciler(
+  deps: MatchStarter,
+  { intervalMs = 60_000, log = () => undefined }: { intervalMs?: number; log?: Log } = {},
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    reconcileRegistrations(deps, { log })
+      .then((r) => (r.completed.length || r.restored.length) && log('registrations reconciled', r))
+      .catch((error: unknown) => log('registration reconciler failed; will retry', { error: String(error) }))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

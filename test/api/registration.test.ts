@@ -1,0 +1,229 @@
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createApp } from '../../api/app';
+import { RETRY_AFTER_SECONDS } from '../../api/errors';
+import { TEMPORAL_DEADLINE_MS } from '../../api/services/actions';
+import { ZCreateMatchRequest } from '../../api/services/matches';
+import { reconcileRegistrations, requestHash, storeMatch } from '../../api/services/registration';
+import { currentPlaybook } from '../../api/services/playbooks';
+import { matchWorkflowId, searchAttributes } from '../../workflows/shared';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { ALWAYS_SEND, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
+import { freePort, serve, type TestServer } from '../support/http';
+import { keyHeaders } from '../support/keys';
+import type { ReceivedEmail } from '../support/smtp';
+import { createDevStack, type DevStack } from '../support/stack';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { createDevServerEnv } from '../support/temporal';
+
+const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
+
+const csvOf = (programId: string, ids: string[]) =>
+  'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email\n' +
+  ids
+    .map(
+      (id) =>
+        `${id},${programId},観光DX,2026/12/1,2027/3/31,土佐観光,高橋 一,host.${id}@tosa.example,佐藤 二郎,talent.${id}@example.jp,鈴木 一郎,suzuki@npo.example`,
+    )
+    .join('\n');
+
+describe('registering while Temporal is stopped (a real dev server, killed, then started again)', () => {
+  let temporal: TestWorkflowEnvironment;
+  let port: number;
+  let connection: Connection;
+  let database: TestDatabase;
+  let api: TestServer;
+  let programId: string;
+
+  beforeAll(async () => {
+    port = await freePort();
+    [temporal, database] = await Promise.all([createDevServerEnv({ port }), createTestDatabase()]);
+    // The API's own client, as api/main.ts makes it: lazy, on the server's address.
+    connection = Connection.lazy({ address: `127.0.0.1:${port}` });
+    programId = (await seedProgram(database.db, undefined, undefined, ALWAYS_SEND)).id;
+    api = await serve(
+      createApp({
+        db: database.db,
+        temporal: new Client({ connection }),
+        taskQueue: 'nobody-runs-these',
+        links: LINKS,
+        checkSmtp: async () => undefined,
+        log: () => undefined,
+      }),
+      { headers: await keyHeaders(database.db, 'admin') },
+    );
+  });
+  afterAll(async () => {
+    await api?.close();
+    await connection?.close();
+    await Promise.all([temporal?.teardown(), database?.drop()]);
+  });
+
+  it('POST /matches and the CSV import answer 503 with Retry-After within the deadline, store nothing, and work once it is back', async () => {
+    expect((await api.request('POST', '/matches', matchRequest(programId))).status).toBe(201);
+    await temporal.teardown();
+
+    const body = matchRequest(programId);
+    let started = Date.now();
+    const refused = await api.request('POST', '/matches', body);
+    const registerMs = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+    expect(refused.body.detail).toContain('not registered');
+    expect(registerMs).toBeLessThan(TEMPORAL_DEADLINE_MS);
+
+    const ids = [`${body.id}-csv1`, `${body.id}-csv2`];
+    started = Date.now();
+    const imported = await api.request('POST', '/imports/matches', csvOf(programId, ids), {
+      'content-type': 'text/csv',
+    });
+    const importMs = Date.now() - started;
+    expect(imported.status).toBe(503);
+    expect(imported.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+    expect(importMs).toBeLessThan(TEMPORAL_DEADLINE_MS);
+
+    // Nothing half-registered: no row, no person, for either.
+    await expect(database.db.match.count({ where: { id: { in: [body.id, ...ids] } } })).resolves.toBe(0);
+    await expect(database.db.person.count({ where: { email: body.host.email } })).resolves.toBe(0);
+
+    // Temporal comes back where it was; the same API, not restarted, registers both.
+    temporal = await createDevServerEnv({ port });
+    await eventually(async () => (await api.request('POST', '/matches', body)).status === 201, { timeoutMs: 30_000 });
+    const again = await api.request('POST', '/imports/matches', csvOf(programId, ids), { 'content-type': 'text/csv' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: ids, existing: [] });
+    for (const id of [body.id, ...ids]) {
+      expect((await temporal.client.workflow.getHandle(matchWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+    }
+    console.log(
+      `Temporal stopped: 503 for POST /matches after ${registerMs} ms, for the CSV import after ${importMs} ms`,
+    );
+  });
+});
+
+describe('registering is idempotent end to end, and rows and workflows are reconciled', () => {
+  let stack: DevStack;
+  let proxy: TcpProxy;
+  let connection: Connection;
+  /** The API, with its Temporal connection through a proxy that can lose replies. */
+  let api: TestServer;
+  const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
+  const openingsTo = (email: string) =>
+    stack.smtp.received.filter((e) => e.to === email && template(e) === 'match-opened').length;
+
+  beforeAll(async () => {
+    stack = await createDevStack();
+    const [host, portText] = stack.env.address.split(':');
+    proxy = await startTcpProxy({ host: host!, port: Number(portText) });
+    connection = Connection.lazy({ address: proxy.address });
+    api = await serve(
+      createApp({
+        ...stack.deps,
+        temporal: new Client({ connection, namespace: stack.env.namespace ?? 'default' }),
+        temporalDeadlineMs: 3000,
+        log: () => undefined,
+      }),
+      { headers: stack.adminHeaders },
+    );
+  });
+  afterAll(async () => {
+    await api?.close();
+    await connection?.close();
+    await proxy?.close();
+    await stack?.close();
+  });
+
+  const deps = () => ({ ...stack.deps, temporalDeadlineMs: 3000 });
+
+  it("keeps the row when the start's reply is lost; the same request then returns the same match, started once", async () => {
+    const body = matchRequest(stack.programId);
+    proxy.loseRepliesAfter('matchWorkflow');
+    const lost = await api.request('POST', '/matches', body);
+    proxy.passReplies();
+    expect(lost.status).toBe(503);
+    expect(lost.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+    expect(lost.body.detail).toContain('The match is saved');
+
+    // The workflow did start, and its row is kept, registering: nothing points at a workflow that has no row.
+    const handle = stack.env.client.workflow.getHandle(matchWorkflowId(body.id));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    const row = await stack.database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    expect(row.registeredAt).toBeNull();
+
+    // The client sends the same request again: the same match, registered, the workflow found rather than doubled.
+    const retried = await api.request('POST', '/matches', body);
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ workflowId: `match:${body.id}`, match: { id: body.id, title: body.title } });
+    const registered = await stack.database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    expect(registered.registeredAt).not.toBeNull();
+    expect(registered.requestHash).toBe(requestHash(ZCreateMatchRequest.parse(body)));
+    const runs = [];
+    for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${matchWorkflowId(body.id)}'` }))
+      runs.push(run);
+    expect(runs).toHaveLength(1);
+
+    // And once more: the same result. Another body under the same id is a conflict.
+    const third = await api.request('POST', '/matches', body);
+    expect(third.status).toBe(201);
+    expect(third.body.match).toEqual(retried.body.match);
+    const other = await api.request('POST', '/matches', { ...body, title: '別のプロジェクト' });
+    expect(other.status).toBe(409);
+    await stack.smtp.waitFor(1, { filter: (e) => e.to === body.host.email && template(e) === 'match-opened' });
+    expect(openingsTo(body.host.email)).toBe(1);
+  });
+
+  it('the reconciler finishes a registration nobody retried, starts a stored row without workflow, and writes back the row of a workflow without one', async () => {
+    // 1. A reply lost, and the client never asks again.
+    const abandoned = matchRequest(stack.programId);
+    proxy.loseRepliesAfter('matchWorkflow');
+    expect((await api.request('POST', '/matches', abandoned)).status).toBe(503);
+    proxy.passReplies();
+
+    // 2. A row stored, and the process stopped before the start was sent.
+    const unstarted = ZCreateMatchRequest.parse(matchRequest(stack.programId));
+    await storeMatch(stack.database.db, unstarted, requestHash(unstarted));
+
+    // 3. A running workflow whose row is gone (what an ambiguous start used to leave).
+    const orphan = matchRequest(stack.programId, { title: '行方不明の行' });
+    const snapshot = await seedMatch(stack.database.db, orphan);
+    await stack.env.client.workflow.start('matchWorkflow', {
+      workflowId: matchWorkflowId(orphan.id),
+      taskQueue: stack.deps.taskQueue,
+      args: [{ match: snapshot, playbook: await currentPlaybook(stack.database.db, stack.programId) }],
+      typedSearchAttributes: [{ key: searchAttributes.programId, value: stack.programId }],
+    });
+    await stack.database.db.match.delete({ where: { id: orphan.id } });
+
+    // A workflow without a row gets it back at once; rows younger than the settling time are left to their requests.
+    const early = await eventually(async () => {
+      const r = await reconcileRegistrations(deps());
+      if (!r.restored.length) throw new Error('the workflow list may lag a moment behind');
+      return r;
+    });
+    expect(early).toEqual({ completed: [], restored: [matchWorkflowId(orphan.id)], failed: [] });
+
+    const result = await reconcileRegistrations(deps(), { settleMs: 0 });
+    expect(result.completed.sort()).toEqual([abandoned.id, unstarted.id].sort());
+    expect(result).toMatchObject({ restored: [], failed: [] });
+
+    for (const id of [abandoned.id, unstarted.id, orphan.id]) {
+      const row = await stack.database.db.match.findUniqueOrThrow({ where: { id } });
+      expect(row.registeredAt).not.toBeNull();
+      const description = await stack.env.client.workflow.getHandle(matchWorkflowId(id)).describe();
+      expect(description.status.name).toBe('RUNNING');
+    }
+    const restored = await api.request('GET', `/matches/${orphan.id}`);
+    expect(restored.status).toBe(200);
+    expect(restored.body.match).toMatchObject({ title: '行方不明の行', host: { email: orphan.host.email } });
+    // The started row's people hear of their match once.
+    await stack.smtp.waitFor(1, { filter: (e) => e.to === unstarted.host.email && template(e) === 'match-opened' });
+
+    // Everything is in order now: nothing more to do.
+    await expect(reconcileRegistrations(deps(), { settleMs: 0 })).resolves.toEqual({
+      completed: [],
+      restored: [],
+      failed: [],
+    });
+  });
+});
