@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../prisma/client';
+import type { Actor } from '../workflows/messages';
 import { AppError } from './errors';
 import { ZText } from '../workflows/text';
 
@@ -22,8 +23,8 @@ export const ROLES = ['admin', 'program_manager', 'coordinator'] as const;
 export type Role = (typeof ROLES)[number];
 export type ProgramRole = Exclude<Role, 'admin'>;
 
-/** Who did something: recorded with every action (the timeline, the workflow's audit trail, the logs). */
-export type Actor = { kind: 'api_key' | 'account'; id: string; name: string };
+/** Who did something: recorded with every action (the timeline, the workflow's audit trail). */
+export type { Actor };
 
 export type Principal = Actor & {
   admin: boolean;

@@ -47,6 +47,17 @@ export const ZParticipant = z.object({
   organization: z.string().optional(),
 });
 
+/**
+ * Who took an action: a person signed in to the workspace (by email) or an API key (by id), with the name to show.
+ * Sent beside an action's own fields as `by`; the workflow puts it on the timeline events the action records.
+ */
+export const ZActor = z.object({
+  kind: z.enum(['account', 'api_key']),
+  id: z.string().min(1).max(320),
+  name: z.string().min(1).max(200),
+});
+export type Actor = z.infer<typeof ZActor>;
+
 // Kickoff -------------------------------------------------------------------------------------------------------------
 
 const slot = (durationMinutes: z.ZodType<number>) => z.object({ startsAt: ZInstant, durationMinutes });

@@ -33,6 +33,7 @@ import {
   type ActionResult,
 } from '../../workflows/shared';
 import type { UpdateDefinition } from '@temporalio/common';
+import { actorOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
 import { runAction } from '../services/actions';
@@ -77,7 +78,15 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
       async ({ params, body, principal }) => {
         const { id } = params as { id: string };
         await matchInScope(deps.db, principal, id, 'act');
-        return { body: await runAction(deps, id, update, await toArg(body, params as Record<string, string>)) };
+        return {
+          body: await runAction(
+            deps,
+            id,
+            update,
+            await toArg(body, params as Record<string, string>),
+            actorOf(principal),
+          ),
+        };
       },
     );
   }

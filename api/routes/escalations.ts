@@ -2,7 +2,7 @@ import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { ZEscalationAction, ZResolveEscalation, ZSnoozeEscalation } from '../../workflows/messages';
 import { acknowledgeEscalationUpdate, resolveEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
-import { programScope } from '../auth';
+import { actorOf, programScope, type Actor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
@@ -101,7 +101,7 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
     verb: string,
     summary: string,
     body: S,
-    run: (escalation: { id: string; matchId: string }, input: z.infer<S>) => ReturnType<typeof runAction>,
+    run: (escalation: { id: string; matchId: string }, input: z.infer<S>, by: Actor) => ReturnType<typeof runAction>,
   ) =>
     api.add(
       {
@@ -121,25 +121,27 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
       },
       async ({ params, body: input, principal }) => {
         const escalation = await escalationInScope(db, principal, params.id, 'act');
-        return { body: await run(escalation, input) };
+        return { body: await run(escalation, input, actorOf(principal)) };
       },
     );
 
-  act('ack', 'Acknowledge: the coordinator is on it (stops the ladder)', z.object({}), (e) =>
-    runAction(deps, e.matchId, acknowledgeEscalationUpdate, { escalationId: e.id }),
+  act('ack', 'Acknowledge: the coordinator is on it (stops the ladder)', z.object({}), (e, _b, by) =>
+    runAction(deps, e.matchId, acknowledgeEscalationUpdate, { escalationId: e.id }, by),
   );
-  act('resolve', 'Resolve with a note', ZResolve, (e, b) =>
-    runAction(deps, e.matchId, resolveEscalationUpdate, { escalationId: e.id, note: b.note }),
+  act('resolve', 'Resolve with a note', ZResolve, (e, b, by) =>
+    runAction(deps, e.matchId, resolveEscalationUpdate, { escalationId: e.id, note: b.note }, by),
   );
   act(
     'snooze',
     'Snooze until a date, with a reason (the ladder waits; it reopens then if not cleared)',
     ZSnooze,
-    (e, b) =>
-      runAction(deps, e.matchId, snoozeEscalationUpdate, {
-        escalationId: e.id,
-        until: new Date(b.until).toISOString(),
-        reason: b.reason,
-      }),
+    (e, b, by) =>
+      runAction(
+        deps,
+        e.matchId,
+        snoozeEscalationUpdate,
+        { escalationId: e.id, until: new Date(b.until).toISOString(), reason: b.reason },
+        by,
+      ),
   );
 }

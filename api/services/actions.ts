@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { matchWorkflowId, REJECTION_CODES, type ActionResult } from '../../workflows/shared';
+import type { Actor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
 
@@ -22,11 +23,14 @@ export async function runAction<A>(
   matchId: string,
   update: UpdateDefinition<ActionResult, [A]>,
   arg: A,
+  actor?: Actor,
 ): Promise<ActionResult> {
   try {
     const handle = deps.temporal.workflow.getHandle(matchWorkflowId(matchId));
+    // Who took the action travels beside its fields; the workflow records it on the timeline.
+    const args = [actor ? { ...arg, by: actor } : arg] as [A];
     return await deps.temporal.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS), () =>
-      handle.executeUpdate(update, { args: [arg] }),
+      handle.executeUpdate(update, { args }),
     );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {

@@ -20,6 +20,7 @@ import {
   snoozeEscalationUpdate,
   type ActionResult,
 } from '../../workflows/shared';
+import { actorOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldErrors } from '../errors';
 import {
@@ -267,7 +268,13 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
     }
     const before = new Date();
     try {
-      await runAction(deps, matchId, action.update, (await action.arg(deps, parsed.data as never, params)) as never);
+      await runAction(
+        deps,
+        matchId,
+        action.update,
+        (await action.arg(deps, parsed.data as never, params)) as never,
+        actorOf(signedIn(res)),
+      );
     } catch (error) {
       if (error instanceof AppError && (error.code === 'conflict' || error.code === 'rejected')) {
         const status = error.code === 'conflict' ? 409 : 422;

@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { escalationRow, matchRequest, unique } from '../support/fixtures';
 import { keyHeaders } from '../support/keys';
 import { createDevStack, type DevStack } from '../support/stack';
@@ -118,6 +119,25 @@ describe('workspace access: one authorization layer for keys and sessions', () =
       if (row.allowed.includes(who)) expect(ok(page.status) || page.status === 422).toBe(true);
     }
     expect(verdicts).toEqual(want);
+  });
+
+  it('records who took each action on the timeline: the person signed in, or the API key by its name', async () => {
+    const key = await keyHeaders(stack.database.db, 'coordinator', [stack.programId]);
+    expect((await stack.api.request('POST', `/matches/${matchA}/notes`, { text: 'キーから' }, key)).status).toBe(200);
+    await people.coordA.submit(`/workspace/matches/${matchA}`, `/workspace/matches/${matchA}/notes`, {
+      text: '画面から',
+    });
+    const notes = await eventually(async () => {
+      const rows = await stack.database.db.matchEvent.findMany({ where: { matchId: matchA, type: 'note.added' } });
+      const texts = rows.map((r) => (r.payload as { text: string }).text);
+      return texts.includes('キーから') && texts.includes('画面から') ? rows : null;
+    });
+    const by = (text: string) =>
+      (notes!.find((r) => (r.payload as { text: string }).text === text)!.payload as { by: unknown }).by;
+    expect(by('キーから')).toMatchObject({ kind: 'api_key', name: expect.stringMatching(/^coordinator-/) });
+    expect(by('画面から')).toEqual({ kind: 'account', id: expect.stringMatching(/^coord\./), name: '鈴木 一郎' });
+    // The match page says who wrote each note.
+    expect((await people.coordA.get(`/workspace/matches/${matchA}`)).text).toContain('鈴木 一郎');
   });
 
   it("program A's coordinator learns nothing of program B by URL: pages, actions, lists and Today", async () => {

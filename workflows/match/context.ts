@@ -7,7 +7,7 @@ import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflo
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { computeHealth } from '../health';
-import { problemsWith } from '../messages';
+import { problemsWith, ZActor, type Actor } from '../messages';
 import { initialState } from '../schedule';
 import {
   REJECTION_CODES,
@@ -47,6 +47,13 @@ export function assertValid(schema: z.ZodType, value: unknown): void {
   if (problems) throw reject('invalid', problems);
 }
 
+/** An action's own fields, and who took it (`by`), apart: the action's schema checks only its own fields. */
+function withoutActor<A>(a: A): { actor: unknown; arg: A } {
+  if (!a || typeof a !== 'object' || !('by' in a)) return { actor: undefined, arg: a };
+  const { by, ...arg } = a as A & { by: unknown };
+  return { actor: by, arg: arg as A };
+}
+
 /** Every action is refused once the match has closed. */
 export function assertOpen(state: MatchState): void {
   if (state.phase === 'closed') throw reject('wrongState', 'the match is closed');
@@ -71,6 +78,8 @@ export class MatchContext {
   /** The read model is behind the state. */
   dirty = true;
   activitiesInFlight = 0;
+  /** Who took the action being applied, while it is (see `action`). */
+  private actor: Actor | undefined;
   roundsThisRun = 0;
 
   constructor(input: MatchWorkflowInput) {
@@ -80,16 +89,31 @@ export class MatchContext {
     if (input.carried) this.state.run += 1;
   }
 
-  /** Registers a coordinator action: its validator says yes or no with a reason; the answer is the state after it. */
+  /**
+   * Registers a coordinator action: its validator says yes or no with a reason; the answer is the state after it.
+   * Who took it (`by`, beside the action's own fields) goes on every timeline event the action records.
+   */
   action<A>(def: UpdateDefinition<ActionResult, [A]>, apply: (a: A) => void, validate: (a: A) => void): void {
     setHandler(
       def,
       (a: A): ActionResult => {
-        apply(a);
+        const { actor, arg } = withoutActor(a);
+        this.actor = actor as Actor | undefined; // the validator checked it
+        try {
+          apply(arg);
+        } finally {
+          this.actor = undefined;
+        }
         this.changed();
         return { ok: true, phase: this.state.phase, status: this.state.status };
       },
-      { validator: validate },
+      {
+        validator: (a: A) => {
+          const { actor, arg } = withoutActor(a);
+          if (actor !== undefined) assertValid(ZActor, actor);
+          validate(arg);
+        },
+      },
     );
   }
 
@@ -119,7 +143,13 @@ export class MatchContext {
 
   /** Adds an event to the timeline; the syncer writes it. */
   record(type: string, payload: Record<string, unknown>): void {
-    this.events.push({ key: `${this.workflowId}/e${++this.state.seq}`, type, payload, at: iso(now()) });
+    const by = this.actor ? { by: this.actor } : {};
+    this.events.push({
+      key: `${this.workflowId}/e${++this.state.seq}`,
+      type,
+      payload: { ...payload, ...by },
+      at: iso(now()),
+    });
     this.changed();
   }
 
