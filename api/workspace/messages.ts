@@ -189,6 +189,19 @@ const ja = {
   adminAdded: '{email} を管理者にしました。',
   adminRemoved: '{email} を管理者から外しました。',
   signedOutEverywhere: '{email} のすべてのセッションを終了しました。',
+  // Programs
+  kpisTitle: 'KPI（重要指標）',
+  kpi: {
+    completionRate: '完遂率',
+    earlyTerminationRate: '途中終了率',
+    checkinResponseRate: 'チェックイン回答率',
+    medianDaysToKickoff: 'キックオフまでの日数（中央値）',
+    started: '開始したマッチング',
+    active: '進行中',
+    escalations: 'エスカレーション（未解決 / 期限超過）',
+    meanHealth: '平均健全度',
+    byCohort: 'コホート（開始月）別',
+  },
 } as const;
 
 /** The same keys with any wording: what the other language must provide. */
@@ -374,6 +387,18 @@ const en: WorkspaceMessages = {
   adminAdded: '{email} is now an admin.',
   adminRemoved: '{email} is no longer an admin.',
   signedOutEverywhere: 'Every session of {email} has ended.',
+  kpisTitle: 'KPIs',
+  kpi: {
+    completionRate: 'Completion rate',
+    earlyTerminationRate: 'Early termination rate',
+    checkinResponseRate: 'Check-in response rate',
+    medianDaysToKickoff: 'Days to kickoff (median)',
+    started: 'Matches started',
+    active: 'Active',
+    escalations: 'Escalations (open / overdue)',
+    meanHealth: 'Mean health',
+    byCohort: 'By cohort (start month)',
+  },
 };
 
 export const WORKSPACE_MESSAGES: Record<Locale, WorkspaceMessages> = { ja, en };

@@ -162,6 +162,11 @@ describe('workspace access: one authorization layer for keys and sessions', () =
     const today = await c.get('/workspace?scope=all');
     expect(today.text).toContain(escalationA);
     expect(today.text).not.toContain(escalationB);
+    const programs = await c.get('/workspace/programs');
+    expect(programs.text).toContain(`/workspace/programs/${stack.programId}`);
+    expect(programs.text).not.toContain(programB);
+    expect((await c.get(`/workspace/programs/${stack.programId}`)).text).toContain('完遂率');
+    expect((await c.get(`/workspace/programs/${programB}`)).status).toBe(403);
     const list = await c.get('/workspace/matches?limit=200');
     expect(list.text).toContain(matchA);
     expect(list.text).not.toContain(matchB);
