@@ -76,18 +76,21 @@ export function createDigestActivities({ db }: ActivityDeps) {
         orderBy: { id: 'asc' },
       });
 
+      // One digest per coordinator address: each program keeps its own record of a coordinator working for several.
       const byCoordinator = new Map<string, CoordinatorDigest>();
       for (const m of matches) {
-        const locale = (m.coordinator.locale === 'en' ? 'en' : 'ja') as Locale;
-        let digest = byCoordinator.get(m.coordinator.id);
+        let digest = byCoordinator.get(m.coordinator.email);
         if (!digest) {
+          const locale: Locale = m.coordinator.locale === 'en' ? 'en' : 'ja';
           digest = {
             coordinator: { personId: m.coordinator.id, name: m.coordinator.name, email: m.coordinator.email, locale },
             programName: m.program.name,
             items: [],
           };
-          byCoordinator.set(m.coordinator.id, digest);
+          byCoordinator.set(m.coordinator.email, digest);
         }
+        // One language for the whole digest: the one of the first match's record of the coordinator.
+        const locale = digest.coordinator.locale;
         // A coordinator working across programs gets a digest named after none of them.
         if (digest.programName !== m.program.name) digest.programName = 'bansou';
         const item = (kind: DigestItem['kind'], label: string, dueAt: Date | null) =>

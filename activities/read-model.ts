@@ -60,10 +60,17 @@ const eventRow = (matchId: string, e: PendingEvent) => ({
 /** The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says. */
 async function writeModel(tx: Tx, matchId: string, model: MatchReadModel): Promise<void> {
   const coordinator = model.coordinator;
-  // A reassigned coordinator becomes (or stays) a person the read model points at.
+  // A reassigned coordinator becomes (or stays) a person of the match's program that the read model points at.
+  const { programId } = await tx.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } });
   const person = await tx.person.upsert({
-    where: { email: coordinator.email },
-    create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
+    where: { programId_email: { programId, email: coordinator.email } },
+    create: {
+      programId,
+      email: coordinator.email,
+      name: coordinator.name,
+      locale: coordinator.locale,
+      role: 'coordinator',
+    },
     update: {},
     select: { id: true },
   });

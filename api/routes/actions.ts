@@ -144,7 +144,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
     'Hand the match (and its open items) to another coordinator',
     ZReassignBody,
     reassignUpdate,
-    ({ coordinator }) => coordinatorParticipant(deps.db, coordinator).then((c) => ({ coordinator: c })),
+    ({ coordinator }, p) => coordinatorParticipant(deps.db, p.id!, coordinator).then((c) => ({ coordinator: c })),
   );
   action('end-early', 'End the match early, with a reason from the taxonomy', ZEndEarly, endEarlyUpdate, (b) => b);
   action(

@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
 import { ZText } from '../../workflows/text';
 import { ZPersonInput } from '../services/matches';
+import { personOf } from '../services/people';
 import { currentPlaybook, savePlaybook, ZPlaybook } from '../services/playbooks';
 import { programInScope } from '../services/scope';
 import { ZProblem } from './schemas';
@@ -59,12 +60,7 @@ export function programRoutes(api: ApiRoutes, { db }: ApiDeps): void {
             select: { id: true, name: true, region: true },
           });
           for (const m of body.managers) {
-            const person = await tx.person.upsert({
-              where: { email: m.email },
-              create: { email: m.email, name: m.name, locale: m.locale, role: 'program_manager' },
-              update: {},
-              select: { id: true },
-            });
+            const person = await personOf(tx, created.id, m, 'program_manager');
             await tx.programManager.create({ data: { programId: created.id, personId: person.id } });
           }
           return {

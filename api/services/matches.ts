@@ -4,6 +4,7 @@ import { localDate } from '../../workflows/calendar';
 import { MATCH_ID_PATTERN, type Locale, type MatchSnapshot, type Participant } from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
 import type { Database } from '../../prisma/client';
+import { personOf } from './people';
 
 const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
@@ -163,16 +164,13 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
-/** A coordinator taking over a match, as the workflow knows them: a person of the read model first. */
+/** A coordinator taking over a match, as the workflow knows them: a person of the match's program first. */
 export async function coordinatorParticipant(
   db: Database,
+  matchId: string,
   coordinator: z.infer<typeof ZPersonInput>,
 ): Promise<Participant> {
-  const person = await db.person.upsert({
-    where: { email: coordinator.email },
-    create: { email: coordinator.email, name: coordinator.name, locale: coordinator.locale, role: 'coordinator' },
-    update: {},
-    select: { id: true },
-  });
+  const { programId } = await db.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } });
+  const person = await personOf(db, programId, coordinator, 'coordinator');
   return { personId: person.id, name: coordinator.name, email: coordinator.email, locale: coordinator.locale };
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
 import { matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
 import { TEMPORAL_DEADLINE_MS } from './actions';
-import { matchSelect, toSnapshot, type MatchRow, type TMatchInput, type ZPersonInput } from './matches';
+import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
+import { personOf } from './people';
 import { currentPlaybook } from './playbooks';
 
 /**
@@ -59,26 +59,12 @@ export function requestHash(input: TMatchInput): string {
     .digest('hex');
 }
 
-type PersonInput = z.infer<typeof ZPersonInput> & { organization?: string };
-
-/** A person of a match, created or found by email. */
-function personOf(tx: Prisma.TransactionClient, p: PersonInput, role: string) {
-  return tx.person.upsert({
-    where: { email: p.email },
-    create: { email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null },
-    // An existing person is left as they are: a match in one program must not rename or re-language someone who
-    // also takes part in another.
-    update: {},
-    select: { id: true },
-  });
-}
-
-/** Writes a match and its people (created or found by email) in one transaction; with a hash, as registering. */
+/** Writes a match and its people (the program's records, found by email) in one transaction; with a hash, as registering. */
 export async function storeMatch(db: Database, input: TMatchInput, registration?: string): Promise<MatchRow> {
   return db.$transaction(async (tx) => {
-    const host = await personOf(tx, input.host, 'host');
-    const talent = await personOf(tx, input.talent, 'talent');
-    const coordinator = await personOf(tx, input.coordinator, 'coordinator');
+    const host = await personOf(tx, input.programId, input.host, 'host');
+    const talent = await personOf(tx, input.programId, input.talent, 'talent');
+    const coordinator = await personOf(tx, input.programId, input.coordinator, 'coordinator');
     return tx.match.create({
       data: {
         id: input.id,
@@ -295,9 +281,9 @@ async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void>
   const { match, playbook } =
     temporal.options.loadedDataConverter.payloadConverter.fromPayload<Parameters<typeof matchWorkflow>[0]>(payload);
   await db.$transaction(async (tx) => {
-    const host = await personOf(tx, match.host, 'host');
-    const talent = await personOf(tx, match.talent, 'talent');
-    const coordinator = await personOf(tx, match.coordinator, 'coordinator');
+    const host = await personOf(tx, match.programId, match.host, 'host');
+    const talent = await personOf(tx, match.programId, match.talent, 'talent');
+    const coordinator = await personOf(tx, match.programId, match.coordinator, 'coordinator');
     await tx.match.create({
       data: {
         id: match.id,

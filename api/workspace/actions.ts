@@ -159,8 +159,8 @@ const MATCH_ACTIONS: Record<string, FormAction> = {
     schema: ZReassignBody,
     body: (f) => ({ coordinator: { name: f.name ?? '', email: f.email ?? '', locale: f.locale || 'ja' } }),
     update: reassignUpdate as FormAction['update'],
-    arg: async (deps, body: z.infer<typeof ZReassignBody>) => ({
-      coordinator: await coordinatorParticipant(deps.db, body.coordinator),
+    arg: async (deps, body: z.infer<typeof ZReassignBody>, p) => ({
+      coordinator: await coordinatorParticipant(deps.db, p.id!, body.coordinator),
     }),
   },
   'end-early': {

@@ -237,13 +237,33 @@ describe('access: role × endpoint × program', () => {
     expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);
   });
 
-  it('registering a match never changes a person another program knows (name, language, organization)', async () => {
+  it('a person is each program’s own: an address another program knows brings none of its data along, nor changes it', async () => {
     const a = matchRequest(programA);
     expect((await stack.api.request('POST', '/matches', a, headers.coordA)).status).toBe(201);
     const b = matchRequest(programB, { host: { ...a.host, name: '別人 名義', locale: 'en', organization: '別会社' } });
-    expect((await stack.api.request('POST', '/matches', b, headers.coordB)).status).toBe(201);
-    const person = await stack.database.db.person.findUniqueOrThrow({ where: { email: a.host.email } });
-    expect(person).toMatchObject({ name: a.host.name, locale: 'ja', organization: a.host.organization });
+    const created = await stack.api.request('POST', '/matches', b, headers.coordB);
+    expect(created.status).toBe(201);
+    // Program B sees what it gave, nothing of what program A stored for the same address.
+    const ofB = { email: a.host.email, name: '別人 名義', locale: 'en', organization: '別会社' };
+    expect(created.body.match.host).toEqual(ofB);
+    const shown = await stack.api.request('GET', `/matches/${created.body.match.id}`, undefined, headers.coordB);
+    expect(shown.body.match.host).toEqual(ofB);
+    expect(JSON.stringify(shown.body)).not.toContain(a.host.name);
+    // B's match workflow writes to the host with B's name and language.
+    expect((await stack.state(created.body.match.id)).match.host).toMatchObject({ name: '別人 名義', locale: 'en' });
+    // And program A's record of the person is as A left it.
+    const people = await stack.database.db.person.findMany({
+      where: { email: a.host.email },
+      orderBy: { programId: 'asc' },
+    });
+    expect(people.map((p) => [p.programId, p.name, p.locale, p.organization]).sort()).toEqual(
+      [
+        [programA, a.host.name, 'ja', a.host.organization],
+        [programB, '別人 名義', 'en', '別会社'],
+      ].sort(),
+    );
+    const seenByA = await stack.api.request('GET', `/matches/${a.id}`, undefined, headers.coordA);
+    expect(seenByA.body.match.host).toMatchObject({ name: a.host.name, locale: 'ja' });
   });
 
   it('program managers see who answered a check-in, never what host or talent wrote', async () => {

@@ -26,7 +26,7 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
     stack = await createDevStack();
     programId = stack.programId;
     const db = stack.database.db;
-    const coords = await seedPeople(db, 4, 'coordinator', (i) => `コーディネーター${i}`);
+    const coords = await seedPeople(db, programId, 4, 'coordinator', (i) => `コーディネーター${i}`);
     coordinators = coords;
     await seedReadModel(
       db,

@@ -30,7 +30,9 @@ describe('workspace access: one authorization layer for keys and sessions', () =
     const pmA = `pm.${unique('a')}@pref.example.jp`;
     await stack.api.request('POST', '/programs', { id: programB, name: 'プログラムB' });
     // Program A's manager is registered as its program manager (the stack's program has none yet).
-    const person = await db.person.create({ data: { email: pmA, name: '事務局 A', role: 'program_manager' } });
+    const person = await db.person.create({
+      data: { programId: stack.programId, email: pmA, name: '事務局 A', role: 'program_manager' },
+    });
     await db.programManager.create({ data: { programId: stack.programId, personId: person.id } });
     const a = await stack.createMatch();
     matchA = a.id;

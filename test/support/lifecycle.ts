@@ -80,7 +80,13 @@ export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}
   const program = await seedProgram(database.db);
   const programManagerEmail = `pm.${program.id}@city.example.jp`;
   const pm = await database.db.person.create({
-    data: { email: programManagerEmail, name: '事務局 担当', locale: 'ja', role: 'program_manager' },
+    data: {
+      programId: program.id,
+      email: programManagerEmail,
+      name: '事務局 担当',
+      locale: 'ja',
+      role: 'program_manager',
+    },
   });
   await database.db.programManager.create({ data: { programId: program.id, personId: pm.id } });
 

@@ -5,15 +5,17 @@ import { unique } from './fixtures';
 
 export type SeededPerson = { id: string; email: string; name: string };
 
-/** People for seeded matches (host, talent and coordinators). */
+/** People of a program for seeded matches (host, talent and coordinators). */
 export async function seedPeople(
   db: Database,
+  programId: string,
   count: number,
   role: string,
   name = (i: number) => `${role} ${i}`,
 ): Promise<SeededPerson[]> {
   const people = Array.from({ length: count }, (_, i) => ({
     id: unique(`${role}-p`),
+    programId,
     email: `${unique(role)}@seed.example.jp`,
     name: name(i),
     role,
@@ -37,9 +39,9 @@ export async function seedReadModel(
   ) => Partial<Prisma.MatchCreateManyInput>,
   coordinators?: SeededPerson[],
 ): Promise<string[]> {
-  const [host] = await seedPeople(db, 1, 'host', () => '山田 花子');
-  const [talent] = await seedPeople(db, 1, 'talent', () => 'Alex Tanaka');
-  const coords = coordinators ?? (await seedPeople(db, 3, 'coordinator'));
+  const [host] = await seedPeople(db, programId, 1, 'host', () => '山田 花子');
+  const [talent] = await seedPeople(db, programId, 1, 'talent', () => 'Alex Tanaka');
+  const coords = coordinators ?? (await seedPeople(db, programId, 3, 'coordinator'));
   const rows: Prisma.MatchCreateManyInput[] = Array.from({ length: count }, (_, i) => {
     const id = unique(`seed-${programId.slice(0, 8)}`);
     return {
