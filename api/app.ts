@@ -8,13 +8,13 @@ import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
 import type { ExtraRoute } from './openapi';
-import { ApiRoutes } from './routing';
+import { ApiRoutes, methodNotAllowed } from './routing';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { CHECKIN_PAGE_ROUTES, checkinRoutes } from './routes/checkins';
 import { escalationRoutes } from './routes/escalations';
 import { healthRoutes } from './routes/health';
-import { csvBody, importRoutes } from './routes/imports';
+import { importRoutes } from './routes/imports';
 import { KICKOFF_PAGE_ROUTES, kickoffRoutes } from './routes/kickoff';
 import { kpiRoutes } from './routes/kpis';
 import { matchRoutes } from './routes/matches';
@@ -159,9 +159,7 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/', (_req, res) => res.redirect(303, '/workspace'));
   app.use('/workspace', workspaceRoutes(deps));
 
-  // The JSON API. Routes that need a key authenticate it and are rate-limited per key.
-  app.use('/imports', csvBody);
-  app.use(express.json({ limit: '1mb' }));
+  // The JSON API. Routes that need a key authenticate it and are rate-limited per key, then read their own body.
   const perKey = rateLimit({
     windowMs: 60_000,
     limit: deps.apiRateLimit ?? 600,
@@ -194,6 +192,15 @@ export function createApp(deps: ApiDeps): Express {
   apiKeyRoutes(api, deps);
   metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES, FRONT_PAGE_ROUTE]);
   app.use(api.router);
+  app.use(
+    methodNotAllowed([
+      ...api.defs,
+      ...[...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES, FRONT_PAGE_ROUTE].map((r) => ({
+        method: r.method,
+        path: r.path,
+      })),
+    ]),
+  );
   // The declarations behind the OpenAPI document, for tests that hold responses to their schemas.
   app.locals.routeDefs = api.defs;
 

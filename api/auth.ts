@@ -178,9 +178,10 @@ export async function listApiKeys(db: Database): Promise<TApiKeyView[]> {
 
 /**
  * Revokes a key, found by its id or its prefix (`bsk_…`, as lists show it): from the next request on it answers 401.
- * Revoking a revoked key changes nothing.
+ * Revoking a revoked key changes nothing. A key cannot revoke itself (`callerKeyId`): the last admin key would lock
+ * everyone out but the CLI.
  */
-export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<TApiKeyView> {
+export async function revokeApiKey(db: Database, idOrPrefix: string, callerKeyId?: string): Promise<TApiKeyView> {
   const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
   const found = await db.apiKey.findMany({
     where: isId ? { id: idOrPrefix.toLowerCase() } : { prefix: idOrPrefix },
@@ -192,6 +193,9 @@ export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<TA
       'not_found',
       found.length ? `More than one key starts with "${idOrPrefix}"; use its id.` : `No API key "${idOrPrefix}".`,
     );
+  }
+  if (found[0]!.id === callerKeyId) {
+    throw new AppError('conflict', 'A key cannot revoke itself; use another admin key or the CLI.');
   }
   await db.apiKey.updateMany({ where: { id: found[0]!.id, revokedAt: null }, data: { revokedAt: new Date() } });
   return toKeyView(await db.apiKey.findUniqueOrThrow({ where: { id: found[0]!.id }, select: keyViewSelect }));

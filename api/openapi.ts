@@ -26,6 +26,8 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
       in: where,
       required: where === 'path' || !field.safeParse(undefined).success,
       ...(description ? { description } : {}),
+      // A list in the query is comma-separated (`status=open,paused`); repeating the name works too.
+      ...(fieldSchema.type === 'array' ? { style: 'form', explode: false } : {}),
       schema: fieldSchema,
     };
   });
@@ -47,15 +49,7 @@ export function buildOpenApi(defs: AnyRouteDef[], extra: ExtraRoute[], serverUrl
       security: def.access === 'public' ? [] : [{ apiKey: [] }],
       parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query')],
       responses: Object.fromEntries(
-        Object.entries<ResponseSpec>({
-          ...def.responses,
-          ...(def.access === 'public'
-            ? {}
-            : {
-                401: { description: 'No valid API key' },
-                403: def.responses[403] ?? { description: 'The key may not do this' },
-              }),
-        }).map(([status, spec]) => {
+        Object.entries<ResponseSpec>(def.responses).map(([status, spec]) => {
           const contentType =
             spec.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
           const schema = spec.schema ?? (Number(status) >= 400 ? z.object({}).loose() : undefined);
@@ -82,7 +76,7 @@ export function buildOpenApi(defs: AnyRouteDef[], extra: ExtraRoute[], serverUrl
     };
     if (def.body) {
       operation.requestBody = {
-        required: true,
+        required: !def.bodyOptional,
         content: {
           [def.bodyContentType ?? 'application/json']: {
             schema: def.bodyContentType ? { type: 'string' } : jsonSchema(def.body, 'input'),
@@ -108,10 +102,13 @@ export function buildOpenApi(defs: AnyRouteDef[], extra: ExtraRoute[], serverUrl
         schema: { type: 'string' },
       })),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, description]) => [
-          status,
-          { description, content: { 'text/html': { schema: { type: 'string' } } } },
-        ]),
+        // Every page is rate-limited per client.
+        Object.entries({ ...route.responses, 429: 'Too many requests from this client; wait a minute' }).map(
+          ([status, description]) => [
+            status,
+            { description, content: { 'text/html': { schema: { type: 'string' } } } },
+          ],
+        ),
       ),
     };
   }

@@ -56,6 +56,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
     update: UpdateDefinition<ActionResult, [A]>,
     toArg: (body: z.infer<S>, params: Record<string, string>) => A | Promise<A>,
     extraParams: z.ZodRawShape = {},
+    beyondSchema?: string,
   ) {
     api.add(
       {
@@ -66,6 +67,9 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
         access: 'act',
         params: ZMatchParams.extend(extraParams),
         body: schema,
+        // A body with nothing required may be left out.
+        bodyOptional: schema.safeParse({}).success,
+        beyondSchema,
         responses: {
           200: { description: "The workflow accepted it; the match's phase and status now", schema: ZActionResult },
           400: { description: 'Invalid input', schema: ZProblem },
@@ -118,6 +122,8 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
     ZRecordKickoff,
     recordKickoffUpdate,
     (b) => b,
+    {},
+    'a reason when `held` is false',
   );
   action(
     'contracts/:type',
@@ -126,6 +132,7 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
     setContractStatusUpdate,
     (b, p) => ({ type: p.type!, ...b }),
     { type: ZContractType },
+    'a reason to reject a document',
   );
   action(
     'tasks/:taskId/done',

@@ -14,6 +14,7 @@ export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
       tag: 'access',
       access: 'administer',
       body: ZCreateApiKeyRequest,
+      beyondSchema: 'each program exists; a program manager or coordinator key names at least one',
       responses: {
         201: {
           description: 'The new key',
@@ -60,8 +61,11 @@ export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
       responses: {
         200: { description: 'The revoked key', schema: ZApiKeyView },
         404: { description: 'No such key', schema: ZProblem },
+        409: { description: 'The key making the request cannot revoke itself', schema: ZProblem },
       },
     },
-    async ({ params }) => ({ body: await revokeApiKey(db, params.id) }),
+    async ({ params, principal }) => ({
+      body: await revokeApiKey(db, params.id, principal.kind === 'api_key' ? principal.id : undefined),
+    }),
   );
 }

@@ -86,6 +86,8 @@ export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
       200: 'Thank you',
       400: 'The form again, with what is missing',
       403: 'Not posted from the page',
+      404: 'Not a valid link',
+      410: 'The link expired',
       409: 'The round closed',
       413: 'The form is too large',
     },

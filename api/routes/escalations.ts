@@ -8,17 +8,13 @@ import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
 import { ZText } from '../../workflows/text';
 import { runAction } from '../services/actions';
-import { decodeCursor, encodeCursor, keysetAfter, ZLimit } from '../services/pagination';
+import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList } from '../services/pagination';
 import { escalationInScope } from '../services/scope';
 import { toEscalationBrief, ZEscalationBrief } from './matches';
 import { ZActionResult, ZProblem } from './schemas';
 
 export const ZListEscalationsQuery = z.object({
-  status: z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(['open', 'acknowledged', 'snoozed', 'resolved'])).min(1))
-    .optional(),
+  status: ZQueryList(['open', 'acknowledged', 'snoozed', 'resolved']).optional(),
   coordinator: ZText.token({ max: 320 }).optional().describe('coordinator email'),
   program: ZText.token({ max: 64 }).optional(),
   overdue: z.enum(['true', 'false']).optional().describe('open, not acknowledged, past its due date'),
@@ -46,6 +42,7 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
       tag: 'escalations',
       access: 'read',
       query: ZListEscalationsQuery,
+      beyondSchema: 'a cursor is the nextCursor of this list',
       responses: {
         200: {
           description: 'A page of escalations',
@@ -112,6 +109,8 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
         access: 'act',
         params: ZEscalationParams,
         body,
+        // A body with nothing required may be left out.
+        bodyOptional: body.safeParse({}).success,
         responses: {
           200: { description: 'Done; the match phase and status', schema: ZActionResult },
           409: { description: "The escalation's state does not allow it", schema: ZProblem },

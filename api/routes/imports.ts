@@ -1,12 +1,8 @@
-import express from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
 import { importMatches } from '../services/imports';
 import { ZProblem } from './schemas';
-
-/** The CSV arrives as raw bytes so its encoding (UTF-8 or Shift_JIS) can be told apart. */
-export const csvBody = express.raw({ type: ['text/csv', 'application/csv', 'text/plain'], limit: '5mb' });
 
 export function importRoutes(api: ApiRoutes, deps: ApiDeps): void {
   api.add(
@@ -19,6 +15,8 @@ export function importRoutes(api: ApiRoutes, deps: ApiDeps): void {
       access: 'register',
       body: z.instanceof(Buffer, { message: 'send the CSV file as the body with Content-Type: text/csv' }),
       bodyContentType: 'text/csv',
+      beyondSchema:
+        'UTF-8 or Shift_JIS; known columns; every row as POST /matches takes it (problems named by row and column); ids unique',
       responses: {
         200: {
           description: 'Imported: the matches created now and those that were there already',

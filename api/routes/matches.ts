@@ -29,6 +29,8 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
       tag: 'matches',
       access: 'register',
       body: ZCreateMatchRequest,
+      beyondSchema:
+        'endDate or endsAt (one of them, not before startDate; endDate after it); host and talent emails differ; the program exists',
       responses: {
         201: {
           description: 'Created; the workflow has started',
@@ -63,6 +65,7 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
       tag: 'matches',
       access: 'read',
       query: ZListMatchesQuery,
+      beyondSchema: 'a cursor is the nextCursor of this list with the same sort',
       responses: {
         200: { description: 'A page of matches', schema: ZMatchList },
         400: { description: 'Bad filter', schema: ZProblem },

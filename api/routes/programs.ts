@@ -46,6 +46,7 @@ export function programRoutes(api: ApiRoutes, { db }: ApiDeps): void {
       tag: 'programs',
       access: 'administer',
       body: ZCreateProgramRequest,
+      beyondSchema: "managers' emails differ",
       responses: {
         201: { description: 'Created', schema: z.object({ program: ZProgramView }) },
         400: { description: 'Invalid fields', schema: ZProblem },
@@ -137,6 +138,8 @@ export function programRoutes(api: ApiRoutes, { db }: ApiDeps): void {
       access: 'edit_playbook',
       params: ZProgramParams,
       body: ZPlaybook,
+      beyondSchema:
+        'durations at most 3 years; timeZone an IANA zone; sending hours start before they end; reminderAfter < closeAfter ≤ cadence; task keys and document types unique',
       responses: {
         200: { description: 'The new version', schema: ZPlaybookView },
         400: { description: 'Invalid fields', schema: ZProblem },

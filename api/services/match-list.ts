@@ -5,7 +5,7 @@ import type { DeliveryProblem } from '../../workflows/shared';
 import { AppError } from '../errors';
 import { ZText } from '../../workflows/text';
 import { matchSelect, toMatchView, ZMatchView } from './matches';
-import { decodeCursor, encodeCursor, keysetAfter, ZLimit, type SortSpec } from './pagination';
+import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList, type SortSpec } from './pagination';
 
 /** The match list of the read model: filters, sort and keyset cursors; the API's GET /matches and the CLI use it. */
 const MATCH_SORTS = {
@@ -18,18 +18,12 @@ const MATCH_SORTS = {
 } as const satisfies Record<string, Omit<SortSpec, 'direction'>>;
 const SORT_VALUES = Object.keys(MATCH_SORTS).flatMap((k) => [k, `-${k}`]) as [string, ...string[]];
 
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(values)).min(1));
-
 export const ZListMatchesQuery = z.object({
   program: ZText.token({ max: 64 }).optional(),
   coordinator: ZText.token({ max: 320 }).optional().describe('coordinator email'),
-  status: csv(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
-  phase: csv(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
-  risk: csv(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
+  status: ZQueryList(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
+  phase: ZQueryList(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
+  risk: ZQueryList(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
   q: ZText.line({ max: 200 }).optional().describe('text in the id, title, host, talent or coordinator'),
   sort: z
     .enum(SORT_VALUES)

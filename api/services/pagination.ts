@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 
+/**
+ * A list of values in the query, comma-separated (`status=open,paused`) or repeated (`status=open&status=paused`); in
+ * the spec an array with `style: form, explode: false`.
+ */
+export const ZQueryList = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v.flatMap((x) => String(x).split(',')) : v),
+    z.array(z.enum(values)).min(1),
+  );
+
 /** Page size: 1 to 200, 50 by default. */
 export const ZLimit = z.coerce.number().int().min(1).max(200).default(50);
 

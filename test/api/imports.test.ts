@@ -202,6 +202,6 @@ describe('CSV import of matches', () => {
       headers: { 'content-type': 'application/json', ...stack.adminHeaders },
       body: '{}',
     });
-    expect(json.status).toBe(400);
+    expect(json.status).toBe(415);
   });
 });
