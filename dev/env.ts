@@ -26,6 +26,9 @@ export const ZDevEnv = z.object({
   PORT: z.coerce.number().int().default(3000),
   /** The API key the demo and the CLI use against a running API. */
   BANSOU_API_KEY: z.string().min(1).optional(),
+  /** The API fuzzing (test/fuzz): test cases per operation, and a seed to repeat a run (random when unset). */
+  BANSOU_FUZZ_EXAMPLES: z.coerce.number().int().min(1).optional(),
+  BANSOU_FUZZ_SEED: z.coerce.number().int().min(0).optional(),
   PATH: z.string().default(''),
 });
 export type TDevEnv = z.infer<typeof ZDevEnv>;

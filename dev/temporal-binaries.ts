@@ -29,9 +29,9 @@ export const TEMPORAL_TEST_SERVER_VERSION = '1.40.0';
 /** The newest tag of the CLI that `go install` can build. */
 const TEMPORAL_CLI_GO_VERSION = 'v1.5.1';
 
-const progress = (message: string) => process.stderr.write(`[bansou tools] ${message}\n`);
+export const progress = (message: string) => process.stderr.write(`[bansou tools] ${message}\n`);
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

@@ -56,6 +56,7 @@ export async function createDevStack(
   options: {
     playbook?: Partial<Playbook>;
     pageRateLimit?: number;
+    apiRateLimit?: number;
     /** The API and the worker reach Postgres through a proxy the test can cut (each with its own pool). */
     cuttablePostgres?: boolean;
     log?: ApiDeps['log'];
@@ -97,6 +98,7 @@ export async function createDevStack(
     taskQueue,
     links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
+    ...(options.apiRateLimit ? { apiRateLimit: options.apiRateLimit } : {}),
     checkSmtp: async () => void (await transport.verify()),
     ...(options.log ? { log: options.log } : {}),
   };
