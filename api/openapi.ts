@@ -102,13 +102,13 @@ export function buildOpenApi(defs: AnyRouteDef[], extra: ExtraRoute[], serverUrl
         schema: { type: 'string' },
       })),
       responses: Object.fromEntries(
-        // Every page is rate-limited per client.
-        Object.entries({ ...route.responses, 429: 'Too many requests from this client; wait a minute' }).map(
-          ([status, description]) => [
-            status,
-            { description, content: { 'text/html': { schema: { type: 'string' } } } },
-          ],
-        ),
+        Object.entries(route.responses).map(([status, description]) => [
+          status,
+          // A redirect carries no page of its own.
+          /^3/.test(status)
+            ? { description }
+            : { description, content: { 'text/html': { schema: { type: 'string' } } } },
+        ]),
       ),
     };
   }

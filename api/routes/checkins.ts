@@ -74,6 +74,7 @@ export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
     responses: {
       200: 'The form, or the closed round with your answers',
       404: 'Not a valid link',
+      429: 'Too many requests from this client; wait a minute',
       410: 'The link expired',
     },
   },
@@ -87,6 +88,7 @@ export const CHECKIN_PAGE_ROUTES: ExtraRoute[] = [
       400: 'The form again, with what is missing',
       403: 'Not posted from the page',
       404: 'Not a valid link',
+      429: 'Too many requests from this client; wait a minute',
       410: 'The link expired',
       409: 'The round closed',
       413: 'The form is too large',

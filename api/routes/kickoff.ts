@@ -39,6 +39,7 @@ export const KICKOFF_PAGE_ROUTES: ExtraRoute[] = [
     responses: {
       200: 'The form (or the scheduled meeting)',
       404: 'Not a valid link',
+      429: 'Too many requests from this client; wait a minute',
       410: 'Expired or replaced by a newer proposal',
     },
   },
@@ -52,6 +53,7 @@ export const KICKOFF_PAGE_ROUTES: ExtraRoute[] = [
       400: 'No slot chosen',
       403: 'Not posted from the page',
       404: 'Not a valid link',
+      429: 'Too many requests from this client; wait a minute',
       409: 'The proposal was replaced meanwhile',
       410: 'Expired or replaced by a newer proposal',
       413: 'The form is too large',
