@@ -8,6 +8,7 @@ import { importMatches } from '../api/services/imports';
 import { listAdmins, markAdmin, unmarkAdmin, ZAccountEmail } from '../api/services/accounts';
 import { programKpis, ZKpiQuery, type KpiFigures } from '../api/services/kpis';
 import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
+import { matchWorkflowId } from '../workflows/shared';
 import { ZText } from '../workflows/text';
 import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
 import { createDatabase, type Database } from '../prisma/client';
@@ -106,7 +107,7 @@ export function buildCli(io: Io): Command {
           io.out(
             `${result.total} rows: ${result.created.length} matches started, ${result.existing.length} already imported`,
           );
-          for (const id of result.created) io.out(`  started  match:${id}`);
+          for (const id of result.created) io.out(`  started  ${matchWorkflowId(id)}`);
         });
       } finally {
         await connection.close();

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PLAYBOOK, type CoordinatorTaskDef, type Playbook } from '../workflows/playbook';
-import type { MatchState } from '../workflows/shared';
+import { matchIdFor, matchReference, matchWorkflowId, type MatchState } from '../workflows/shared';
 import { devEnv } from './env';
 
 /** When each of the default playbook's coordinator tasks opens and falls due, in seconds. */
@@ -39,6 +39,7 @@ export type DriveOptions = {
   /** Every email sent so far (from the mail catcher, or a test's SMTP listener). */
   emails: () => Promise<DemoEmail[]>;
   programId: string;
+  /** The match's id, `<programId>:<reference>` (`matchIdFor`): it is registered with the reference. */
   matchId: string;
   /** The match runs this long from now. */
   termSeconds?: number;
@@ -67,15 +68,16 @@ export async function driveLifecycle(o: DriveOptions): Promise<DriveResult> {
   };
   const state = async () => (await api('GET', `/matches/${o.matchId}`)).live as MatchState;
 
+  const reference = matchReference(o.matchId);
   await api('POST', '/matches', {
-    id: o.matchId,
+    id: reference,
     programId: o.programId,
     title: 'デモ: 地域食品メーカーの EC 販路開拓',
     startDate: new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10),
     endsAt: new Date(t0 + (o.termSeconds ?? 75) * 1000).toISOString(),
-    host: { name: '山田 花子', email: `host.${o.matchId}@demo.bansou.localhost`, organization: '山田食品株式会社' },
-    talent: { name: 'Alex Tanaka', email: `talent.${o.matchId}@demo.bansou.localhost`, locale: 'en' },
-    coordinator: { name: '鈴木 一郎', email: `coordinator.${o.matchId}@demo.bansou.localhost` },
+    host: { name: '山田 花子', email: `host.${reference}@demo.bansou.localhost`, organization: '山田食品株式会社' },
+    talent: { name: 'Alex Tanaka', email: `talent.${reference}@demo.bansou.localhost`, locale: 'en' },
+    coordinator: { name: '鈴木 一郎', email: `coordinator.${reference}@demo.bansou.localhost` },
   });
   log(`match ${o.matchId} created; it ends in ${o.termSeconds ?? 75} s`);
 
@@ -207,8 +209,10 @@ async function main(): Promise<void> {
     body: JSON.stringify(SECONDS_PLAYBOOK),
   });
   if (!playbookRes.ok) throw new Error(`PUT playbook: ${playbookRes.status} ${await playbookRes.text()}`);
-  const matchId = `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
-  console.log(`Temporal UI:  http://localhost:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/match:${matchId}`);
+  const matchId = matchIdFor(programId, `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`);
+  console.log(
+    `Temporal UI:  http://localhost:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/${matchWorkflowId(matchId)}`,
+  );
   console.log(`Mail view:    http://localhost:${env.MAIL_WEB_PORT}`);
   const result = await driveLifecycle({
     apiUrl,

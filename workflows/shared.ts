@@ -44,8 +44,32 @@ export const DEFAULT_TASK_QUEUE = 'bansou-matches';
 
 const MATCH_WORKFLOW_PREFIX = 'match:';
 
-/** A match id: what programs already use in their spreadsheets (letters, digits, `-`, `_`, `.`). */
-export const MATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A program id: lowercase letters, digits and `-` (it is the first part of its matches' ids). */
+export const PROGRAM_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * A program's own id for one of its matches, as its spreadsheets have it (letters, digits, `-`, `_`, `.`): unique
+ * within the program only, so two programs may use the same one.
+ */
+export const MATCH_REFERENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * A match id: `<program>:<reference>`, unique across programs because the program is part of it (matches registered
+ * before ids were per program keep their reference alone as their id).
+ */
+export const MATCH_ID_PATTERN = new RegExp(
+  `^(?:${PROGRAM_ID_PATTERN.source.slice(1, -1)}:)?${MATCH_REFERENCE_PATTERN.source.slice(1, -1)}$`,
+);
+
+/** The id of the match a program calls `reference`. */
+export function matchIdFor(programId: string, reference: string): string {
+  return `${programId}:${reference}`;
+}
+
+/** What the match's program calls it (the part of its id after the program). */
+export function matchReference(matchId: string): string {
+  return matchId.slice(matchId.indexOf(':') + 1);
+}
 
 /** The workflow id of a match: `match:<id>`. The API, the worker and the tests all build it here. */
 export function matchWorkflowId(matchId: string): string {

@@ -16,7 +16,12 @@ import {
 import { matchInScope } from '../services/scope';
 import { ZProblem } from './schemas';
 
-export const ZMatchParams = z.object({ id: z.string().regex(MATCH_ID_PATTERN, 'is not a match id') });
+export const ZMatchParams = z.object({
+  id: z
+    .string()
+    .regex(MATCH_ID_PATTERN, 'is not a match id')
+    .describe('`<programId>:<reference>`; a match registered before ids were per program keeps its reference alone'),
+});
 
 export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;
@@ -51,7 +56,7 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
       const row = await registerMatch(deps, body);
       return {
         status: 201,
-        headers: { location: `/matches/${encodeURIComponent(row.id)}` },
+        headers: { location: `/matches/${row.id}` }, // match ids are URL-safe as they are
         body: { match: toMatchView(row), workflowId: matchWorkflowId(row.id) },
       };
     },

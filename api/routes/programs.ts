@@ -4,6 +4,7 @@ import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
+import { PROGRAM_ID_PATTERN } from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
 import { ZPersonInput } from '../services/matches';
 import { personOf } from '../services/people';
@@ -11,9 +12,7 @@ import { currentPlaybook, savePlaybook, ZPlaybook } from '../services/playbooks'
 import { programInScope } from '../services/scope';
 import { ZProblem } from './schemas';
 
-export const ZProgramId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 lowercase letters, digits or "-"');
+export const ZProgramId = z.string().regex(PROGRAM_ID_PATTERN, 'must be 1-64 lowercase letters, digits or "-"');
 
 export const ZCreateProgramRequest = z.object({
   id: ZProgramId,

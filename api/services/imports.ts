@@ -2,8 +2,16 @@ import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { may, type Principal } from '../auth';
 import { AppError, fieldErrors } from '../errors';
-import { matchSelect, ZCreateMatchRequest, type TMatchInput } from './matches';
-import { completeRegistration, registerMatch, temporalDeadline, type MatchStarter } from './registration';
+import { matchIdFor } from '../../workflows/shared';
+import { matchSelect, ZCreateMatchRequest, type MatchRow, type TMatchInput } from './matches';
+import {
+  completeRegistration,
+  keyOf,
+  matchesOf,
+  registerMatch,
+  temporalDeadline,
+  type MatchStarter,
+} from './registration';
 
 /**
  * Importing matches from the CSV files programs already keep. The header row names the columns, in English or in
@@ -197,11 +205,13 @@ export async function importMatches(
     }
   }
 
+  // Ids are the programs' own: the same id twice within a program, not across programs, is a mistake.
+  const idOf = (input: TMatchInput) => matchIdFor(input.programId, input.id);
   const seen = new Map<string, number>();
   for (const { row, input } of valid) {
-    const first = seen.get(input.id);
+    const first = seen.get(idOf(input));
     if (first) errors.push({ row, column: columnOf('id'), message: `the same id as row ${first}` });
-    else seen.set(input.id, row);
+    else seen.set(idOf(input), row);
   }
   const programIds = [...new Set(valid.map((v) => v.input.programId))];
   const programs = new Set(
@@ -210,23 +220,24 @@ export async function importMatches(
   const stored = new Map(
     (
       await deps.db.match.findMany({
-        where: { id: { in: valid.map((v) => v.input.id) } },
+        where: matchesOf(valid.map((v) => v.input)),
         select: matchSelect,
+        orderBy: { createdAt: 'desc' }, // (were a key stored twice, the older row is the match)
       })
-    ).map((m) => [m.id, m]),
+    ).map((m) => [keyOf(m), m]),
   );
-  const existing: string[] = [];
+  const existing: MatchRow[] = [];
   const fresh: TMatchInput[] = [];
   for (const { row, input } of valid) {
     if (!programs.has(input.programId)) {
       errors.push({ row, column: columnOf('programId'), message: 'no program with this id' });
       continue;
     }
-    const found = stored.get(input.id);
+    const found = stored.get(idOf(input));
     const match = found && { ...found, hostEmail: found.host.email, talentEmail: found.talent.email };
     if (match && !sameMatch(match, input)) {
       errors.push({ row, column: columnOf('id'), message: 'already used by a different match' });
-    } else if (match) existing.push(input.id);
+    } else if (found) existing.push(found);
     else fresh.push(input);
   }
 
@@ -241,13 +252,11 @@ export async function importMatches(
   const created: string[] = [];
   try {
     // A row a failure left registering on an earlier upload is finished now.
-    for (const id of existing) {
-      const row = stored.get(id)!;
+    for (const row of existing) {
       if (!row.registeredAt) await completeRegistration(deps, row, temporalDeadline(deps));
     }
     for (const input of fresh) {
-      await registerMatch(deps, input);
-      created.push(input.id);
+      created.push((await registerMatch(deps, input)).id);
     }
   } catch (error) {
     if (error instanceof AppError && error.code === 'unavailable') {
@@ -258,5 +267,5 @@ export async function importMatches(
     }
     throw error;
   }
-  return { total: rows.length, created, existing };
+  return { total: rows.length, created, existing: existing.map((m) => m.id) };
 }

@@ -1,7 +1,13 @@
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { localDate } from '../../workflows/calendar';
-import { MATCH_ID_PATTERN, type Locale, type MatchSnapshot, type Participant } from '../../workflows/shared';
+import {
+  MATCH_REFERENCE_PATTERN,
+  matchReference,
+  type Locale,
+  type MatchSnapshot,
+  type Participant,
+} from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
 import type { Database } from '../../prisma/client';
 import { personOf } from './people';
@@ -18,7 +24,8 @@ export const ZCreateMatchRequest = z
   .object({
     id: z
       .string()
-      .regex(MATCH_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+      .regex(MATCH_REFERENCE_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .describe("the program's own id for the match, unique within the program; the match's id is `<programId>:<id>`"),
     programId: ZText.token({ max: 64 }),
     title: ZText.line({ max: 200 }),
     region: ZText.line({ max: 100 }).optional(),
@@ -98,7 +105,8 @@ const ZPersonView = z.object({
 
 /** A match as the API shows it. */
 export const ZMatchView = z.object({
-  id: z.string(),
+  id: z.string().describe('`<programId>:<reference>`: the id in URLs, and the workflow is `match:<id>`'),
+  reference: z.string().describe("the program's own id for the match (the `id` it was registered with)"),
   programId: z.string(),
   title: z.string(),
   region: z.string().nullable(),
@@ -122,6 +130,7 @@ export function toMatchView(m: MatchRow): z.infer<typeof ZMatchView> {
   });
   return {
     id: m.id,
+    reference: matchReference(m.id),
     programId: m.programId,
     title: m.title,
     region: m.region,

@@ -3,7 +3,7 @@ import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
-import { matchWorkflowId, searchAttributes } from '../../workflows/shared';
+import { matchIdFor, matchReference, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
 import { TEMPORAL_DEADLINE_MS } from './actions';
@@ -59,15 +59,32 @@ export function requestHash(input: TMatchInput): string {
     .digest('hex');
 }
 
+/**
+ * Where the matches that requests name (a program and its own id for the match) are stored: under
+ * `<program>:<reference>`, or, registered before ids were per program, under the reference alone, in that program only
+ * (so another program's match is never found). `keyOf` tells which request a row found is for.
+ */
+export const matchesOf = (inputs: Pick<TMatchInput, 'programId' | 'id'>[]) =>
+  ({
+    OR: [
+      { id: { in: inputs.map((input) => matchIdFor(input.programId, input.id)) } },
+      { id: { in: inputs.map((input) => input.id) }, programId: { in: [...new Set(inputs.map((i) => i.programId))] } },
+    ],
+  }) satisfies Prisma.MatchWhereInput;
+
+/** `<program>:<reference>` of a stored match: its id, or the id it would have now if registered before. */
+export const keyOf = (row: { id: string; programId: string }) => matchIdFor(row.programId, matchReference(row.id));
+
 /** Writes a match and its people (the program's records, found by email) in one transaction; with a hash, as registering. */
 export async function storeMatch(db: Database, input: TMatchInput, registration?: string): Promise<MatchRow> {
   return db.$transaction(async (tx) => {
     const host = await personOf(tx, input.programId, input.host, 'host');
     const talent = await personOf(tx, input.programId, input.talent, 'talent');
     const coordinator = await personOf(tx, input.programId, input.coordinator, 'coordinator');
+    const id = matchIdFor(input.programId, input.id);
     return tx.match.create({
       data: {
-        id: input.id,
+        id,
         programId: input.programId,
         title: input.title,
         region: input.region ?? null,
@@ -77,7 +94,7 @@ export async function storeMatch(db: Database, input: TMatchInput, registration?
         hostId: host.id,
         talentId: talent.id,
         coordinatorId: coordinator.id,
-        workflowId: matchWorkflowId(input.id),
+        workflowId: matchWorkflowId(id),
         cohort: input.startDate.slice(0, 7),
         ...(registration ? { requestHash: registration, registeredAt: null } : {}),
       },
@@ -175,19 +192,23 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
     ]);
   }
   const hash = requestHash(input);
-  const stored = () => db.match.findUnique({ where: { id: input.id }, select: matchSelect });
+  const id = matchIdFor(input.programId, input.id);
+  const stored = async () =>
+    (await db.match.findMany({ where: matchesOf([input]), select: matchSelect, orderBy: { createdAt: 'asc' } })).find(
+      (m) => keyOf(m) === id,
+    );
   let row = await stored();
   if (!row) {
     // Nothing is stored before Temporal has answered: if it cannot be reached, nothing is left behind.
     let found: Found;
     try {
-      found = await findWorkflow(deps, input.id, Date.now() + (deadline - Date.now()) / 2);
+      found = await findWorkflow(deps, id, Date.now() + (deadline - Date.now()) / 2);
     } catch (error) {
-      throw isTemporalUnreachable(error) ? unreachable(input.id, false) : error;
+      throw isTemporalUnreachable(error) ? unreachable(id, false) : error;
     }
     // A workflow with this id but no row: another registration's, whose row is gone (the reconciler writes it back).
     if (found && found.registration !== hash) {
-      throw new AppError('conflict', `A match workflow with id "${matchWorkflowId(input.id)}" already exists.`);
+      throw new AppError('conflict', `A match workflow with id "${matchWorkflowId(id)}" already exists.`);
     }
     for (let attempt = 1; !row; attempt++) {
       try {
@@ -200,7 +221,7 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
       }
     }
   }
-  if (row.requestHash !== hash) throw conflict(input.id);
+  if (row.requestHash !== hash) throw conflict(row.id);
   if (row.registeredAt) return row;
   return completeRegistration(deps, row, deadline);
 }

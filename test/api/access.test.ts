@@ -1,3 +1,4 @@
+import { matchIdFor } from '../../workflows/shared';
 import { createApp } from '../../api/app';
 import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
@@ -29,7 +30,7 @@ describe('access: role × endpoint × program', () => {
     matchA = (await stack.createMatch()).id;
     const b = matchRequest(programB);
     expect((await stack.api.request('POST', '/matches', b)).status).toBe(201);
-    matchB = b.id;
+    matchB = matchIdFor(programB, b.id);
     // An escalation row on A's match (its workflow does not know it, so acting on it is the workflow's 422).
     escalationA = `${matchA}-esc-seeded`;
     await stack.database.db.escalation.create({
@@ -194,7 +195,8 @@ describe('access: role × endpoint × program', () => {
       const missing = await stack.api.request('GET', '/matches/no-such-match', undefined, headers[who]);
       expect(other.status).toBe(403);
       expect({ ...other.body, instance: '', requestId: '' }).toEqual({ ...missing.body, instance: '', requestId: '' });
-      expect(JSON.stringify(other.body)).not.toContain(programA);
+      // (Beyond the path the caller asked for, which names the program as every match id does.)
+      expect(JSON.stringify({ ...other.body, instance: '' })).not.toContain(programA);
       const kpis = await stack.api.request('GET', `/programs/${programA}/kpis`, undefined, headers[who]);
       expect(kpis.status).toBe(403);
       const noProgram = await stack.api.request('GET', '/programs/no-such-program/kpis', undefined, headers[who]);
@@ -237,6 +239,33 @@ describe('access: role × endpoint × program', () => {
     expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);
   });
 
+  it('match ids are the programs’ own: B may register an id A uses, and nothing it gets back says A has one', async () => {
+    const reference = unique('shared-ref');
+    const a = await stack.api.request('POST', '/matches', matchRequest(programA, { id: reference }), headers.coordA);
+    const b = await stack.api.request('POST', '/matches', matchRequest(programB, { id: reference }), headers.coordB);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.match).toMatchObject({ id: `${programA}:${reference}`, reference, programId: programA });
+    expect(b.body).toMatchObject({
+      workflowId: `match:${programB}:${reference}`,
+      match: { id: `${programB}:${reference}`, reference, programId: programB },
+    });
+    expect(b.headers.get('location')).toBe(`/matches/${programB}:${reference}`);
+    // Asking for A's match, B gets the same 403 as for a match that does not exist.
+    const other = await stack.api.request('GET', `/matches/${a.body.match.id}`, undefined, headers.coordB);
+    const none = await stack.api.request('GET', `/matches/${programA}:${unique('none')}`, undefined, headers.coordB);
+    expect([other.status, none.status]).toEqual([403, 403]);
+    expect(other.body.detail).toBe(none.body.detail);
+    // Registering the same request again is the same answer; the program's own id with other details is its 409.
+    expect(
+      (await stack.api.request('POST', '/matches', matchRequest(programB, { id: reference }), headers.coordB)).status,
+    ).toBe(201);
+    const clash = matchRequest(programB, { id: reference, title: '別の案件' });
+    const conflict = await stack.api.request('POST', '/matches', clash, headers.coordB);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.detail).toContain(`${programB}:${reference}`);
+    expect(JSON.stringify(conflict.body)).not.toContain(programA);
+  });
+
   it('a person is each program’s own: an address another program knows brings none of its data along, nor changes it', async () => {
     const a = matchRequest(programA);
     expect((await stack.api.request('POST', '/matches', a, headers.coordA)).status).toBe(201);
@@ -262,7 +291,7 @@ describe('access: role × endpoint × program', () => {
         [programB, '別人 名義', 'en', '別会社'],
       ].sort(),
     );
-    const seenByA = await stack.api.request('GET', `/matches/${a.id}`, undefined, headers.coordA);
+    const seenByA = await stack.api.request('GET', `/matches/${matchIdFor(programA, a.id)}`, undefined, headers.coordA);
     expect(seenByA.body.match.host).toMatchObject({ name: a.host.name, locale: 'ja' });
   });
 

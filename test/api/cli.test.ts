@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../cli/main';
 import { displayWidth, formatTable } from '../../cli/table';
-import { matchWorkflowId } from '../../workflows/shared';
+import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
 import { eventually } from '../support/eventually';
 import { unique } from '../support/fixtures';
 import { seedReadModel } from '../support/seed';
@@ -172,7 +172,10 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     );
     const first = await cli('import', file);
     expect(first).toMatchObject({ code: 0, out: expect.stringContaining('1 matches started, 0 already imported') });
-    expect((await stack.env.client.workflow.getHandle(matchWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+    expect(
+      (await stack.env.client.workflow.getHandle(matchWorkflowId(matchIdFor(stack.programId, id))).describe()).status
+        .name,
+    ).toBe('RUNNING');
     expect((await cli('import', file)).out).toContain('0 matches started, 1 already imported');
     writeFileSync(file, 'id,title\nbad id!,');
     const bad = await cli('import', file);

@@ -1,6 +1,8 @@
-import { matchWorkflowId } from '../../workflows/shared';
+import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
+import { ZCreateMatchRequest } from '../../api/services/matches';
+import { storeMatch } from '../../api/services/registration';
 import { eventually } from '../support/eventually';
-import { unique } from '../support/fixtures';
+import { matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /** Encodes text as Shift_JIS (what Excel in Japan saves) with the platform's ICU. */
@@ -43,6 +45,8 @@ describe('CSV import of matches', () => {
     await stack?.close();
   });
 
+  /** The match id of a row's id: the program's own id, within the program. */
+  const matchId = (reference: string) => matchIdFor(stack.programId, reference);
   const header =
     'id,program_id,title,region,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,talent_locale,coordinator_name,coordinator_email';
   const line = (id: string, overrides: Partial<Record<string, string>> = {}) => {
@@ -87,8 +91,8 @@ describe('CSV import of matches', () => {
       { field: 'row 5: id', message: 'the same id as row 2' },
       { field: 'row 6: program_id', message: 'no program with this id' },
     ]);
-    await expect(stack.database.db.match.count({ where: { id: { in: ids } } })).resolves.toBe(0);
-    await expect(stack.env.client.workflow.getHandle(matchWorkflowId(ids[0]!)).describe()).rejects.toThrow();
+    await expect(stack.database.db.match.count({ where: { id: { in: ids.map(matchId) } } })).resolves.toBe(0);
+    await expect(stack.env.client.workflow.getHandle(matchWorkflowId(matchId(ids[0]!))).describe()).rejects.toThrow();
   });
 
   it('imports a Shift_JIS file with Japanese headers and 2026/12/01 dates; a re-upload starts nothing twice', async () => {
@@ -117,9 +121,9 @@ describe('CSV import of matches', () => {
 
     const first = await post(stack, file);
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ total: 3, created: ids, existing: [] });
+    expect(first.body).toEqual({ total: 3, created: ids.map(matchId), existing: [] });
     const stored = await stack.database.db.match.findMany({
-      where: { id: { in: ids } },
+      where: { id: { in: ids.map(matchId) } },
       orderBy: { id: 'asc' },
       include: { host: true },
     });
@@ -133,12 +137,13 @@ describe('CSV import of matches', () => {
     ).toEqual(ids.map(() => [true, '高知県', '2026-12-01', '土佐観光']));
     await eventually(
       async () =>
-        (await stack.env.client.workflow.getHandle(matchWorkflowId(ids[2]!)).describe()).status.name === 'RUNNING',
+        (await stack.env.client.workflow.getHandle(matchWorkflowId(matchId(ids[2]!))).describe()).status.name ===
+        'RUNNING',
     );
 
     const again = await post(stack, file);
-    expect(again.body).toEqual({ total: 3, created: [], existing: ids });
-    await expect(stack.database.db.match.count({ where: { id: { in: ids } } })).resolves.toBe(3);
+    expect(again.body).toEqual({ total: 3, created: [], existing: ids.map(matchId) });
+    await expect(stack.database.db.match.count({ where: { id: { in: ids.map(matchId) } } })).resolves.toBe(3);
 
     // The same id with other content is not the same match: refused, nothing imported.
     const conflicting = await post(
@@ -149,11 +154,43 @@ describe('CSV import of matches', () => {
     expect(conflicting.body.errors).toEqual([{ field: 'row 2: id', message: 'already used by a different match' }]);
   });
 
+  it('finds a match stored before ids were per program by its own id: a re-upload starts nothing; another program may use it', async () => {
+    const reference = unique('legacy');
+    // Stored as it was then: the program's own id alone is the match id (no workflow is needed for what is checked).
+    const request = ZCreateMatchRequest.parse({
+      ...matchRequest(stack.programId, { id: reference, title: `CSV案件 ${reference}` }),
+      startDate: '2026-12-01',
+      endDate: '2027-05-31',
+      host: { name: '山田 花子', email: `host.${reference}@example.jp`, organization: '山田食品' },
+      talent: { name: 'Alex', email: `talent.${reference}@example.com`, locale: 'en' },
+    });
+    const row = await storeMatch(stack.database.db, request);
+    await stack.database.db.match.update({
+      where: { id: row.id },
+      data: { id: reference, workflowId: matchWorkflowId(reference) },
+    });
+
+    const again = await post(stack, [header, line(reference)].join('\n'));
+    expect(again).toEqual({ status: 200, body: { total: 1, created: [], existing: [reference] } });
+    await expect(stack.database.db.match.count({ where: { id: matchId(reference) } })).resolves.toBe(0);
+    const detail = await stack.api.request('GET', `/matches/${reference}`);
+    expect(detail.body.match).toMatchObject({ id: reference, reference, programId: stack.programId });
+
+    // Another program's match with the same own id is its own, and says nothing of the first.
+    const other = unique('prog');
+    expect((await stack.api.request('POST', '/programs', { id: other, name: '別のプログラム' })).status).toBe(201);
+    const theirs = await post(stack, [header, line(reference, { program_id: other })].join('\n'));
+    expect(theirs).toEqual({ status: 200, body: { total: 1, created: [matchIdFor(other, reference)], existing: [] } });
+  });
+
   it('imports a quoted multi-line cell (Excel’s Alt+Enter) on one line; a NUL in a cell is named by row and column', async () => {
     const id = unique('nl');
     const res = await post(stack, [header, line(id, { title: '"観光DX\r\n（第2期）"' })].join('\r\n'));
     expect(res.status).toBe(200);
-    const stored = await stack.database.db.match.findUniqueOrThrow({ where: { id }, select: { title: true } });
+    const stored = await stack.database.db.match.findUniqueOrThrow({
+      where: { id: matchId(id) },
+      select: { title: true },
+    });
     expect(stored.title).toBe('観光DX （第2期）');
 
     const nul = await post(
@@ -183,7 +220,7 @@ describe('CSV import of matches', () => {
     expect(res.body.errors).toEqual([
       { field: 'row 3: title', message: 'has bytes that are not valid Shift_JIS (broken characters)' },
     ]);
-    await expect(stack.database.db.match.count({ where: { id: { in: ids } } })).resolves.toBe(0);
+    await expect(stack.database.db.match.count({ where: { id: { in: ids.map(matchId) } } })).resolves.toBe(0);
   });
 
   it('refuses an empty file, unknown columns and a body that is not CSV', async () => {

@@ -1,7 +1,7 @@
 import { signLink } from '../../activities/links';
 import { createApp } from '../../api/app';
 import { csrfFor } from '../../api/pages/render';
-import { matchWorkflowId } from '../../workflows/shared';
+import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
 import { matchRequest, unique } from '../support/fixtures';
 import { serve } from '../support/http';
 import type { ReceivedEmail } from '../support/smtp';
@@ -238,17 +238,18 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
       { headers: stack.adminHeaders },
     );
     const body = matchRequest(stack.programId);
+    const id = matchIdFor(stack.programId, body.id);
     try {
       expect((await stalled.request('POST', '/matches', body)).status).toBe(201);
       await stack.database.db.match.update({
-        where: { id: body.id },
+        where: { id },
         data: {
           kickoffStatus: 'proposed',
           kickoffProposal: 1,
           kickoffSlots: [{ startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 }],
         },
       });
-      const link = `/kickoff/${signLink(SIGNING_SECRET, { kind: 'kickoff', matchId: body.id, n: 1, respondent: 'host', expiresAt: Date.now() + 60_000 })}`;
+      const link = `/kickoff/${signLink(SIGNING_SECRET, { kind: 'kickoff', matchId: id, n: 1, respondent: 'host', expiresAt: Date.now() + 60_000 })}`;
 
       let started = Date.now();
       const page = await postChoice(stack, link, { choice: '0' }, stalled.url);
@@ -257,7 +258,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
       expect(Date.now() - started).toBeLessThan(5000);
 
       started = Date.now();
-      const api = await stalled.request('POST', `/matches/${body.id}/pause`, { reason: '繁忙期' });
+      const api = await stalled.request('POST', `/matches/${id}/pause`, { reason: '繁忙期' });
       expect(api.status).toBe(503);
       expect(api.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(api.body).toMatchObject({ status: 503, type: '/docs#problem-unavailable' });
@@ -266,7 +267,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     } finally {
       await stalled.close();
       await stack.env.client.workflow
-        .getHandle(matchWorkflowId(body.id))
+        .getHandle(matchWorkflowId(id))
         .terminate('test done')
         .catch(() => undefined);
     }

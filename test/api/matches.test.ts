@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
 import { createApp } from '../../api/app';
-import { matchWorkflowId } from '../../workflows/shared';
+import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtures';
@@ -54,23 +54,25 @@ describe('matches API (dev server, real Postgres)', () => {
 
   it('creates a match, stores it and starts match:<id>', async () => {
     const body = matchRequest(programId);
+    const id = matchIdFor(programId, body.id);
     const res = await api.request('POST', '/matches', body);
     expect(res.status).toBe(201);
-    expect(res.headers.get('location')).toBe(`/matches/${body.id}`);
+    expect(res.headers.get('location')).toBe(`/matches/${id}`);
     expect(res.body).toMatchObject({
-      workflowId: `match:${body.id}`,
+      workflowId: `match:${id}`,
       match: {
-        id: body.id,
+        id,
+        reference: body.id,
         programId,
         status: 'open',
         phase: 'onboarding',
         host: { email: body.host.email, organization: '山田食品株式会社' },
       },
     });
-    const description = await env.client.workflow.getHandle(matchWorkflowId(body.id)).describe();
+    const description = await env.client.workflow.getHandle(matchWorkflowId(id)).describe();
     expect(description.type).toBe('matchWorkflow');
     expect(description.searchAttributes).toMatchObject({ BansouProgramId: [programId], BansouStatus: ['open'] });
-    await expect(database.db.match.count({ where: { id: body.id } })).resolves.toBe(1);
+    await expect(database.db.match.count({ where: { id } })).resolves.toBe(1);
   });
 
   it('lists every wrong field in one 400 problem document', async () => {
@@ -128,32 +130,34 @@ describe('matches API (dev server, real Postgres)', () => {
 
   it('answers 409 for a duplicate id and leaves the first match alone', async () => {
     const body = matchRequest(programId);
+    const id = matchIdFor(programId, body.id);
     expect((await api.request('POST', '/matches', body)).status).toBe(201);
     const again = await api.request('POST', '/matches', { ...body, title: 'another title' });
     expect(again.status).toBe(409);
-    expect(again.body.detail).toContain(body.id);
-    const stored = await database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    expect(again.body.detail).toContain(id);
+    const stored = await database.db.match.findUniqueOrThrow({ where: { id } });
     expect(stored.title).toBe(body.title);
   });
 
   it('returns the stored match, its timeline and the live workflow state', async () => {
     const body = matchRequest(programId);
+    const id = matchIdFor(programId, body.id);
     await api.request('POST', '/matches', body);
     const res = await eventually(async () => {
-      const r = await api.request('GET', `/matches/${body.id}`);
+      const r = await api.request('GET', `/matches/${id}`);
       expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
       return r;
     });
     expect(res.status).toBe(200);
     expect(res.body.match).toMatchObject({
-      id: body.id,
+      id,
       title: body.title,
       startDate: '2026-12-01',
       endDate: '2027-05-31',
     });
     expect(res.body.timeline[0]).toMatchObject({ type: 'match.opened' });
     expect(res.body.live).toMatchObject({
-      matchId: body.id,
+      matchId: id,
       phase: 'onboarding',
       status: 'open',
       kickoff: { status: 'unscheduled' },

@@ -6,7 +6,7 @@ import { TEMPORAL_DEADLINE_MS } from '../../api/services/actions';
 import { ZCreateMatchRequest } from '../../api/services/matches';
 import { reconcileRegistrations, requestHash, storeMatch } from '../../api/services/registration';
 import { currentPlaybook } from '../../api/services/playbooks';
-import { matchWorkflowId, searchAttributes } from '../../workflows/shared';
+import { matchIdFor, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
@@ -18,6 +18,9 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { createDevServerEnv } from '../support/temporal';
 
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
+
+/** The match id of a request: the program's own id, within the program. */
+const idOf = (request: { programId: string; id: string }) => matchIdFor(request.programId, request.id);
 
 const csvOf = (programId: string, ids: string[]) =>
   'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email\n' +
@@ -84,7 +87,9 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
     expect(importMs).toBeLessThan(TEMPORAL_DEADLINE_MS);
 
     // Nothing half-registered: no row, no person, for either.
-    await expect(database.db.match.count({ where: { id: { in: [body.id, ...ids] } } })).resolves.toBe(0);
+    await expect(
+      database.db.match.count({ where: { id: { in: [body.id, ...ids].map((id) => matchIdFor(programId, id)) } } }),
+    ).resolves.toBe(0);
     await expect(database.db.person.count({ where: { email: body.host.email } })).resolves.toBe(0);
 
     // Temporal comes back where it was; the same API, not restarted, registers both.
@@ -92,9 +97,10 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
     await eventually(async () => (await api.request('POST', '/matches', body)).status === 201, { timeoutMs: 30_000 });
     const again = await api.request('POST', '/imports/matches', csvOf(programId, ids), { 'content-type': 'text/csv' });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ created: ids, existing: [] });
+    expect(again.body).toMatchObject({ created: ids.map((id) => matchIdFor(programId, id)), existing: [] });
     for (const id of [body.id, ...ids]) {
-      expect((await temporal.client.workflow.getHandle(matchWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+      const handle = temporal.client.workflow.getHandle(matchWorkflowId(matchIdFor(programId, id)));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
     }
     console.log(
       `Temporal stopped: 503 for POST /matches after ${registerMs} ms, for the CSV import after ${importMs} ms`,
@@ -138,6 +144,7 @@ describe('registering is idempotent end to end, and rows and workflows are recon
 
   it("keeps the row when the start's reply is lost; the same request then returns the same match, started once", async () => {
     const body = matchRequest(stack.programId);
+    const id = idOf(body);
     proxy.loseRepliesAfter('matchWorkflow');
     const lost = await api.request('POST', '/matches', body);
     proxy.passReplies();
@@ -146,20 +153,23 @@ describe('registering is idempotent end to end, and rows and workflows are recon
     expect(lost.body.detail).toContain('The match is saved');
 
     // The workflow did start, and its row is kept, registering: nothing points at a workflow that has no row.
-    const handle = stack.env.client.workflow.getHandle(matchWorkflowId(body.id));
+    const handle = stack.env.client.workflow.getHandle(matchWorkflowId(id));
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    const row = await stack.database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    const row = await stack.database.db.match.findUniqueOrThrow({ where: { id } });
     expect(row.registeredAt).toBeNull();
 
     // The client sends the same request again: the same match, registered, the workflow found rather than doubled.
     const retried = await api.request('POST', '/matches', body);
     expect(retried.status).toBe(201);
-    expect(retried.body).toMatchObject({ workflowId: `match:${body.id}`, match: { id: body.id, title: body.title } });
-    const registered = await stack.database.db.match.findUniqueOrThrow({ where: { id: body.id } });
+    expect(retried.body).toMatchObject({
+      workflowId: `match:${id}`,
+      match: { id, reference: body.id, title: body.title },
+    });
+    const registered = await stack.database.db.match.findUniqueOrThrow({ where: { id } });
     expect(registered.registeredAt).not.toBeNull();
     expect(registered.requestHash).toBe(requestHash(ZCreateMatchRequest.parse(body)));
     const runs = [];
-    for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${matchWorkflowId(body.id)}'` }))
+    for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${matchWorkflowId(id)}'` }))
       runs.push(run);
     expect(runs).toHaveLength(1);
 
@@ -188,12 +198,12 @@ describe('registering is idempotent end to end, and rows and workflows are recon
     const orphan = matchRequest(stack.programId, { title: '行方不明の行' });
     const snapshot = await seedMatch(stack.database.db, orphan);
     await stack.env.client.workflow.start('matchWorkflow', {
-      workflowId: matchWorkflowId(orphan.id),
+      workflowId: matchWorkflowId(snapshot.id),
       taskQueue: stack.deps.taskQueue,
       args: [{ match: snapshot, playbook: await currentPlaybook(stack.database.db, stack.programId) }],
       typedSearchAttributes: [{ key: searchAttributes.programId, value: stack.programId }],
     });
-    await stack.database.db.match.delete({ where: { id: orphan.id } });
+    await stack.database.db.match.delete({ where: { id: snapshot.id } });
 
     // A workflow without a row gets it back at once; rows younger than the settling time are left to their requests.
     const early = await eventually(async () => {
@@ -201,19 +211,19 @@ describe('registering is idempotent end to end, and rows and workflows are recon
       if (!r.restored.length) throw new Error('the workflow list may lag a moment behind');
       return r;
     });
-    expect(early).toEqual({ completed: [], restored: [matchWorkflowId(orphan.id)], failed: [] });
+    expect(early).toEqual({ completed: [], restored: [matchWorkflowId(snapshot.id)], failed: [] });
 
     const result = await reconcileRegistrations(deps(), { settleMs: 0 });
-    expect(result.completed.sort()).toEqual([abandoned.id, unstarted.id].sort());
+    expect(result.completed.sort()).toEqual([idOf(abandoned), idOf(unstarted)].sort());
     expect(result).toMatchObject({ restored: [], failed: [] });
 
-    for (const id of [abandoned.id, unstarted.id, orphan.id]) {
+    for (const id of [idOf(abandoned), idOf(unstarted), snapshot.id]) {
       const row = await stack.database.db.match.findUniqueOrThrow({ where: { id } });
       expect(row.registeredAt).not.toBeNull();
       const description = await stack.env.client.workflow.getHandle(matchWorkflowId(id)).describe();
       expect(description.status.name).toBe('RUNNING');
     }
-    const restored = await api.request('GET', `/matches/${orphan.id}`);
+    const restored = await api.request('GET', `/matches/${snapshot.id}`);
     expect(restored.status).toBe(200);
     expect(restored.body.match).toMatchObject({ title: '行方不明の行', host: { email: orphan.host.email } });
     // The started row's people hear of their match once.

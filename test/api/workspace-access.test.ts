@@ -1,3 +1,4 @@
+import { matchIdFor } from '../../workflows/shared';
 import { eventually } from '../support/eventually';
 import { escalationRow, matchRequest, unique } from '../support/fixtures';
 import { keyHeaders } from '../support/keys';
@@ -38,7 +39,7 @@ describe('workspace access: one authorization layer for keys and sessions', () =
     matchA = a.id;
     const b = matchRequest(programB);
     expect((await stack.api.request('POST', '/matches', b)).status).toBe(201);
-    matchB = b.id;
+    matchB = matchIdFor(programB, b.id);
     escalationA = `${matchA}-esc-a`;
     escalationB = `${matchB}-esc-b`;
     await db.escalation.createMany({

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { driveLifecycle, SECONDS_PLAYBOOK } from '../../dev/demo';
+import { matchIdFor } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/fixtures';
 import { request } from '../support/http';
@@ -54,7 +55,7 @@ describe('end to end: a match through every phase in seconds', () => {
       (await request(apiUrl, 'POST', '/programs', { id: 'seconds', name: '秒単位プログラム' }, admin)).status,
     ).toBe(201);
     expect((await request(apiUrl, 'PUT', '/programs/seconds/playbook', SECONDS_PLAYBOOK, admin)).status).toBe(200);
-    const matchId = unique('sec');
+    const matchId = matchIdFor('seconds', unique('sec'));
     const result = await driveLifecycle({
       apiUrl,
       programId: 'seconds',

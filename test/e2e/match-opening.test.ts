@@ -61,11 +61,12 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     const body = matchRequest('e2e-program');
     const created = await request(baseUrl, 'POST', '/matches', body, admin);
     expect(created.status).toBe(201);
+    const matchId = created.body.match.id as string;
 
     // As soon as the first email is in the outbox, the worker dies without a chance to clean up.
-    await eventually(() => database.db.email.count({ where: { matchId: body.id } }), { intervalMs: 20 });
+    await eventually(() => database.db.email.count({ where: { matchId } }), { intervalMs: 20 });
     await worker.stop('SIGKILL');
-    const inOutboxAtKill = await database.db.email.findMany({ where: { matchId: body.id }, select: { status: true } });
+    const inOutboxAtKill = await database.db.email.findMany({ where: { matchId }, select: { status: true } });
     // The crash interrupted sending: an email was in the outbox, not yet sent (the SMTP reply takes 1.5 s).
     expect(inOutboxAtKill.map((e) => e.status)).toContain('queued');
     expect(smtp.received.length).toBeLessThan(3);
@@ -86,13 +87,13 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     );
 
     const outbox = await database.db.email.findMany({
-      where: { matchId: body.id },
+      where: { matchId },
       select: { status: true, attempts: true },
     });
     expect(outbox.map((e) => e.status)).toEqual(['sent', 'sent', 'sent']);
 
     const detail = await eventually(async () => {
-      const r = await request(baseUrl, 'GET', `/matches/${body.id}`, undefined, admin);
+      const r = await request(baseUrl, 'GET', `/matches/${matchId}`, undefined, admin);
       expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
       return r;
     });

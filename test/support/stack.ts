@@ -41,7 +41,7 @@ export type DevStack = {
   postgres?: TcpProxy;
   /** An admin key (the API requests above send it unless told otherwise). */
   adminHeaders: Record<string, string>;
-  /** POST /matches; the workflow starts. */
+  /** POST /matches; the workflow starts. Returns the request, its `id` replaced by the match's id. */
   createMatch(overrides?: Parameters<typeof matchRequest>[1]): Promise<ReturnType<typeof matchRequest>>;
   state(matchId: string): Promise<MatchState>;
   /** Schedules the kickoff a moment from now, records it held, and waits for check-in 1 emails; returns them. */
@@ -120,7 +120,8 @@ export async function createDevStack(
       const body = matchRequest(program.id, overrides);
       const res = await api.request('POST', '/matches', body);
       if (res.status !== 201) throw new Error(`POST /matches: ${res.status} ${res.text}`);
-      return body;
+      // The request with the match's id (`<program>:<reference>`) in place of the program's own reference.
+      return { ...body, id: res.body.match.id as string };
     },
     state,
     async openFirstCheckin(matchId) {
