@@ -2,6 +2,7 @@ import { Prisma } from '@prisma/client';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { fieldIssues, type FieldIssue } from '../workflows/messages';
+import type { RefusalDetail } from '../workflows/refusals';
 
 /**
  * Every error the API returns, by code. The HTTP status of each code is set here and nowhere else; responses are
@@ -34,6 +35,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** The workflow's refusal, by key and values, when that is what this is (pages word it in the person's language). */
+    readonly refusal?: RefusalDetail,
   ) {
     super(detail);
     this.name = 'AppError';

@@ -1,13 +1,12 @@
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { ZEscalationAction, ZResolveEscalation, ZSnoozeEscalation } from '../../workflows/messages';
-import { acknowledgeEscalationUpdate, resolveEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
-import { actorOf, programScope, type Actor } from '../auth';
+import { actorOf, programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
 import { ZText } from '../../workflows/text';
 import { runAction } from '../services/actions';
+import { ESCALATION_ACTIONS, ZEscalationParams } from '../services/coordinator-actions';
 import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList } from '../services/pagination';
 import { escalationInScope } from '../services/scope';
 import { toEscalationBrief, ZEscalationBrief } from './matches';
@@ -26,10 +25,6 @@ const ZEscalationItem = ZEscalationBrief.extend({
   match: z.object({ id: z.string(), title: z.string(), programId: z.string() }),
   coordinator: z.object({ name: z.string(), email: z.string() }),
 });
-const ZEscalationParams = z.object({ id: ZEscalationAction.shape.escalationId });
-// The bodies are the workflow's own message schemas (workflows/messages.ts); the path names the escalation.
-export const ZResolve = ZResolveEscalation.omit({ escalationId: true });
-export const ZSnooze = ZSnoozeEscalation.omit({ escalationId: true });
 
 export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;
@@ -94,23 +89,19 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
     },
   );
 
-  const act = <S extends z.ZodType>(
-    verb: string,
-    summary: string,
-    body: S,
-    run: (escalation: { id: string; matchId: string }, input: z.infer<S>, by: Actor) => ReturnType<typeof runAction>,
-  ) =>
+  // One POST route per entry of ESCALATION_ACTIONS (the table the workspace's forms use too).
+  for (const [verb, action] of Object.entries(ESCALATION_ACTIONS)) {
     api.add(
       {
         method: 'post',
         path: `/escalations/:id/${verb}`,
-        summary,
+        summary: action.summary,
         tag: 'escalations',
         access: 'act',
         params: ZEscalationParams,
-        body,
+        body: action.schema,
         // A body with nothing required may be left out.
-        bodyOptional: body.safeParse({}).success,
+        bodyOptional: action.schema.safeParse({}).success,
         responses: {
           200: { description: 'Done; the match phase and status', schema: ZActionResult },
           409: { description: "The escalation's state does not allow it", schema: ZProblem },
@@ -118,29 +109,11 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
           503: { description: 'Temporal or its worker did not take the action in time', schema: ZProblem },
         },
       },
-      async ({ params, body: input, principal }) => {
+      async ({ params, body, principal }) => {
         const escalation = await escalationInScope(db, principal, params.id, 'act');
-        return { body: await run(escalation, input, actorOf(principal)) };
+        const arg = await action.arg(deps, body, { id: escalation.id });
+        return { body: await runAction(deps, escalation.matchId, action.update, arg, actorOf(principal)) };
       },
     );
-
-  act('ack', 'Acknowledge: the coordinator is on it (stops the ladder)', z.object({}), (e, _b, by) =>
-    runAction(deps, e.matchId, acknowledgeEscalationUpdate, { escalationId: e.id }, by),
-  );
-  act('resolve', 'Resolve with a note', ZResolve, (e, b, by) =>
-    runAction(deps, e.matchId, resolveEscalationUpdate, { escalationId: e.id, note: b.note }, by),
-  );
-  act(
-    'snooze',
-    'Snooze until a date, with a reason (the ladder waits; it reopens then if not cleared)',
-    ZSnooze,
-    (e, b, by) =>
-      runAction(
-        deps,
-        e.matchId,
-        snoozeEscalationUpdate,
-        { escalationId: e.id, until: new Date(b.until).toISOString(), reason: b.reason },
-        by,
-      ),
-  );
+  }
 }

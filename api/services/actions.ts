@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { asRefusalDetail } from '../../workflows/refusals';
 import { matchWorkflowId, REJECTION_CODES, type ActionResult } from '../../workflows/shared';
 import type { Actor } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -37,10 +38,14 @@ export async function runAction<A>(
       const cause = error.cause;
       const reason = cause instanceof Error ? cause.message : 'the workflow rejected the action';
       const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-      throw new AppError(type === REJECTION_CODES.wrongState ? 'conflict' : 'rejected', reason);
+      const refusal = cause instanceof ApplicationFailure ? asRefusalDetail(cause.details?.[0]) : undefined;
+      throw new AppError(type === REJECTION_CODES.wrongState ? 'conflict' : 'rejected', reason, undefined, refusal);
     }
     if (error instanceof WorkflowNotFoundError || isGrpcError(error, GRPC_NOT_FOUND)) {
-      throw new AppError('conflict', 'The match workflow has finished; it takes no more actions.');
+      throw new AppError('conflict', 'The match workflow has finished; it takes no more actions.', undefined, {
+        refusal: 'matchClosed',
+        values: {},
+      });
     }
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       // The update may be taken up once a worker runs the workflow again: not "nothing was changed".

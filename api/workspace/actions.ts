@@ -1,51 +1,25 @@
 import type { Request, Response, Router } from 'express';
-import type { UpdateDefinition } from '@temporalio/common';
-import { z } from 'zod';
-import {
-  acknowledgeEscalationUpdate,
-  addNoteUpdate,
-  cancelKickoffUpdate,
-  cancelMatchUpdate,
-  completeMatchUpdate,
-  completeTaskUpdate,
-  endEarlyUpdate,
-  extendUpdate,
-  pauseUpdate,
-  proposeKickoffSlotsUpdate,
-  reassignUpdate,
-  recordKickoffUpdate,
-  resolveEscalationUpdate,
-  resumeUpdate,
-  setContractStatusUpdate,
-  snoozeEscalationUpdate,
-  type ActionResult,
-} from '../../workflows/shared';
+import { refusalText, type RefusalDetail } from '../../workflows/refusals';
 import { actorOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldErrors } from '../errors';
-import {
-  ZAddNote,
-  ZCancelKickoff,
-  ZCancelMatch,
-  ZCompleteMatch,
-  ZContractStatusChange,
-  ZEndEarly,
-  ZExtend,
-  ZPause,
-  ZProposeKickoffSlotsRequest,
-  ZRecordKickoff,
-  ZResume,
-} from '../../workflows/messages';
-import { ZCompleteTaskBody, ZReassignBody } from '../routes/actions';
-import { ZResolve, ZSnooze } from '../routes/escalations';
 import { runAction } from '../services/actions';
-import { coordinatorParticipant } from '../services/matches';
+import {
+  ESCALATION_ACTIONS,
+  MATCH_ACTIONS,
+  type CoordinatorAction,
+  type EscalationActionPath,
+  type MatchActionPath,
+} from '../services/coordinator-actions';
 import { escalationInScope, matchInScope } from '../services/scope';
+import { LABEL_SETS, label, type LabelSet } from './labels';
 import { showMatch } from './match';
 import { fill, WORKSPACE_MESSAGES, type WorkspaceMessages } from './messages';
 import type { PageNotice } from './notices';
-import { backTo, contextOf, signedIn } from './render';
+import { problemIn } from './problem-words';
+import { backTo, contextOf, formattersFor, signedIn } from './render';
 import { showToday } from './today';
+import type { Locale } from '../../workflows/shared';
 
 type Form = Record<string, string>;
 type DoneKey = keyof WorkspaceMessages['done'];
@@ -57,28 +31,25 @@ const instant = (value: string | undefined) =>
 const optional = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
 
 /**
- * One form per coordinator action. Each reads the form into the very body the JSON API takes, checks it with the
- * API's schema and runs the same workflow update (`runAction`), so a rule lives in one place: the workflow says
- * yes, or no with its reason, which the page shows in words.
+ * How a form becomes an action of the one table (`MATCH_ACTIONS`, `ESCALATION_ACTIONS` in
+ * services/coordinator-actions.ts): the form is read into the very body the JSON API takes, which the action's schema
+ * checks and the same workflow update runs, so a rule lives in one place: the workflow says yes, or no with its
+ * reason, which the page shows in the person's words.
  */
-type FormAction = {
+type FormReading = {
   done: DoneKey;
   /** The form's id on the page (where a refusal is shown, with what was typed). */
   formId: (params: Record<string, string>) => string;
-  schema: z.ZodType;
   body: (form: Form) => unknown;
-  update: UpdateDefinition<ActionResult, [never]>;
-  arg: (deps: ApiDeps, body: never, params: Record<string, string>) => unknown;
 };
 
 const matchForm = (id: string) => () => id;
-const same = (_deps: ApiDeps, body: unknown) => body;
 
-const MATCH_ACTIONS: Record<string, FormAction> = {
+/** Every match action has a form, except scheduling a kickoff directly (the page proposes slots instead). */
+const MATCH_FORMS: Record<Exclude<MatchActionPath, 'kickoff/schedule'>, FormReading> = {
   'kickoff/proposals': {
     done: 'propose',
     formId: matchForm('kickoff'),
-    schema: ZProposeKickoffSlotsRequest,
     body: (f) => ({
       slots: ['slot1', 'slot2', 'slot3']
         .map((k) => optional(f[k]))
@@ -86,139 +57,80 @@ const MATCH_ACTIONS: Record<string, FormAction> = {
         .map((v) => ({ startsAt: instant(v), durationMinutes: Number(f.durationMinutes || 60) })),
       location: optional(f.location),
     }),
-    update: proposeKickoffSlotsUpdate as FormAction['update'],
-    arg: same,
   },
   'kickoff/record': {
     done: 'record',
     formId: matchForm('kickoff-record'),
-    schema: ZRecordKickoff,
     body: (f) => ({ held: f.held === 'yes', reason: optional(f.reason) }),
-    update: recordKickoffUpdate as FormAction['update'],
-    arg: same,
   },
   'kickoff/cancel': {
     done: 'cancelKickoff',
     formId: matchForm('kickoff-cancel'),
-    schema: ZCancelKickoff,
     body: (f) => ({ reason: f.reason ?? '' }),
-    update: cancelKickoffUpdate as FormAction['update'],
-    arg: same,
   },
   'contracts/:type': {
     done: 'contract',
     formId: (p) => `contract-${p.id}-${p.type}`,
-    schema: ZContractStatusChange,
     body: (f) => ({ status: f.status, reason: optional(f.reason) }),
-    update: setContractStatusUpdate as FormAction['update'],
-    arg: (_deps, body: z.infer<typeof ZContractStatusChange>, p) => ({ type: p.type, ...body }),
   },
   'tasks/:taskId/done': {
     done: 'task',
     formId: (p) => `task-${p.taskId}`,
-    schema: ZCompleteTaskBody,
     body: (f) => ({ note: optional(f.note) }),
-    update: completeTaskUpdate as FormAction['update'],
-    arg: (_deps, body: z.infer<typeof ZCompleteTaskBody>, p) => ({ taskId: p.taskId, note: body.note }),
   },
   notes: {
     done: 'note',
     formId: matchForm('note'),
-    schema: ZAddNote,
     body: (f) => ({ text: f.text ?? '', sentiment: optional(f.sentiment) && Number(f.sentiment) }),
-    update: addNoteUpdate as FormAction['update'],
-    arg: same,
   },
-  pause: {
-    done: 'pause',
-    formId: matchForm('pause'),
-    schema: ZPause,
-    body: (f) => ({ reason: f.reason ?? '' }),
-    update: pauseUpdate as FormAction['update'],
-    arg: same,
-  },
-  resume: {
-    done: 'resume',
-    formId: matchForm('resume'),
-    schema: ZResume,
-    body: () => ({}),
-    update: resumeUpdate as FormAction['update'],
-    arg: () => ({}),
-  },
-  extend: {
-    done: 'extend',
-    formId: matchForm('extend'),
-    schema: ZExtend,
-    body: (f) => ({ endDate: f.endDate ?? '' }),
-    update: extendUpdate as FormAction['update'],
-    arg: same,
-  },
+  pause: { done: 'pause', formId: matchForm('pause'), body: (f) => ({ reason: f.reason ?? '' }) },
+  resume: { done: 'resume', formId: matchForm('resume'), body: () => ({}) },
+  extend: { done: 'extend', formId: matchForm('extend'), body: (f) => ({ endDate: f.endDate ?? '' }) },
   reassign: {
     done: 'reassign',
     formId: matchForm('reassign'),
-    schema: ZReassignBody,
     body: (f) => ({ coordinator: { name: f.name ?? '', email: f.email ?? '', locale: f.locale || 'ja' } }),
-    update: reassignUpdate as FormAction['update'],
-    arg: async (deps, body: z.infer<typeof ZReassignBody>, p) => ({
-      coordinator: await coordinatorParticipant(deps.db, p.id!, body.coordinator),
-    }),
   },
   'end-early': {
     done: 'endEarly',
     formId: matchForm('end-early'),
-    schema: ZEndEarly,
     body: (f) => ({ reason: f.reason, note: optional(f.note) }),
-    update: endEarlyUpdate as FormAction['update'],
-    arg: same,
   },
-  complete: {
-    done: 'complete',
-    formId: matchForm('complete'),
-    schema: ZCompleteMatch,
-    body: (f) => ({ note: optional(f.note) }),
-    update: completeMatchUpdate as FormAction['update'],
-    arg: same,
-  },
-  cancel: {
-    done: 'cancel',
-    formId: matchForm('cancel'),
-    schema: ZCancelMatch,
-    body: (f) => ({ reason: f.reason ?? '' }),
-    update: cancelMatchUpdate as FormAction['update'],
-    arg: same,
-  },
+  complete: { done: 'complete', formId: matchForm('complete'), body: (f) => ({ note: optional(f.note) }) },
+  cancel: { done: 'cancel', formId: matchForm('cancel'), body: (f) => ({ reason: f.reason ?? '' }) },
 };
 
-const ESCALATION_ACTIONS: Record<string, FormAction> = {
-  ack: {
-    done: 'ack',
-    formId: (p) => `esc-${p.id}`,
-    schema: z.object({}),
-    body: () => ({}),
-    update: acknowledgeEscalationUpdate as FormAction['update'],
-    arg: (_deps, _body, p) => ({ escalationId: p.id }),
-  },
-  resolve: {
-    done: 'resolve',
-    formId: (p) => `esc-${p.id}`,
-    schema: ZResolve,
-    body: (f) => ({ note: f.note ?? '' }),
-    update: resolveEscalationUpdate as FormAction['update'],
-    arg: (_deps, body: { note: string }, p) => ({ escalationId: p.id, note: body.note }),
-  },
+const ESCALATION_FORMS: Record<EscalationActionPath, FormReading> = {
+  ack: { done: 'ack', formId: (p) => `esc-${p.id}`, body: () => ({}) },
+  resolve: { done: 'resolve', formId: (p) => `esc-${p.id}`, body: (f) => ({ note: f.note ?? '' }) },
   snooze: {
     done: 'snooze',
     formId: (p) => `esc-${p.id}`,
-    schema: ZSnooze,
     body: (f) => ({ until: instant(f.until), reason: f.reason ?? '' }),
-    update: snoozeEscalationUpdate as FormAction['update'],
-    arg: (_deps, body: { until: string; reason: string }, p) => ({
-      escalationId: p.id,
-      until: new Date(body.until).toISOString(),
-      reason: body.reason,
-    }),
   },
 };
+
+/** The values a refusal names, in words: a status by its label, a date or instant as the pages show them. */
+const REFUSAL_WORDS: Record<string, LabelSet> = {
+  kickoffStatus: 'kickoffStatus',
+  contractStatus: 'contractStatus',
+  next: 'contractStatus',
+  taskStatus: 'taskStatus',
+  escalationStatus: 'escalationStatus',
+  phase: 'phase',
+};
+
+/** The workflow's refusal in the person's language. */
+export function refusalInWords(refusal: RefusalDetail, locale: Locale): string {
+  const fmt = formattersFor(locale);
+  return refusalText(refusal, locale, (name, value) => {
+    const set = REFUSAL_WORDS[name];
+    if (set) return label(LABEL_SETS[set], String(value), locale);
+    if (name === 'startsAt') return fmt.dateTime(String(value));
+    if (name === 'endDate') return fmt.date(String(value));
+    return String(value);
+  });
+}
 
 /** Waits (briefly) until the workflow has written the read model after the action, so the next page shows it. */
 async function readModelCaughtUp(deps: ApiDeps, matchId: string, since: Date): Promise<void> {
@@ -250,20 +162,27 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
   async function perform(
     req: Request,
     res: Response,
-    action: FormAction,
+    action: CoordinatorAction,
+    reading: FormReading,
     params: Record<string, string>,
     target: () => Promise<{ matchId: string }>,
   ): Promise<void> {
-    const t = WORKSPACE_MESSAGES[contextOf(res).locale];
+    const { locale } = contextOf(res);
+    const t = WORKSPACE_MESSAGES[locale];
     const form = (req.body ?? {}) as Form;
-    const formId = action.formId(params);
+    const formId = reading.formId(params);
     const { csrf: _csrf, ...typed } = form;
     const values: Record<string, string> = { ...typed, action: req.path.split('/').pop() ?? '' };
     const { matchId } = await target();
-    const parsed = action.schema.safeParse(action.body(form));
+    const parsed = action.schema.safeParse(reading.body(form));
     if (!parsed.success) {
-      const fields = Object.fromEntries(fieldErrors(parsed.error).map((e) => [e.field, e.message]));
-      const text = `${t.invalidForm} (${Object.keys(fields).join(', ')})`;
+      const fields = Object.fromEntries(fieldErrors(parsed.error).map((e) => [e.field, problemIn(e.message, locale)]));
+      const names = t.fields as Record<string, string>;
+      const problems = Object.entries(fields).map(([field, problem]) => {
+        const name = names[field.replace(/\[\d+\]/g, '').replace(/\..*$/, '')] ?? field;
+        return `${name}: ${problem}`;
+      });
+      const text = fill(t.invalidForm, { problems: problems.join(' / ') });
       return refuse(req, res, { status: 400, kind: 'error', text, form: formId, values, fields });
     }
     const before = new Date();
@@ -272,7 +191,7 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
         deps,
         matchId,
         action.update,
-        (await action.arg(deps, parsed.data as never, params)) as never,
+        await action.arg(deps, parsed.data, params),
         actorOf(signedIn(res)),
       );
     } catch (error) {
@@ -281,7 +200,7 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
         return refuse(req, res, {
           status,
           kind: 'error',
-          text: fill(t.refused, { reason: error.detail }),
+          text: fill(t.refused, { reason: error.refusal ? refusalInWords(error.refusal, locale) : error.detail }),
           form: formId,
           values,
         });
@@ -289,19 +208,21 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
       throw error;
     }
     await readModelCaughtUp(deps, matchId, before);
-    res.redirect(303, withDone(backTo(req, `/workspace/matches/${encodeURIComponent(matchId)}`), action.done, formId));
+    res.redirect(303, withDone(backTo(req, `/workspace/matches/${encodeURIComponent(matchId)}`), reading.done, formId));
   }
 
-  for (const [path, action] of Object.entries(MATCH_ACTIONS)) {
+  for (const [path, reading] of Object.entries(MATCH_FORMS)) {
+    const action = MATCH_ACTIONS[path as keyof typeof MATCH_FORMS];
     router.post(`/matches/:id/${path}`, (req, res) =>
-      perform(req, res, action, req.params as Record<string, string>, () =>
+      perform(req, res, action, reading, req.params as Record<string, string>, () =>
         matchInScope(deps.db, signedIn(res), String(req.params.id), 'act').then((m) => ({ matchId: m.id })),
       ),
     );
   }
-  for (const [verb, action] of Object.entries(ESCALATION_ACTIONS)) {
+  for (const [verb, reading] of Object.entries(ESCALATION_FORMS)) {
+    const action = ESCALATION_ACTIONS[verb as EscalationActionPath];
     router.post(`/escalations/:id/${verb}`, (req, res) =>
-      perform(req, res, action, req.params as Record<string, string>, () =>
+      perform(req, res, action, reading, req.params as Record<string, string>, () =>
         escalationInScope(deps.db, signedIn(res), String(req.params.id), 'act'),
       ),
     );

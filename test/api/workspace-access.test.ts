@@ -143,6 +143,20 @@ describe('workspace access: one authorization layer for keys and sessions', () =
     expect((await people.coordA.get(`/workspace/matches/${matchA}`)).text).toContain('鈴木 一郎');
   });
 
+  it("says why the workflow refused, or what was wrong with the form, in the person's language", async () => {
+    const c = people.coordA;
+    const page = `/workspace/matches/${matchA}`;
+    const refused = await c.submit(page, `${page}/resume`);
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('この操作はできませんでした: このマッチングは一時停止していません。');
+    const invalid = await c.submit(page, `${page}/pause`, { reason: '   ' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).toContain('入力内容を確認してください（理由: 空欄にはできません）。');
+    // The JSON API keeps the workflow's own (English) words.
+    const api = await stack.api.request('POST', `/matches/${matchA}/resume`, {});
+    expect([api.status, api.body.detail]).toEqual([409, 'the match is not paused']);
+  });
+
   it("program A's coordinator learns nothing of program B by URL: pages, actions, lists and Today", async () => {
     const c = people.coordA;
     const other = await c.get(`/workspace/matches/${matchB}`);

@@ -181,7 +181,7 @@ describe('the coordinator’s workspace in real Chromium', () => {
     // Recording it held before it has started: the workflow says no, and the page says why.
     await page.getByRole('button', { name: '保存する' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('この操作はできませんでした');
-    await expect(page.locator('#notice').textContent()).resolves.toContain('the kickoff has not started yet');
+    await expect(page.locator('#notice').textContent()).resolves.toContain('キックオフの開始時刻がまだ来ていません');
     await context.close();
   });
 

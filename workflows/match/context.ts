@@ -8,6 +8,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { computeHealth } from '../health';
 import { problemsWith, ZActor, type Actor } from '../messages';
+import { REFUSALS, refusalText, type RefusalDetail, type RefusalKey, type RefusalValues } from '../refusals';
 import { initialState } from '../schedule';
 import {
   REJECTION_CODES,
@@ -37,14 +38,22 @@ export const iso = (t: number) => new Date(t).toISOString();
 /** Workflow time (deterministic inside the workflow sandbox). */
 export const now = () => Date.now();
 
-/** The workflow's refusal of an action, with the code the API maps to 409 (wrong state) or 422. */
-export const reject = (code: keyof typeof REJECTION_CODES, message: string) =>
-  ApplicationFailure.create({ type: REJECTION_CODES[code], message, nonRetryable: true });
+/**
+ * The workflow's refusal of an action (one of `REFUSALS`), with the code the API maps to 409 (wrong state) or 422:
+ * the English words are its message, the key and values its details, so each reader words it in its own language.
+ */
+export const refuse = (refusal: RefusalKey, values: RefusalValues = {}) =>
+  ApplicationFailure.create({
+    type: REJECTION_CODES[REFUSALS[refusal].code],
+    message: refusalText({ refusal, values }, 'en'),
+    details: [{ refusal, values } satisfies RefusalDetail],
+    nonRetryable: true,
+  });
 
 /** Refuses a message whose argument breaks its schema, naming each wrong field ("sentiment must be 1 to 5"). */
 export function assertValid(schema: z.ZodType, value: unknown): void {
   const problems = problemsWith(schema, value);
-  if (problems) throw reject('invalid', problems);
+  if (problems) throw refuse('invalidInput', { problems });
 }
 
 /** An action's own fields, and who took it (`by`), apart: the action's schema checks only its own fields. */
@@ -56,7 +65,7 @@ function withoutActor<A>(a: A): { actor: unknown; arg: A } {
 
 /** Every action is refused once the match has closed. */
 export function assertOpen(state: MatchState): void {
-  if (state.phase === 'closed') throw reject('wrongState', 'the match is closed');
+  if (state.phase === 'closed') throw refuse('matchClosed');
 }
 
 /** No round is open and none is owed: the final survey has gone out, or the match was cancelled. */

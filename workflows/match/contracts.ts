@@ -9,7 +9,7 @@ import { ZSetContractStatus } from '../messages';
 import { contractOverdueSignal } from '../risk';
 import { contractDueAt } from '../schedule';
 import { setContractStatusUpdate, type ContractStatus, type MatchState, type SetContractStatus } from '../shared';
-import { assertOpen, assertValid, iso, now, reject, type MatchContext } from './context';
+import { assertOpen, assertValid, iso, now, refuse, type MatchContext } from './context';
 import type { Escalations } from './escalations';
 
 /** Which status a document may move to from each one. */
@@ -23,13 +23,9 @@ export const CONTRACT_TRANSITIONS: Record<ContractStatus, ContractStatus[]> = {
 export function validateSetContractStatus(state: MatchState, a: SetContractStatus): void {
   assertOpen(state);
   const doc = state.contracts.find((c) => c.type === a.type);
-  if (!doc)
-    throw reject(
-      'unknown',
-      `no contract document "${a.type}" on this match (${state.contracts.map((c) => c.type).join(', ')})`,
-    );
+  if (!doc) throw refuse('unknownContract', { type: a.type, types: state.contracts.map((c) => c.type).join(', ') });
   if (!CONTRACT_TRANSITIONS[doc.status].includes(a.status))
-    throw reject('wrongState', `a ${doc.status} document cannot become ${a.status}`);
+    throw refuse('contractTransition', { contractStatus: doc.status, next: a.status });
   assertValid(ZSetContractStatus, a);
 }
 

@@ -23,13 +23,13 @@ import {
   type ResolveEscalation,
   type SnoozeEscalation,
 } from '../shared';
-import { assertValid, iso, ms, now, reject, TIMERS_START_AT_SENDING_HOURS, type MatchContext } from './context';
+import { assertValid, iso, ms, now, refuse, TIMERS_START_AT_SENDING_HOURS, type MatchContext } from './context';
 
 /** The escalation an action is about, if it exists on the match and its status allows the action. */
 function escalationFor(state: MatchState, id: string, allowed: EscalationState['status'][]): EscalationState {
   const e = state.escalations.find((x) => x.id === id);
-  if (!e) throw reject('unknown', `no escalation "${id}" on this match`);
-  if (!allowed.includes(e.status)) throw reject('wrongState', `the escalation is ${e.status}`);
+  if (!e) throw refuse('unknownEscalation', { escalationId: id });
+  if (!allowed.includes(e.status)) throw refuse('escalationState', { escalationStatus: e.status });
   return e;
 }
 
@@ -46,7 +46,7 @@ export function validateResolve(state: MatchState, a: ResolveEscalation): void {
 export function validateSnooze(state: MatchState, a: SnoozeEscalation, at: number): void {
   escalationFor(state, a.escalationId, ['open', 'acknowledged']);
   assertValid(ZSnoozeEscalation, a);
-  if (!(ms(a.until) > at)) throw reject('invalid', 'snooze until a time in the future');
+  if (!(ms(a.until) > at)) throw refuse('snoozeInPast');
 }
 
 export class Escalations {

@@ -24,7 +24,7 @@ import {
   type RespondKickoff,
   type ScheduleKickoff,
 } from '../shared';
-import { assertOpen, assertValid, iso, ms, now, reject, type MatchContext } from './context';
+import { assertOpen, assertValid, iso, ms, now, refuse, type MatchContext } from './context';
 import type { Contracts } from './contracts';
 import type { Escalations } from './escalations';
 import type { Tasks } from './tasks';
@@ -35,15 +35,13 @@ const KICKOFF_LINK_MS = 30 * DAY_MS;
 const NEW_SLOTS_TASK = { ja: 'キックオフ候補日時の再提案', en: 'Propose new kickoff slots' };
 
 function assertSlotsAhead(slots: KickoffSlot[], at: number): void {
-  for (const slot of slots)
-    if (!(ms(slot.startsAt) > at)) throw reject('invalid', `slot ${slot.startsAt} is not in the future`);
+  for (const slot of slots) if (!(ms(slot.startsAt) > at)) throw refuse('slotNotAhead', { startsAt: slot.startsAt });
 }
 
 export function validateProposeSlots(state: MatchState, a: ProposeKickoffSlots, at: number): void {
   assertOpen(state);
-  if (state.kickoff.status === 'held') throw reject('wrongState', 'the kickoff has already been held');
-  if (state.kickoff.status === 'scheduled')
-    throw reject('wrongState', 'a kickoff is scheduled: move it (schedule) or cancel it before proposing new slots');
+  if (state.kickoff.status === 'held') throw refuse('kickoffAlreadyHeld');
+  if (state.kickoff.status === 'scheduled') throw refuse('kickoffScheduled');
   assertValid(ZProposeKickoffSlots, a);
   assertSlotsAhead(a.slots, at);
 }
@@ -51,36 +49,34 @@ export function validateProposeSlots(state: MatchState, a: ProposeKickoffSlots, 
 export function validateRespond(state: MatchState, a: RespondKickoff, at: number): void {
   const { kickoff } = state;
   assertOpen(state);
-  if (kickoff.status !== 'proposed')
-    throw reject('wrongState', `no kickoff slots are waiting for an answer (kickoff is ${kickoff.status})`);
+  if (kickoff.status !== 'proposed') throw refuse('noSlotsWaiting', { kickoffStatus: kickoff.status });
   if (a.proposal !== undefined && a.proposal !== kickoff.proposal)
-    throw reject('wrongState', `proposal ${a.proposal} was replaced by proposal ${kickoff.proposal}`);
+    throw refuse('proposalReplaced', { proposal: a.proposal, current: kickoff.proposal });
   assertValid(ZRespondKickoff, a);
   if (a.choice !== 'other' && a.choice >= kickoff.slots.length)
-    throw reject('invalid', `choice must be "other" or a slot number from 0 to ${kickoff.slots.length - 1}`);
+    throw refuse('choiceOutOfRange', { last: kickoff.slots.length - 1 });
   if (a.choice !== 'other' && ms(kickoff.slots[a.choice]!.startsAt) <= at)
-    throw reject('wrongState', `slot ${a.choice} has already passed; choose another or ask for other times`);
+    throw refuse('slotPassed', { choice: a.choice });
 }
 
 export function validateSchedule(state: MatchState, a: ScheduleKickoff, at: number): void {
   assertOpen(state);
-  if (state.kickoff.status === 'held') throw reject('wrongState', 'the kickoff has already been held');
+  if (state.kickoff.status === 'held') throw refuse('kickoffAlreadyHeld');
   assertValid(ZScheduleKickoff, a);
   assertSlotsAhead([a], at);
 }
 
 export function validateCancel(state: MatchState, a: CancelKickoff): void {
   assertOpen(state);
-  if (state.kickoff.status !== 'scheduled') throw reject('wrongState', 'there is no scheduled kickoff to cancel');
+  if (state.kickoff.status !== 'scheduled') throw refuse('noKickoffToCancel');
   assertValid(ZCancelKickoff, a);
 }
 
 export function validateRecord(state: MatchState, a: RecordKickoff, at: number): void {
   const { kickoff } = state;
   assertOpen(state);
-  if (kickoff.status !== 'scheduled')
-    throw reject('wrongState', `the kickoff cannot be recorded: it is ${kickoff.status}, not scheduled`);
-  if (ms(kickoff.scheduled!.startsAt) > at) throw reject('wrongState', 'the kickoff has not started yet');
+  if (kickoff.status !== 'scheduled') throw refuse('kickoffNotScheduled', { kickoffStatus: kickoff.status });
+  if (ms(kickoff.scheduled!.startsAt) > at) throw refuse('kickoffNotStarted');
   assertValid(ZRecordKickoff, a);
 }
 

@@ -35,7 +35,7 @@ import {
   ms,
   now,
   PAUSE_HOLDS_CONTRACTS_AND_FIRST_CHECKIN,
-  reject,
+  refuse,
   type MatchContext,
 } from './context';
 import type { Checkins } from './checkins';
@@ -45,29 +45,27 @@ import type { Tasks } from './tasks';
 
 export function validatePause(state: MatchState, a: Pause): void {
   assertOpen(state);
-  if (state.paused) throw reject('wrongState', 'the match is already paused');
+  if (state.paused) throw refuse('alreadyPaused');
   assertValid(ZPause, a);
 }
 
 export function validateResume(state: MatchState, a: Resume): void {
   assertOpen(state);
-  if (!state.paused) throw reject('wrongState', 'the match is not paused');
+  if (!state.paused) throw refuse('notPaused');
   assertValid(ZResume, a);
 }
 
 export function validateExtend(state: MatchState, a: Extend): void {
   assertOpen(state);
   assertValid(ZExtend, a);
-  if (a.endDate <= state.match.endDate)
-    throw reject('invalid', `the new end date must be after ${state.match.endDate}`);
-  if (state.checkins.finalSent)
-    throw reject('wrongState', 'the final survey has gone out: record the outcome (complete) instead of extending');
+  if (a.endDate <= state.match.endDate) throw refuse('endDateNotLater', { endDate: state.match.endDate });
+  if (state.checkins.finalSent) throw refuse('finalSurveySent');
 }
 
 export function validateReassign(state: MatchState, a: Reassign): void {
   assertOpen(state);
   assertValid(ZReassign, a);
-  if (a.coordinator.email === state.match.coordinator.email) throw reject('invalid', 'that is already the coordinator');
+  if (a.coordinator.email === state.match.coordinator.email) throw refuse('sameCoordinator');
 }
 
 export function validateEndEarly(state: MatchState, a: EndEarly): void {
@@ -77,18 +75,13 @@ export function validateEndEarly(state: MatchState, a: EndEarly): void {
 
 export function validateComplete(state: MatchState, a: CompleteMatch): void {
   assertOpen(state);
-  if (state.phase !== 'wrap_up')
-    throw reject(
-      'wrongState',
-      `a match is completed in its wrap-up phase (it is ${state.phase}); use end early otherwise`,
-    );
+  if (state.phase !== 'wrap_up') throw refuse('notInWrapUp', { phase: state.phase });
   assertValid(ZCompleteMatch, a);
 }
 
 export function validateCancel(state: MatchState, a: CancelMatch): void {
   assertOpen(state);
-  if (state.kickoff.status === 'held' || state.checkins.completedRounds > 0)
-    throw reject('wrongState', 'the match has started; end it early instead');
+  if (state.kickoff.status === 'held' || state.checkins.completedRounds > 0) throw refuse('alreadyStarted');
   assertValid(ZCancelMatch, a);
 }
 

@@ -7,13 +7,13 @@ import { ZCompleteTask } from '../messages';
 import { durationMs } from '../durations';
 import { plannedTask } from '../schedule';
 import { completeTaskUpdate, type CompleteTask, type MatchState } from '../shared';
-import { assertValid, iso, ms, now, reject, type MatchContext } from './context';
+import { assertValid, iso, ms, now, refuse, type MatchContext } from './context';
 
 /** A task can be marked done while it is open. */
 export function validateCompleteTask(state: MatchState, a: CompleteTask): void {
   const task = state.tasks.find((t) => t.id === a.taskId);
-  if (!task) throw reject('unknown', `no task "${a.taskId}" on this match`);
-  if (task.status !== 'open') throw reject('wrongState', `the task is ${task.status}, not open`);
+  if (!task) throw refuse('unknownTask', { taskId: a.taskId });
+  if (task.status !== 'open') throw refuse('taskNotOpen', { taskStatus: task.status });
   assertValid(ZCompleteTask, a);
 }
 
