@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { refusalText, type RefusalDetail } from '../../workflows/refusals';
-import { actorOf } from '../auth';
+import { actorOf, type Actor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldErrors } from '../errors';
 import { runAction } from '../services/actions';
@@ -132,12 +132,33 @@ export function refusalInWords(refusal: RefusalDetail, locale: Locale): string {
   });
 }
 
-/** Waits (briefly) until the workflow has written the read model after the action, so the next page shows it. */
-async function readModelCaughtUp(deps: ApiDeps, matchId: string, since: Date): Promise<void> {
+/** The newest timeline event of a match (its id), before an action. */
+async function lastEvent(deps: ApiDeps, matchId: string): Promise<bigint> {
+  const row = await deps.db.matchEvent.findFirst({ where: { matchId }, orderBy: { id: 'desc' }, select: { id: true } });
+  return row?.id ?? 0n;
+}
+
+/**
+ * Waits (briefly) until the workflow has written the action to the read model, so the next page shows it: the
+ * timeline event the action recorded, by this person, newer than `after`. The syncer writes events and the match's
+ * row in one transaction, so once the event is there the row is too. (The row's `updatedAt` is no sign: the workflow
+ * writes the row for its own reasons too, e.g. just after the match opened.)
+ */
+async function readModelCaughtUp(deps: ApiDeps, matchId: string, after: bigint, by: Actor): Promise<void> {
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
-    const row = await deps.db.match.findUnique({ where: { id: matchId }, select: { updatedAt: true } });
-    if (!row || row.updatedAt > since) return;
+    const written = await deps.db.matchEvent.findFirst({
+      where: {
+        matchId,
+        id: { gt: after },
+        AND: [
+          { payload: { path: ['by', 'kind'], equals: by.kind } },
+          { payload: { path: ['by', 'id'], equals: by.id } },
+        ],
+      },
+      select: { id: true },
+    });
+    if (written) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -185,15 +206,10 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
       const text = fill(t.invalidForm, { problems: problems.join(' / ') });
       return refuse(req, res, { status: 400, kind: 'error', text, form: formId, values, fields });
     }
-    const before = new Date();
+    const by = actorOf(signedIn(res));
+    const before = await lastEvent(deps, matchId);
     try {
-      await runAction(
-        deps,
-        matchId,
-        action.update,
-        await action.arg(deps, parsed.data, params),
-        actorOf(signedIn(res)),
-      );
+      await runAction(deps, matchId, action.update, await action.arg(deps, parsed.data, params), by);
     } catch (error) {
       if (error instanceof AppError && (error.code === 'conflict' || error.code === 'rejected')) {
         const status = error.code === 'conflict' ? 409 : 422;
@@ -207,7 +223,7 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
       }
       throw error;
     }
-    await readModelCaughtUp(deps, matchId, before);
+    await readModelCaughtUp(deps, matchId, before, by);
     res.redirect(303, withDone(backTo(req, `/workspace/matches/${encodeURIComponent(matchId)}`), reading.done, formId));
   }
 
