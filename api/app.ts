@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import { silentLog } from '../telemetry/log';
 import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
 import type { ExtraRoute } from './openapi';
+import { requestContext, requestLog } from './request-context';
 import { ApiRoutes, methodNotAllowed } from './routing';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -31,12 +32,6 @@ const FRONT_PAGE_ROUTE: ExtraRoute = {
   responses: { 303: 'To /workspace (its sign-in page until signed in)' },
 };
 
-/** A request's path for the logs: the signed part of page links is a credential and is never logged. */
-function loggablePath(path: string): string {
-  // Routing ignores case, so /CHECKINS/<token> opens the page too.
-  return path.replace(/^\/(checkins|kickoff|workspace\/sign-in)\/.+/i, '/$1/…');
-}
-
 /** An error Express, body-parser or serve-static made for a bad request: it carries the HTTP status to answer. */
 type HttpError = Error & { status?: number; statusCode?: number; type?: string };
 
@@ -47,34 +42,14 @@ function clientErrorStatus(err: unknown): number | undefined {
 
 /** The HTTP API: decode, then start, signal, update or query a workflow (or read the read model), then respond. */
 export function createApp(deps: ApiDeps): Express {
-  const log = deps.log ?? ((message, meta) => console.error(JSON.stringify({ level: 'error', message, ...meta })));
+  const log = deps.log ?? silentLog;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.locals.log = log;
 
-  // A request id on every answer (and every log line); a caller's own id is kept when it looks like one.
-  app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    res.locals.requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    res.set('x-request-id', res.locals.requestId);
-    if (deps.logRequests) {
-      const started = process.hrtime.bigint();
-      res.on('finish', () => {
-        const principal = res.locals.principal as Principal | undefined;
-        log('request', {
-          level: 'info',
-          requestId: res.locals.requestId,
-          method: req.method,
-          path: loggablePath(req.path),
-          status: res.statusCode,
-          ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-          // A key by its id; a person signed in is not named in the logs.
-          ...(principal ? (principal.kind === 'api_key' ? { keyId: principal.id } : { account: true }) : {}),
-        });
-      });
-    }
-    next();
-  });
+  // A request id on every answer and a logger carrying it; one line per request when it ends.
+  app.use(requestContext(log));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -93,13 +68,7 @@ export function createApp(deps: ApiDeps): Express {
   // Assets answer their own errors in plain text: a missing file is a 404 (serve-static says so), not a page error.
   const assetErrors: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     const status = clientErrorStatus(err);
-    if (status === undefined) {
-      log('asset error', {
-        error: err instanceof Error ? err.stack : String(err),
-        path: req.originalUrl.split('?')[0],
-        requestId: res.locals.requestId,
-      });
-    }
+    if (status === undefined) requestLog(res).error({ err, path: req.path }, 'asset error');
     res
       .status(status ?? 500)
       .type('text/plain')
@@ -143,14 +112,10 @@ export function createApp(deps: ApiDeps): Express {
       return renderMessage(res, status, locale, { title: (t) => t.badRequestTitle, body: (t) => t.badRequestBody });
     }
     if (knownError(err)?.code === 'unavailable') {
-      log('dependency unavailable', { level: 'warn', path: loggablePath(req.path), requestId: res.locals.requestId });
+      requestLog(res).warn({ path: req.path }, 'dependency unavailable');
       return renderUnavailable(req, res);
     }
-    log('page error', {
-      error: err instanceof Error ? err.stack : String(err),
-      path: loggablePath(req.path),
-      requestId: res.locals.requestId,
-    });
+    requestLog(res).error({ err, path: req.path }, 'page error');
     renderMessage(res, 500, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
   app.use(pages, pageErrors);
@@ -205,6 +170,6 @@ export function createApp(deps: ApiDeps): Express {
   app.locals.routeDefs = api.defs;
 
   app.use(notFoundHandler);
-  app.use(problemHandler((message, meta) => log(message, meta)));
+  app.use(problemHandler);
   return app;
 }

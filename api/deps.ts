@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../prisma/client';
+import type { Log } from '../telemetry/log';
 
 /** What the API needs from the outside world; `api/main.ts` builds it from the environment, tests from theirs. */
 export type ApiDeps = {
@@ -22,9 +23,8 @@ export type ApiDeps = {
   healthRateLimit?: number;
   /** How long a request waits for Temporal (an action, a registration) before a 503; 10 s unless set (tests). */
   temporalDeadlineMs?: number;
-  /** Log one JSON line per request (request id, status, time, key). */
-  logRequests?: boolean;
   /** Resolves when the SMTP server answers (used by /healthz only). */
   checkSmtp: () => Promise<void>;
-  log?: (message: string, meta?: Record<string, unknown>) => void;
+  /** The root logger; each request gets a child carrying its request id. Silent unless given. */
+  log?: Log;
 };

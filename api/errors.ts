@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { fieldIssues, type FieldIssue } from '../workflows/messages';
 import type { RefusalDetail } from '../workflows/refusals';
+import { requestLog } from './request-context';
 
 /**
  * Every error the API returns, by code. The HTTP status of each code is set here and nowhere else; responses are
@@ -132,38 +133,27 @@ export function retryLater(res: Response): void {
 }
 
 /** Maps any error to a problem document. Unknown errors are logged and answered without detail. */
-export function problemHandler(log: (message: string, meta: Record<string, unknown>) => void): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    let error = knownError(err);
-    if (!error) {
-      log('unhandled error', {
-        error: err instanceof Error ? err.stack : String(err),
-        path: req.path,
-        requestId: res.locals.requestId,
-      });
-      error = new AppError('internal', 'The request failed. It has been logged; try again later.');
-    } else if (error.code === 'unavailable') {
-      // Foreseeable, and already said to the caller: one line, no stack.
-      log('dependency unavailable', {
-        level: 'warn',
-        detail: error.detail,
-        path: req.path,
-        requestId: res.locals.requestId,
-      });
-      retryLater(res);
-    }
-    const { status, title } = ERROR_CODES[error.code];
-    res
-      .status(status)
-      .type('application/problem+json')
-      .json({
-        type: problemType(error.code),
-        title,
-        status,
-        detail: error.detail,
-        instance: req.originalUrl,
-        ...(error.errors ? { errors: error.errors } : {}),
-        ...(res.locals.requestId ? { requestId: res.locals.requestId } : {}),
-      });
-  };
-}
+export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  let error = knownError(err);
+  if (!error) {
+    requestLog(res).error({ err, path: req.path }, 'unhandled error');
+    error = new AppError('internal', 'The request failed. It has been logged; try again later.');
+  } else if (error.code === 'unavailable') {
+    // Foreseeable, and already said to the caller: one line, no stack.
+    requestLog(res).warn({ detail: error.detail, path: req.path }, 'dependency unavailable');
+    retryLater(res);
+  }
+  const { status, title } = ERROR_CODES[error.code];
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({
+      type: problemType(error.code),
+      title,
+      status,
+      detail: error.detail,
+      instance: req.originalUrl,
+      ...(error.errors ? { errors: error.errors } : {}),
+      ...(res.locals.requestId ? { requestId: res.locals.requestId } : {}),
+    });
+};

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
+import { createLog } from '../telemetry/log';
 import { createApp } from './app';
 import { loadApiEnv } from './env';
 import { startAnswerRelay } from './services/checkins';
@@ -10,6 +11,7 @@ import { startRegistrationReconciler } from './services/registration';
 /** The API process: `npm run api`, configured only by environment variables. */
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  const log = createLog({ service: 'api', level: env.LOG_LEVEL });
   const db = createDatabase(env.DATABASE_URL);
   const smtp = createMailTransport(env.SMTP_URL);
   // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
@@ -22,24 +24,20 @@ async function main(): Promise<void> {
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
     pageRateLimit: env.PAGE_RATE_LIMIT,
-    logRequests: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'info',
-    log: (message, meta) =>
-      console.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message, ...meta })),
+    log,
     checkSmtp: async () => {
       await smtp.verify();
     },
   });
   // Answers saved while Temporal was unreachable reach their workflow as soon as it is back.
-  const stopRelay = startAnswerRelay(db, temporal, {
-    log: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })),
-  });
+  const stopRelay = startAnswerRelay(db, temporal, { log: log.child({ component: 'answer-relay' }) });
   // Registrations a failure left halfway are finished; a running match workflow without its row gets it back.
   const stopReconciler = startRegistrationReconciler(
     { db, temporal, taskQueue: env.TASK_QUEUE },
-    { log: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })) },
+    { log: log.child({ component: 'registration-reconciler' }) },
   );
   const server = app.listen(env.PORT, env.HOST, () => {
-    console.log(`bansou api: listening on http://${env.HOST}:${env.PORT}`);
+    log.info({ url: `http://${env.HOST}:${env.PORT}` }, 'bansou api: listening');
   });
   const stop = () => {
     stopRelay();
@@ -57,6 +55,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   exitOnConfigError(error);
-  console.error(error);
+  createLog({ service: 'api' }).error({ err: error }, 'bansou api: could not start');
   process.exit(1);
 });

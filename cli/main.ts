@@ -12,6 +12,7 @@ import { matchWorkflowId } from '../workflows/shared';
 import { ZText } from '../workflows/text';
 import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
 import { createDatabase, type Database } from '../prisma/client';
+import { createLog, type Log } from '../telemetry/log';
 import { formatTable } from './table';
 
 /**
@@ -265,11 +266,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 usage, 78 configuration). */
+/**
+ * Runs the CLI; returns the exit code (0 done, 1 failed, 2 usage, 78 configuration). What the operator asked for goes
+ * to `io` (stdout), what went wrong to `err` (stderr) in words; an unexpected failure is also logged on stderr as one
+ * JSON line with its cause, for a job runner's log collector.
+ */
 export async function runCli(
   argv: string[],
   io: Io = { out: (line) => console.log(line) },
   err = (line: string) => console.error(line),
+  log: Log = createLog({ service: 'cli', level: 'warn', fd: 2 }),
 ): Promise<number> {
   try {
     await buildCli(io).parseAsync(argv, { from: 'user' });
@@ -294,6 +300,7 @@ export async function runCli(
       err(error.message);
       return 78;
     }
+    log.error({ err: error, command: argv.slice(0, 2).join(' ') }, 'cli command failed');
     err(error instanceof Error ? error.message : String(error));
     return 1;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from '../telemetry/log';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
 
 /**
@@ -31,7 +32,7 @@ export const ZLinkEnv = z.object({
 });
 
 export const ZLogEnv = z.object({
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 /** Raised when the environment does not match a process's schema; the message names every bad variable. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { prettyFactory } from 'pino-pretty';
 import { signInUrl } from '../activities/links';
 import { createApiKey } from '../api/auth';
 import { markAdmin } from '../api/services/accounts';
@@ -52,6 +53,10 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+// The processes log JSON lines (as in production); this terminal shows them readable, the log files keep them as written.
+const pretty = prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' });
+const readable = (line: string) => (line.startsWith('{') ? pretty(line).trimEnd() : line);
+
 /** Starts a child process whose output goes to `.data/logs/<name>.log` (and, with `echo`, to this terminal). */
 function startChild(
   name: string,
@@ -70,12 +75,18 @@ function startChild(
     detached: true,
   });
   if (echo) {
-    const write = (chunk: Buffer) => {
-      writeFileSync(logFile, chunk, { flag: 'a' });
-      for (const line of chunk.toString().split('\n').filter(Boolean)) console.log(`\x1b[2m[${name}]\x1b[0m ${line}`);
+    // One writer per stream, each keeping the part of a line its last chunk ended in.
+    const writer = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        writeFileSync(logFile, chunk, { flag: 'a' });
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines.filter(Boolean)) console.log(`\x1b[2m[${name}]\x1b[0m ${readable(line)}`);
+      };
     };
-    child.stdout!.on('data', write);
-    child.stderr!.on('data', write);
+    child.stdout!.on('data', writer());
+    child.stderr!.on('data', writer());
   }
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -283,13 +294,7 @@ async function main(): Promise<void> {
   };
   await timed('the worker and the API', async () => {
     // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
-    const worker = startChild(
-      'worker',
-      process.execPath,
-      ['--import', 'tsx', 'worker/main.ts'],
-      { ...appEnv, LOG_LEVEL: 'warn' },
-      true,
-    );
+    const worker = startChild('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], appEnv, true);
     startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
     let workerReady = false;
     worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker:')));

@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
+import { createLog, temporalLogger } from '../telemetry/log';
 import { loadWorkerEnv } from './env';
 import { ensureDigestSchedule } from './schedules';
 import { createMatchWorker } from './worker';
@@ -10,7 +11,12 @@ import { createMatchWorker } from './worker';
 /** The worker process: `npm run worker`, configured only by environment variables. */
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
-  Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR') });
+  const log = createLog({ service: 'worker', level: env.LOG_LEVEL });
+  // The SDK's lines, the workflows' and the activities' (with their ids), and the native core's, all through pino.
+  Runtime.install({
+    logger: temporalLogger(log),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
   const db = createDatabase(env.DATABASE_URL);
   const transport = createMailTransport(env.SMTP_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -32,7 +38,10 @@ async function main(): Promise<void> {
   });
   await ensureDigestSchedule(client, env.TASK_QUEUE);
   await client.connection.close();
-  console.log(`bansou worker: task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${env.TEMPORAL_NAMESPACE})`);
+  log.info(
+    { taskQueue: env.TASK_QUEUE, address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+    'bansou worker: polling',
+  );
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.
   await worker.run();
   await connection.close();
@@ -42,6 +51,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   exitOnConfigError(error);
-  console.error(error);
+  createLog({ service: 'worker' }).error({ err: error }, 'bansou worker: stopped by an error');
   process.exit(1);
 });

@@ -57,7 +57,7 @@ export async function coordinatorDigestWorkflow(
     } catch (error) {
       if (isCancellation(error)) throw error;
       // One rejected address must not keep the others' digests from going out; the outbox row has the error.
-      log.warn('digest not sent', { coordinator: digest.coordinator.email, error: String(error) });
+      log.warn('digest not sent', { coordinatorId: digest.coordinator.personId, error: String(error) });
       failed += 1;
     }
   }

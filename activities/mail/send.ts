@@ -210,6 +210,8 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
             const said = `${error.responseCode ?? ''} ${error.message}`.trim();
             const final = failure === 'rejected' || (failure === 'deferred' && input.lastTry);
             await recordNotSent(db, input.key, final ? 'failed' : 'deferred', said);
+            // The server's words may name the address; the logger cuts addresses out of every line.
+            context?.log.warn('email not accepted', { key: input.key, template: input.template, failure, said });
             if (failure === 'rejected')
               throw ApplicationFailure.nonRetryable(`SMTP rejected the email: ${said}`, MAIL_ERROR_CODES.rejected);
             if (failure === 'deferred' && input.lastTry !== undefined)
@@ -219,6 +221,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           }
           // Accepted: recorded before anything else, so a crash from here on sends it again only if it comes first.
           await recordAccepted(db, input.key, context?.cancellationSignal);
+          context?.log.info('email sent', { key: input.key, template: input.template, messageId: email.messageId });
           return { messageId: email.messageId, delivered: 'now', to: email.to, subject: email.subject };
         } finally {
           release();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasonOf, silentLog } from '../../telemetry/log';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
 import { ZProblem } from './schemas';
@@ -43,7 +44,7 @@ export function healthRoutes(api: ApiRoutes, deps: ApiDeps): void {
           return [name, { status: 'up' as const }] as const;
         } catch (error) {
           // A public endpoint: it says what is down; the log says why.
-          deps.log?.('health check failed', { check: name, error: String(error) });
+          (deps.log ?? silentLog).warn({ check: name, reason: reasonOf(error) }, 'health check failed');
           return [name, { status: 'down' as const }] as const;
         }
       }),

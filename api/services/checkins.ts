@@ -1,6 +1,7 @@
 import type { Prisma } from '@prisma/client';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Database } from '../../prisma/client';
+import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 import type { CheckinAnswers, Respondent } from '../../workflows/checkin-questions';
 import { checkinAnsweredSignal, matchWorkflowId } from '../../workflows/shared';
 
@@ -98,18 +99,15 @@ export async function deliverPendingAnswers(db: Database, temporal: Client, limi
 export function startAnswerRelay(
   db: Database,
   temporal: Client,
-  {
-    intervalMs = 15_000,
-    log = () => undefined,
-  }: { intervalMs?: number; log?: (message: string, meta?: Record<string, unknown>) => void } = {},
+  { intervalMs = 15_000, log = silentLog }: { intervalMs?: number; log?: Log } = {},
 ): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     deliverPendingAnswers(db, temporal)
-      .then((delivered) => delivered && log('delivered saved check-in answers', { delivered }))
-      .catch((error: unknown) => log('answer relay failed; will retry', { error: String(error) }))
+      .then((delivered) => delivered && log.info({ delivered }, 'delivered saved check-in answers'))
+      .catch((error: unknown) => log.warn({ reason: reasonOf(error) }, 'answer relay failed; will retry'))
       .finally(() => (running = false));
   }, intervalMs);
   timer.unref();

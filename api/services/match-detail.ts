@@ -3,6 +3,7 @@ import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflo
 import { may, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { isoOrNull, summarySelect, toSummary, ZMatchSummary } from './match-list';
+import { reasonOf, silentLog } from '../../telemetry/log';
 
 /**
  * One match as the API's GET /matches/:id and the workspace's match page show it: the read model, its contracts,
@@ -151,7 +152,10 @@ export async function matchDetail(
   } catch (error) {
     // The stored match and timeline are still worth returning when the workflow cannot be asked right now.
     liveError = 'The match workflow did not answer just now; the rest of this answer is from the read model.';
-    deps.log?.('live state query failed', { matchId, error: String(error), requestId: options.requestId });
+    (deps.log ?? silentLog).warn(
+      { matchId, requestId: options.requestId, reason: reasonOf(error) },
+      'live state query failed',
+    );
   }
   return {
     match: toSummary(row),

@@ -10,6 +10,7 @@ import { TEMPORAL_DEADLINE_MS } from './actions';
 import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
 import { personOf } from './people';
 import { currentPlaybook } from './playbooks';
+import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 
 /**
  * Registering a match takes two systems: its row in Postgres and its workflow in Temporal. It is done in an order
@@ -226,8 +227,6 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
   return completeRegistration(deps, row, deadline);
 }
 
-type Log = (message: string, meta?: Record<string, unknown>) => void;
-
 export type ReconcileResult = {
   /** Registering rows whose workflow is now started (or found) and that are now registered. */
   completed: string[];
@@ -243,7 +242,7 @@ export type ReconcileResult = {
  */
 export async function reconcileRegistrations(
   deps: MatchStarter,
-  { settleMs = REGISTRATION_SETTLE_MS, log = () => undefined }: { settleMs?: number; log?: Log } = {},
+  { settleMs = REGISTRATION_SETTLE_MS, log = silentLog }: { settleMs?: number; log?: Log } = {},
 ): Promise<ReconcileResult> {
   const { db, temporal } = deps;
   const result: ReconcileResult = { completed: [], restored: [], failed: [] };
@@ -260,7 +259,7 @@ export async function reconcileRegistrations(
       result.completed.push(row.id);
     } catch (error) {
       result.failed.push(row.id);
-      log('registration not finished; will retry', { matchId: row.id, error: String(error) });
+      log.warn({ matchId: row.id, reason: reasonOf(error) }, 'registration not finished; will retry');
     }
   }
 
@@ -281,7 +280,7 @@ export async function reconcileRegistrations(
       result.restored.push(workflowId);
     } catch (error) {
       result.failed.push(workflowId);
-      log('match row not restored; will retry', { workflowId, error: String(error) });
+      log.warn({ workflowId, reason: reasonOf(error) }, 'match row not restored; will retry');
     }
   }
   return result;
@@ -328,15 +327,15 @@ async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void>
 /** Every `intervalMs`, finishes halfway registrations and restores missing rows. Returns a stop function. */
 export function startRegistrationReconciler(
   deps: MatchStarter,
-  { intervalMs = 60_000, log = () => undefined }: { intervalMs?: number; log?: Log } = {},
+  { intervalMs = 60_000, log = silentLog }: { intervalMs?: number; log?: Log } = {},
 ): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     reconcileRegistrations(deps, { log })
-      .then((r) => (r.completed.length || r.restored.length) && log('registrations reconciled', r))
-      .catch((error: unknown) => log('registration reconciler failed; will retry', { error: String(error) }))
+      .then((r) => (r.completed.length || r.restored.length) && log.info(r, 'registrations reconciled'))
+      .catch((error: unknown) => log.warn({ reason: reasonOf(error) }, 'registration reconciler failed; will retry'))
       .finally(() => (running = false));
   }, intervalMs);
   timer.unref();

@@ -16,6 +16,7 @@ import { matchListRoutes } from './matches';
 import { programRoutes } from './programs';
 import { signInRoutes } from './sign-in';
 import { todayRoutes } from './today';
+import { requestLog } from '../request-context';
 
 /** Pages anyone may open: signing in. Everything else needs a session. */
 const OPEN_PATHS = /^\/sign-in(\/|$)|^\/sign-out$|^\/assets\//;
@@ -152,11 +153,7 @@ export function workspaceRoutes(deps: ApiDeps): Router {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return renderNotice(res, status, { title: (t) => t.formExpiredTitle, body: (t) => t.formExpiredBody });
     }
-    deps.log?.('workspace error', {
-      error: err instanceof Error ? err.stack : String(err),
-      path: req.path.replace(/^\/sign-in\/.+/, '/sign-in/…'),
-      requestId: res.locals.requestId,
-    });
+    requestLog(res).error({ err, path: `/workspace${req.path}` }, 'workspace error');
     renderNotice(res, 500, { title: (t) => t.errorTitle, body: (t) => t.errorBody });
   };
   router.use(errors);

@@ -13,6 +13,8 @@ import {
   startSession,
   type LinkState,
 } from './sessions';
+import { reasonOf } from '../../telemetry/log';
+import { requestLog } from '../request-context';
 
 const ZEmail = z
   .email()
@@ -49,7 +51,7 @@ export function signInRoutes(router: Router, deps: ApiDeps): void {
     const email = parsed.data;
     setImmediate(() => {
       requestSignIn(deps, email, ctx.locale).catch((error: unknown) =>
-        deps.log?.('sign-in email not started', { error: String(error), requestId: res.locals.requestId }),
+        requestLog(res).warn({ reason: reasonOf(error) }, 'sign-in email not started'),
       );
     });
     const t = WORKSPACE_MESSAGES[ctx.locale];

@@ -6,6 +6,7 @@ import { csrfFor } from '../../api/pages/render';
 import { createDatabase } from '../../prisma/client';
 import { eventually } from '../support/eventually';
 import { freePort, serve } from '../support/http';
+import { captureLog } from '../support/logs';
 import { seedProgram } from '../support/fixtures';
 import { createDevStack, QUICK_PLAYBOOK, SIGNING_SECRET, type DevStack } from '../support/stack';
 
@@ -317,17 +318,10 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
   });
 
   it('never logs the signed part of a link, neither for a failed page nor for a request', async () => {
-    const logs: { message: string; meta?: Record<string, unknown> }[] = [];
+    const { log, lines, raw } = captureLog('api');
     // A real client for a Postgres that is not there: every page that reads the database fails.
     const failing = createDatabase(`postgresql://bansou@127.0.0.1:${await freePort()}/gone`, { poolSize: 1 });
-    const broken = await serve(
-      createApp({
-        ...stack.deps,
-        db: failing,
-        logRequests: true,
-        log: (message, meta) => logs.push({ message, meta }),
-      }),
-    );
+    const broken = await serve(createApp({ ...stack.deps, db: failing, log }));
     const token = signLink(SIGNING_SECRET, {
       kind: 'checkin',
       matchId: 'any-match',
@@ -345,15 +339,21 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
       await broken.close();
       await failing.$disconnect();
     }
-    await eventually(() => logs.filter((l) => l.message === 'request').length === 3);
-    const pageErrors = logs.filter((l) => l.message === 'dependency unavailable');
-    expect(pageErrors.map((l) => l.meta?.path)).toEqual(['/checkins/…', '/CHECKINS/…']);
-    expect(logs.filter((l) => l.message === 'request').map((l) => l.meta?.path)).toEqual([
-      '/checkins/…',
-      '/CHECKINS/…',
-      '/kickoff/…',
+    await eventually(() => lines.filter((l) => l.msg === 'request').length === 3);
+    const pageErrors = lines.filter((l) => l.msg === 'dependency unavailable');
+    expect(pageErrors.map((l) => [l.level, l.path])).toEqual([
+      ['warn', '/checkins/…'],
+      ['warn', '/CHECKINS/…'],
     ]);
-    const logged = JSON.stringify(logs);
+    // Each request's lines carry its id; the route is the declared one, never the link.
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => [l.route, l.status])).toEqual([
+      ['/checkins/:token', 503],
+      ['/checkins/:token', 503],
+      ['unmatched', 404],
+    ]);
+    expect(pageErrors.map((l) => l.requestId)).toEqual(requests.slice(0, 2).map((l) => l.requestId));
+    const logged = raw.join('');
     expect(logged).not.toContain(token);
     expect(logged).not.toContain(token.split('.')[1]!);
     expect(logged).not.toContain('%E0%A4%A');

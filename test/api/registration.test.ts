@@ -52,7 +52,6 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
         taskQueue: 'nobody-runs-these',
         links: LINKS,
         checkSmtp: async () => undefined,
-        log: () => undefined,
       }),
       { headers: await keyHeaders(database.db, 'admin') },
     );
@@ -128,7 +127,6 @@ describe('registering is idempotent end to end, and rows and workflows are recon
         ...stack.deps,
         temporal: new Client({ connection, namespace: stack.env.namespace ?? 'default' }),
         temporalDeadlineMs: 3000,
-        log: () => undefined,
       }),
       { headers: stack.adminHeaders },
     );

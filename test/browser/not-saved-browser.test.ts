@@ -12,7 +12,7 @@ describe('a check-in sent while Postgres is down, in real Chromium (360 px, keyb
   let stack: DevStack;
   let browser: Browser;
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([createDevStack({ cuttablePostgres: true, log: () => undefined }), launch()]);
+    [stack, browser] = await Promise.all([createDevStack({ cuttablePostgres: true }), launch()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/fixtures';
 import { request } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { startProcess, type RunningProcess } from '../support/processes';
+import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 
@@ -40,8 +40,8 @@ describe('end to end: a match through every phase in seconds', () => {
     };
     processes.push(
       ...(await Promise.all([
-        startProcess('api', 'api/main.ts', processEnv, /listening on/),
-        startProcess('worker', 'worker/main.ts', processEnv, /bansou worker: task queue/),
+        startProcess('api', 'api/main.ts', processEnv, API_READY),
+        startProcess('worker', 'worker/main.ts', processEnv, WORKER_READY),
       ])),
     );
   });

@@ -8,7 +8,7 @@ import { matchWorkflowId } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
-import { startProcess, type RunningProcess } from '../support/processes';
+import { WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 
@@ -60,7 +60,7 @@ describe('end to end: SIGKILLing the worker while many emails are sending', () =
     let startedAt = 0;
     const startWorker = async () => {
       startedAt = Date.now();
-      const worker = await startProcess('worker', 'worker/main.ts', workerEnv, /bansou worker: task queue/);
+      const worker = await startProcess('worker', 'worker/main.ts', workerEnv, WORKER_READY);
       processes.push(worker);
       return worker;
     };

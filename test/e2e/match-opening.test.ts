@@ -4,7 +4,7 @@ import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, unique } from '../support/fixtures';
 import { request } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { startProcess, type RunningProcess } from '../support/processes';
+import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 
@@ -42,7 +42,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
       PORT: String(port),
       HOST: '127.0.0.1',
     };
-    processes.push(await startProcess('api', 'api/main.ts', processEnv, /listening on/));
+    processes.push(await startProcess('api', 'api/main.ts', processEnv, API_READY));
   });
 
   afterAll(async () => {
@@ -51,7 +51,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
   });
 
   it('POST /matches → three emails, Message-IDs on the timeline; SIGKILL mid-send loses none and sends none twice', async () => {
-    let worker = await startProcess('worker', 'worker/main.ts', processEnv, /bansou worker: task queue/);
+    let worker = await startProcess('worker', 'worker/main.ts', processEnv, WORKER_READY);
     processes.push(worker);
 
     const program = await request(baseUrl, 'POST', '/programs', { id: 'e2e-program', name: 'E2E プログラム' }, admin);
@@ -71,7 +71,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     expect(inOutboxAtKill.map((e) => e.status)).toContain('queued');
     expect(smtp.received.length).toBeLessThan(3);
 
-    worker = await startProcess('worker', 'worker/main.ts', processEnv, /bansou worker: task queue/);
+    worker = await startProcess('worker', 'worker/main.ts', processEnv, WORKER_READY);
     processes.push(worker);
 
     const emails = await smtp.waitFor(3, { timeoutMs: 90_000 });

@@ -2,6 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/env';
 
+/** What the API and the worker log once they serve (their JSON lines' `msg`). */
+export const API_READY = /"msg":"bansou api: listening"/;
+export const WORKER_READY = /"msg":"bansou worker: polling"/;
+
 export type RunningProcess = {
   name: string;
   child: ChildProcess;

@@ -58,9 +58,9 @@ export async function startSmtpListener(options: SmtpListenerOptions = {}): Prom
       callback();
     },
     onRcptTo(address, _session, callback) {
-      // A mailbox that does not exist: a permanent 550, as a real server answers.
+      // A mailbox that does not exist: a permanent 550 naming it, as a real server answers.
       if (options.rejectRecipients?.(address.address)) {
-        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
       }
       if (options.deferRecipients?.(address.address)) {
         deferred.push({ address: address.address, at: new Date() });

@@ -11,7 +11,7 @@ import { eventually } from './eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
 import { freePort, serve, type TestServer } from './http';
 import { keyHeaders } from './keys';
-import { startSmtpListener, type ReceivedEmail, type SmtpListener } from './smtp';
+import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { createDevServerEnv, createTestWorker } from './temporal';
 
@@ -60,12 +60,14 @@ export async function createDevStack(
     /** The API and the worker reach Postgres through a proxy the test can cut (each with its own pool). */
     cuttablePostgres?: boolean;
     log?: ApiDeps['log'];
+    /** How the SMTP listener treats some recipients (reject, defer). */
+    smtp?: SmtpListenerOptions;
   } = {},
 ): Promise<DevStack> {
   const [env, database, smtp, port] = await Promise.all([
     createDevServerEnv(),
     createTestDatabase(),
-    startSmtpListener(),
+    startSmtpListener(options.smtp),
     freePort(),
   ]);
   // Links in emails point at this API, so a browser can follow them.

@@ -1,5 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Logger } from '@temporalio/common';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createMatchWorker } from '../../worker/worker';
 import { searchAttributes } from '../../workflows/shared';
@@ -7,12 +8,16 @@ import type { ActivityDeps } from '../../activities';
 import { testEnv } from './env';
 
 let runtimeInstalled = false;
-/** Keeps the SDK's own logging to warnings, so test output stays readable. */
-function quietRuntime() {
+/**
+ * Installs the SDK's runtime once per test file. Its logger keeps to warnings, so test output stays readable, unless
+ * a test that reads the workers' logs installs its own first (the workflows' and activities' lines go there).
+ */
+export function installTestRuntime(logger: Logger = new DefaultLogger('WARN')): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger });
 }
+const quietRuntime = () => installTestRuntime();
 
 const executable = (path: string | undefined) =>
   path ? ({ type: 'existing-path', path } as const) : ({ type: 'cached-download' } as const);

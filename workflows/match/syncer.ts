@@ -36,7 +36,7 @@ export async function syncer(ctx: MatchContext): Promise<void> {
       ctx.events.splice(0, events.length);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      log.error('read model not written; retrying later', { error: String(error) });
+      log.warn('read model not written; retrying later', { error: String(error) });
       ctx.dirty = true;
       await condition(() => false, '10 minutes');
     } finally {

@@ -1,0 +1,79 @@
+import { signLink } from '../../activities/links';
+import { scrubText, temporalLogger } from '../../telemetry/log';
+import { captureLog } from '../support/logs';
+
+describe('logs: redaction and ids', () => {
+  const token = signLink('a-signing-secret-a-signing-secret-0123', {
+    kind: 'checkin',
+    matchId: 'm-1',
+    n: 2,
+    respondent: 'talent',
+    expiresAt: Date.UTC(2027, 0, 1),
+  });
+
+  it('cuts addresses, link tokens, API key secrets and URL credentials out of text; ids stay', () => {
+    expect(scrubText('550 5.1.1 <hanako.yamada+ec@yamada-foods.example.jp>: Recipient address rejected')).toBe(
+      '550 5.1.1 <[email]>: Recipient address rejected',
+    );
+    expect(scrubText(`GET /checkins/${token}?satisfaction=2`)).toBe('GET /checkins/…?satisfaction=2');
+    expect(scrubText(`GET /KICKOFF/${token}`)).toBe('GET /KICKOFF/…');
+    expect(scrubText('route /checkins/:token')).toBe('route /checkins/:token');
+    expect(scrubText(`see https://bansou.example.org/checkins/${token}`)).toBe(
+      'see https://bansou.example.org/checkins/…',
+    );
+    expect(scrubText('/matches/m-1/kickoff/schedule')).toBe('/matches/m-1/kickoff/schedule');
+    expect(scrubText(`bad token ${token}`)).toBe('bad token [token]');
+    expect(scrubText('Bearer bsk_AbCdEfGh_s3cr3t-part_x')).toBe('Bearer bsk_AbCdEfGh_[redacted]');
+    expect(scrubText('smtps://mailer:hunter2@smtp.example.org:465')).toBe('smtps://[redacted]@smtp.example.org:465');
+    expect(scrubText('postgresql://bansou:pw@db:5432/bansou')).toBe('postgresql://[redacted]@db:5432/bansou');
+    // A Message-ID is a hash, not a person; match and workflow ids are not personal either.
+    expect(scrubText('<3f2a9c0d1e4b5a6978f0e1d2c3b4a596@bansou.example.org> match:demo-001')).toBe(
+      '<3f2a9c0d1e4b5a6978f0e1d2c3b4a596@bansou.example.org> match:demo-001',
+    );
+  });
+
+  it('censors personal keys at any depth, in bindings, messages and errors (stacks included)', () => {
+    const { log, lines, raw } = captureLog();
+    const person = { name: '山田 花子', email: 'hanako@yamada.example', locale: 'ja' };
+    log
+      .child({ requestId: 'r-1', recipient: person })
+      .warn(
+        { matchId: 'm-1', deep: { a: { b: { host: person, answers: { comment: '先方の決裁が遅い' } } } }, to: 'x' },
+        'sending to hanako@yamada.example failed',
+      );
+    const error = new Error('550 <hanako@yamada.example> unknown');
+    log.error({ err: error, note: { text: '報酬の話' } }, 'failed');
+    expect(raw.join('')).not.toMatch(/hanako|山田|先方|報酬/);
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      service: 'test',
+      requestId: 'r-1',
+      matchId: 'm-1',
+      recipient: '[redacted]',
+      to: '[redacted]',
+      deep: { a: { b: { host: '[redacted]', answers: '[redacted]' } } },
+      msg: 'sending to [email] failed',
+    });
+    expect(lines[1]).toMatchObject({ level: 'error', note: '[redacted]', err: { type: 'Error' } });
+    expect((lines[1]!.err as { stack: string }).stack).toContain('550 <[email]> unknown');
+  });
+
+  it("the SDK's lines keep their level and ids; a match's workflow lines get its match id, task tokens go", () => {
+    const { log, lines } = captureLog('worker');
+    const sdk = temporalLogger(log);
+    sdk.warn('email not sent', {
+      sdkComponent: 'workflow',
+      workflowId: 'match:demo-001',
+      runId: 'run-1',
+      workflowType: 'matchWorkflow',
+    });
+    sdk.info('email sent', { sdkComponent: 'activity', activityType: 'sendEmail', taskToken: 'CiQ0…' });
+    sdk.log('DEBUG', 'digest planned', { workflowId: 'coordinator-digest' });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', workflowId: 'match:demo-001', matchId: 'demo-001', runId: 'run-1' }),
+      expect.objectContaining({ level: 'info', activityType: 'sendEmail', taskToken: '[redacted]' }),
+      expect.objectContaining({ level: 'debug', workflowId: 'coordinator-digest' }),
+    ]);
+    expect(lines[2]).not.toHaveProperty('matchId');
+  });
+});
