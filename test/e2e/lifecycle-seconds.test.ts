@@ -36,7 +36,7 @@ describe('end to end: a match through every phase in seconds', () => {
       SIGNING_SECRET: 'e2e-seconds-signing-secret-0123456789abcdef',
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     processes.push(
       ...(await Promise.all([
