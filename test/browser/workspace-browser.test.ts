@@ -121,23 +121,22 @@ describe('the coordinator’s workspace in real Chromium', () => {
     );
     const { context, page } = await signedIn(DESKTOP, 'ja-JP');
     await page.goto(`${stack.api.url}/workspace`);
-    const card = page.locator(`#esc-${escalation.id}`);
+    // Ids hold a colon (`<program>:<reference>`), so the card is found by its id attribute, not a `#` selector.
+    const cardOf = `[id="esc-${escalation.id}"]`;
+    const card = page.locator(cardOf);
     await expect(card.textContent()).resolves.toContain('チェックイン未回答');
     await expect(card.textContent()).resolves.toContain('第1回のチェックイン');
     await expect(card.textContent()).resolves.toContain('受入事業者、兼業人材');
     await shot(page, 'today-ja-1280');
     await card.getByRole('button', { name: '対応を始める（確認）' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('エスカレーションの対応を始めました');
-    await expect(page.locator(`#esc-${escalation.id}`).textContent()).resolves.toContain('対応中');
+    await expect(page.locator(cardOf).textContent()).resolves.toContain('対応中');
 
-    await page.locator(`#esc-${escalation.id} summary`, { hasText: '解決にする' }).click();
-    await page
-      .locator(`#esc-${escalation.id}`)
-      .getByLabel('対応の内容（必須）')
-      .fill('お二人に電話で確認。次回から回答するとのこと。');
-    await page.locator(`#esc-${escalation.id}`).getByRole('button', { name: '解決にする' }).click();
+    await page.locator(`${cardOf} summary`, { hasText: '解決にする' }).click();
+    await page.locator(cardOf).getByLabel('対応の内容（必須）').fill('お二人に電話で確認。次回から回答するとのこと。');
+    await page.locator(cardOf).getByRole('button', { name: '解決にする' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('解決にしました');
-    expect(await page.locator(`#esc-${escalation.id}`).count()).toBe(0);
+    expect(await page.locator(cardOf).count()).toBe(0);
     const stored = await stack.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
     expect(stored).toMatchObject({ status: 'resolved', resolution: 'お二人に電話で確認。次回から回答するとのこと。' });
     await context.close();
