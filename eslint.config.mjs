@@ -14,6 +14,7 @@ export default tseslint.config(
       'coverage/',
       'dist/',
       'jest.config.js',
+      'test/closing-line-reporter.js',
       'eslint.config.mjs',
     ],
   },

@@ -6,6 +6,9 @@ import pg from 'pg';
 import { devEnv, PROJECT_ROOT } from '../dev/env';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
 import { temporalCli, temporalTestServer } from '../dev/temporal-binaries';
+import { parseEnv } from '../config/env';
+import { ZTestClockEnv } from './support/env';
+import { describeJst } from './support/instants';
 
 const TEMPLATE_DB = 'bansou_test_template';
 
@@ -21,6 +24,10 @@ const say = (message: string) => process.stderr.write(`[test setup] ${message}\n
  */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // A simulated start that has passed fails here, naming the variable, before anything is set up.
+  const { BANSOU_TEST_NOW } = parseEnv(ZTestClockEnv);
+  if (BANSOU_TEST_NOW)
+    say(`time-skipping servers start at ${describeJst(Date.parse(BANSOU_TEST_NOW))} (BANSOU_TEST_NOW)`);
   const env = devEnv();
   const cli = temporalCli();
   const testServer = temporalTestServer();

@@ -3,7 +3,7 @@ import { createApp } from '../../api/app';
 import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { eventually } from '../support/eventually';
-import { escalationRow, matchRequest, unique } from '../support/fixtures';
+import { escalationRow, matchDates, matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /**
@@ -52,10 +52,11 @@ describe('access: role × endpoint × program', () => {
     await stack?.close();
   });
 
+  const dates = matchDates();
   const csvFor = (program: string) =>
     [
       'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
-      `${unique('csv')},${program},CSV案件,2026-12-01,2027-03-31,山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
+      `${unique('csv')},${program},CSV案件,${dates.startDate},${dates.endDate},山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
     ].join('\n');
 
   /** Every endpoint, called with A's resources; the status each key must get. 401 for no key or a bad one. */

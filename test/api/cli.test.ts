@@ -5,7 +5,7 @@ import { runCli } from '../../cli/main';
 import { displayWidth, formatTable } from '../../cli/table';
 import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
 import { eventually } from '../support/eventually';
-import { unique } from '../support/fixtures';
+import { matchDates, unique } from '../support/fixtures';
 import { seedReadModel } from '../support/seed';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -163,11 +163,12 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bansou-cli-'));
     const file = path.join(dir, 'matches.csv');
     const id = unique('cli-csv');
+    const dates = matchDates();
     writeFileSync(
       file,
       [
         'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
-        `${id},${stack.programId},CLI取込,2026-12-01,2027-05-31,山田食品,山田,h.${id}@x.jp,佐藤,t.${id}@x.jp,鈴木,c.${id}@x.jp`,
+        `${id},${stack.programId},CLI取込,${dates.startDate},${dates.endDate},山田食品,山田,h.${id}@x.jp,佐藤,t.${id}@x.jp,鈴木,c.${id}@x.jp`,
       ].join('\n'),
     );
     const first = await cli('import', file);

@@ -2,7 +2,7 @@ import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
 import { ZCreateMatchRequest } from '../../api/services/matches';
 import { storeMatch } from '../../api/services/registration';
 import { eventually } from '../support/eventually';
-import { matchRequest, unique } from '../support/fixtures';
+import { matchDates, matchRequest, unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /** Encodes text as Shift_JIS (what Excel in Japan saves) with the platform's ICU. */
@@ -47,6 +47,9 @@ describe('CSV import of matches', () => {
 
   /** The match id of a row's id: the program's own id, within the program. */
   const matchId = (reference: string) => matchIdFor(stack.programId, reference);
+  const dates = matchDates();
+  /** A date as Excel in Japan writes it: 2027/4/1. */
+  const slashed = (isoDate: string) => isoDate.split('-').map(Number).join('/');
   const header =
     'id,program_id,title,region,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,talent_locale,coordinator_name,coordinator_email';
   const line = (id: string, overrides: Partial<Record<string, string>> = {}) => {
@@ -55,8 +58,8 @@ describe('CSV import of matches', () => {
       program_id: stack.programId,
       title: `CSV案件 ${id}`,
       region: '長野県',
-      start_date: '2026-12-01',
-      end_date: '2027-05-31',
+      start_date: dates.startDate,
+      end_date: dates.endDate,
       host_organization: '山田食品',
       host_name: '山田 花子',
       host_email: `host.${id}@example.jp`,
@@ -76,7 +79,7 @@ describe('CSV import of matches', () => {
       header,
       line(ids[0]!),
       line(ids[1]!, { host_email: 'not-an-email', title: '' }),
-      line(ids[2]!, { end_date: '2026-11-01', talent_locale: 'fr' }),
+      line(ids[2]!, { end_date: matchDates({ inDays: -30 }).startDate, talent_locale: 'fr' }),
       line(ids[0]!),
       line(ids[3]!, { program_id: 'no-such-program' }),
     ].join('\n');
@@ -95,7 +98,7 @@ describe('CSV import of matches', () => {
     await expect(stack.env.client.workflow.getHandle(matchWorkflowId(matchId(ids[0]!))).describe()).rejects.toThrow();
   });
 
-  it('imports a Shift_JIS file with Japanese headers and 2026/12/01 dates; a re-upload starts nothing twice', async () => {
+  it('imports a Shift_JIS file with Japanese headers and 2027/4/1 dates; a re-upload starts nothing twice', async () => {
     const ids = [unique('sj'), unique('sj'), unique('sj')];
     const japanese =
       'マッチングID,プログラムID,プロジェクト名,地域,開始日,終了日,受入事業者,受入担当者,受入担当者メール,人材,人材メール,コーディネーター,コーディネーターメール';
@@ -105,8 +108,8 @@ describe('CSV import of matches', () => {
         stack.programId,
         `観光DX 第${i + 1}期`,
         '高知県',
-        '2026/12/1',
-        '2027/3/31',
+        slashed(dates.startDate),
+        slashed(dates.endDate),
         '土佐観光',
         '高橋 一',
         `h.${id}@example.jp`,
@@ -134,7 +137,7 @@ describe('CSV import of matches', () => {
         m.startDate.toISOString().slice(0, 10),
         m.host.organization,
       ]),
-    ).toEqual(ids.map(() => [true, '高知県', '2026-12-01', '土佐観光']));
+    ).toEqual(ids.map(() => [true, '高知県', dates.startDate, '土佐観光']));
     await eventually(
       async () =>
         (await stack.env.client.workflow.getHandle(matchWorkflowId(matchId(ids[2]!))).describe()).status.name ===
@@ -159,8 +162,7 @@ describe('CSV import of matches', () => {
     // Stored as it was then: the program's own id alone is the match id (no workflow is needed for what is checked).
     const request = ZCreateMatchRequest.parse({
       ...matchRequest(stack.programId, { id: reference, title: `CSV案件 ${reference}` }),
-      startDate: '2026-12-01',
-      endDate: '2027-05-31',
+      ...dates,
       host: { name: '山田 花子', email: `host.${reference}@example.jp`, organization: '山田食品' },
       talent: { name: 'Alex', email: `talent.${reference}@example.com`, locale: 'en' },
     });

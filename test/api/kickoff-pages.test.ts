@@ -7,7 +7,9 @@ import { serve } from '../support/http';
 import type { ReceivedEmail } from '../support/smtp';
 import { parseInvite } from '../support/ics';
 import { eventually } from '../support/eventually';
+import { addDays, firstDateAt, JST, jstAt, weekdayOf } from '../support/instants';
 import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
+import { localDate } from '../../workflows/calendar';
 
 const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
 
@@ -19,6 +21,29 @@ function postChoice(stack: DevStack, path: string, fields: Record<string, string
     body: new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString(),
   }).then(async (r) => ({ status: r.status, text: await r.text() }));
 }
+
+/**
+ * Kickoff days a month out on the real clock (these tests run on the dev server): a Tuesday and the Wednesday and
+ * Thursday after it, with how the pages write them.
+ */
+const tuesday = localDate(
+  firstDateAt(Date.now() + 30 * 86_400_000, 0, 0, (date) => weekdayOf(date) === 2),
+  JST,
+);
+const [wednesday, thursday] = [addDays(tuesday, 1), addDays(tuesday, 2)];
+const at = (date: string, hour: number) => new Date(jstAt(date, hour)).toISOString();
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const parts = (date: string) => date.split('-').map(Number) as [number, number, number];
+/** As the Japanese page writes it: 2031年1月14日(火) 10:00 JST. */
+const inJapanese = (date: string, weekday: string, time: string) => {
+  const [y, m, d] = parts(date);
+  return `${y}年${m}月${d}日(${weekday}) ${time} JST`;
+};
+/** As the English page writes it: Wed, 15 Jan 2031, 14:00 GMT+9. */
+const inEnglish = (date: string, weekday: string, time: string) => {
+  const [y, m, d] = parts(date);
+  return `${weekday}, ${d} ${MONTHS[m - 1]} ${y}, ${time} GMT+9`;
+};
 
 /** The calendar invite attached to an email (nodemailer's icalEvent: a text/calendar part). */
 function inviteIn(email: ReceivedEmail) {
@@ -41,8 +66,8 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
   it('host and talent pick the same slot on their pages; everyone gets a REQUEST invite; a move and a cancel follow with growing SEQUENCE', async () => {
     const match = await stack.createMatch();
     const slots = [
-      { startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 }, // Tue 10:00 JST
-      { startsAt: '2031-01-15T05:00:00.000Z', durationMinutes: 90 }, // Wed 14:00 JST
+      { startsAt: at(tuesday, 10), durationMinutes: 60 },
+      { startsAt: at(wednesday, 14), durationMinutes: 90 },
     ];
     expect(
       (
@@ -72,9 +97,9 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     const hostPage = await stack.api.request('GET', hostLink);
     expect(hostPage.status).toBe(200);
     expect(hostPage.text).toContain('キックオフミーティングの日程');
-    expect(hostPage.text).toContain('2031年1月14日(火) 10:00 JST');
+    expect(hostPage.text).toContain(inJapanese(tuesday, '火', '10:00'));
     const talentPage = await stack.api.request('GET', talentLink);
-    expect(talentPage.text).toContain('Wed, 15 Jan 2031, 14:00 GMT+9');
+    expect(talentPage.text).toContain(inEnglish(wednesday, 'Wed', '14:00'));
     expect(talentPage.text).toContain('None of these work');
 
     // No choice: the page says so (400) and nothing reaches the workflow.
@@ -100,7 +125,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     expect(first).toMatchObject({
       method: 'REQUEST',
       sequence: 1,
-      startLocal: '2031-01-15T14:00:00',
+      startLocal: `${wednesday}T14:00:00`,
       tzid: 'Asia/Tokyo',
     });
     expect(first.organizer).toBe(`mailto:${match.coordinator.email}`);
@@ -115,7 +140,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     expect(
       (
         await stack.api.request('POST', `/matches/${match.id}/kickoff/schedule`, {
-          startsAt: '2031-01-16T06:00:00+00:00',
+          startsAt: `${thursday}T06:00:00+00:00`, // 15:00 JST
           durationMinutes: 60,
         })
       ).status,
@@ -127,7 +152,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
       method: 'REQUEST',
       uid: first.uid,
       sequence: 2,
-      startLocal: '2031-01-16T15:00:00',
+      startLocal: `${thursday}T15:00:00`,
     });
 
     // And cancels it: METHOD:CANCEL, SEQUENCE 3.
@@ -184,7 +209,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
     const soon = new Date(Date.now() + 2500).toISOString();
     const slots = [
       { startsAt: soon, durationMinutes: 30 },
-      { startsAt: '2031-01-15T05:00:00.000Z', durationMinutes: 60 },
+      { startsAt: at(wednesday, 14), durationMinutes: 60 },
     ];
     expect((await stack.api.request('POST', `/matches/${match.id}/kickoff/proposals`, { slots })).status).toBe(200);
     const [proposal] = await stack.smtp.waitFor(1, {
@@ -246,7 +271,7 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
         data: {
           kickoffStatus: 'proposed',
           kickoffProposal: 1,
-          kickoffSlots: [{ startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 }],
+          kickoffSlots: [{ startsAt: at(tuesday, 10), durationMinutes: 60 }],
         },
       });
       const link = `/kickoff/${signLink(SIGNING_SECRET, { kind: 'kickoff', matchId: id, n: 1, respondent: 'host', expiresAt: Date.now() + 60_000 })}`;

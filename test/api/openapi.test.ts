@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { createApp } from '../../api/app';
 import type { RouteDef } from '../../api/routing';
 import { eventually } from '../support/eventually';
-import { escalationRow, matchRequest, unique } from '../support/fixtures';
+import { escalationRow, matchDates, matchRequest, unique } from '../support/fixtures';
 import type { HttpResponse } from '../support/http';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -181,9 +181,10 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
 
   it('answers each route as its declared response schema says', async () => {
     const program = stack.programId;
+    const dates = matchDates();
     const csv = [
       'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email',
-      `${unique('oa')},${program},OpenAPI案件,2026-12-01,2027-03-31,山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
+      `${unique('oa')},${program},OpenAPI案件,${dates.startDate},${dates.endDate},山田食品,山田,${unique('h')}@x.jp,佐藤,${unique('t')}@x.jp,鈴木,${unique('c')}@x.jp`,
     ].join('\n');
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const samples: Record<string, () => Promise<HttpResponse>> = {
@@ -228,7 +229,7 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
       'POST /matches/:id/pause': () => stack.api.request('POST', `/matches/${matchId}/pause`, { reason: '繁忙期' }),
       'POST /matches/:id/resume': () => stack.api.request('POST', `/matches/${matchId}/resume`, {}),
       'POST /matches/:id/extend': () =>
-        stack.api.request('POST', `/matches/${matchId}/extend`, { endDate: '2027-08-31' }),
+        stack.api.request('POST', `/matches/${matchId}/extend`, { endDate: matchDates({ months: 9 }).endDate }),
       'POST /matches/:id/reassign': () =>
         stack.api.request('POST', `/matches/${matchId}/reassign`, {
           coordinator: { name: '高橋', email: `${unique('c')}@x.jp` },

@@ -6,6 +6,7 @@ import { addNoteUpdate, matchWorkflowId } from '../../workflows/shared';
 import { healthyAnswers } from '../support/answers';
 import { eventually } from '../support/eventually';
 import { captureLog } from '../support/logs';
+import { jstSlot } from '../support/instants';
 import type { ReceivedEmail } from '../support/smtp';
 import { createDevStack, type DevStack } from '../support/stack';
 
@@ -60,7 +61,7 @@ describe('Postgres down: a real Postgres behind a proxy the test cuts and restor
     const checkinForm = hiddenFields((await stack.api.request('GET', checkinLink)).text);
     expect(checkinForm).toMatchObject({ lang: 'ja', csrf: expect.any(String) });
     const b = await stack.createMatch();
-    const slot = { startsAt: '2031-01-14T01:00:00.000Z', durationMinutes: 60 };
+    const slot = { startsAt: jstSlot(Date.now(), 30, 10), durationMinutes: 60 };
     expect((await stack.api.request('POST', `/matches/${b.id}/kickoff/proposals`, { slots: [slot] })).status).toBe(200);
     const [proposal] = await stack.smtp.waitFor(1, {
       filter: (e) => template(e) === 'kickoff-proposal' && e.to === b.talent.email,

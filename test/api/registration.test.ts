@@ -9,7 +9,7 @@ import { currentPlaybook } from '../../api/services/playbooks';
 import { matchIdFor, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
-import { ALWAYS_SEND, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
+import { ALWAYS_SEND, matchDates, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
 import { freePort, serve, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import type { ReceivedEmail } from '../support/smtp';
@@ -21,13 +21,16 @@ const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signin
 
 /** The match id of a request: the program's own id, within the program. */
 const idOf = (request: { programId: string; id: string }) => matchIdFor(request.programId, request.id);
+/** A match's dates as Excel in Japan writes them (2027/4/1), from today. */
+const { startDate, endDate } = matchDates();
+const slashed = (isoDate: string) => isoDate.split('-').map(Number).join('/');
 
 const csvOf = (programId: string, ids: string[]) =>
   'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email\n' +
   ids
     .map(
       (id) =>
-        `${id},${programId},観光DX,2026/12/1,2027/3/31,土佐観光,高橋 一,host.${id}@tosa.example,佐藤 二郎,talent.${id}@example.jp,鈴木 一郎,suzuki@npo.example`,
+        `${id},${programId},観光DX,${slashed(startDate)},${slashed(endDate)},土佐観光,高橋 一,host.${id}@tosa.example,佐藤 二郎,talent.${id}@example.jp,鈴木 一郎,suzuki@npo.example`,
     )
     .join('\n');
 

@@ -1,5 +1,6 @@
 import type { Prisma } from '@prisma/client';
 import type { Database } from '../../prisma/client';
+import { localDate } from '../../workflows/calendar';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import type { MatchSnapshot } from '../../workflows/shared';
 import { toSnapshot, ZCreateMatchRequest, type TCreateMatchRequest } from '../../api/services/matches';
@@ -32,7 +33,25 @@ export async function seedProgram(
   return { id, name };
 }
 
-/** A POST /matches body; dates, names and locales can be overridden. */
+/**
+ * A match's start and end dates (JST), computed from a clock, never written into a year that will pass: starting
+ * `inDays` after `from`'s date and running `months` months, or `days` days.
+ */
+export function matchDates({
+  from = Date.now(),
+  inDays = 7,
+  months = 6,
+  days,
+}: { from?: number; inDays?: number; months?: number; days?: number } = {}): { startDate: string; endDate: string } {
+  const start = new Date(`${localDate(from, 'Asia/Tokyo')}T00:00:00Z`);
+  start.setUTCDate(start.getUTCDate() + inDays);
+  const end = new Date(start);
+  if (days !== undefined) end.setUTCDate(end.getUTCDate() + days);
+  else end.setUTCMonth(end.getUTCMonth() + months);
+  return { startDate: start.toISOString().slice(0, 10), endDate: end.toISOString().slice(0, 10) };
+}
+
+/** A POST /matches body, starting a week from today (real clock); dates, names and locales can be overridden. */
 export function matchRequest(programId: string, overrides: Partial<TCreateMatchRequest> = {}): TCreateMatchRequest {
   const id = overrides.id ?? unique('m');
   return {
@@ -40,8 +59,7 @@ export function matchRequest(programId: string, overrides: Partial<TCreateMatchR
     programId,
     title: '地域の食品メーカーの EC 販路開拓',
     region: '長野県',
-    startDate: '2026-12-01',
-    endDate: '2027-05-31',
+    ...matchDates(),
     host: { name: '山田 花子', email: `host.${id}@example.jp`, locale: 'ja', organization: '山田食品株式会社' },
     talent: { name: 'Alex Tanaka', email: `talent.${id}@example.com`, locale: 'en' },
     coordinator: { name: '鈴木 一郎', email: `coord.${id}@example.jp`, locale: 'ja' },

@@ -5,11 +5,8 @@ import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
 import { saveAndDeliverAnswer } from '../../api/services/checkins';
 import type { matchWorkflow } from '../../workflows';
-import { localDate } from '../../workflows/calendar';
 import type { Respondent } from '../../workflows/checkin-questions';
 import { healthyAnswers, type AnswerInput } from './answers';
-
-export type { AnswerInput } from './answers';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../../workflows/playbook';
 import {
   matchStateQuery,
@@ -20,13 +17,18 @@ import {
 } from '../../workflows/shared';
 import type { TCreateMatchRequest } from '../../api/services/matches';
 import { createTestDatabase, type TestDatabase } from './database';
-import { matchRequest, seedMatch, seedProgram, unique } from './fixtures';
+import { matchDates, matchRequest, seedMatch, seedProgram, unique } from './fixtures';
+import type { CalendarStart } from './instants';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
-import { createTestWorker, createTimeSkippingEnv } from './temporal';
+import { createTestWorker, createTimeSkippingEnv, moveClockTo, steadyClient, terminateWhenIdle } from './temporal';
+
+export type { AnswerInput } from './answers';
 
 export const SIGNING_SECRET = 'lifecycle-test-signing-secret-0123456789';
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+
+export type MatchResult = Awaited<ReturnType<typeof matchWorkflow>>;
 
 export type Timeline = { type: string; at: Date; payload: Record<string, unknown> }[];
 
@@ -34,7 +36,10 @@ export type RunningMatch = {
   id: string;
   snapshot: MatchSnapshot;
   programManagerEmail: string;
+  /** On a client that never lets the server skip time by itself: its `result()` waits in real time (see `result`). */
   handle: WorkflowHandleWithFirstExecutionRunId<typeof matchWorkflow>;
+  /** Moves the clock an hour at a time until the match's workflow has ended; its result. */
+  result(): Promise<MatchResult>;
   state(): Promise<MatchState>;
   act<A>(update: UpdateDefinition<ActionResult, [A]>, arg: A): Promise<ActionResult>;
   /** Saves the answer to Postgres, then signals the workflow (as the check-in page does). */
@@ -50,7 +55,16 @@ export type Harness = {
   now(): Promise<number>;
   /** Moves the time-skipping server's clock forward (timers fire, activities run, emails arrive). */
   advance(ms: number): Promise<void>;
+  /** Moves the clock to `at` if it is not there yet. */
   advanceTo(at: number | string): Promise<void>;
+  /** Moves the clock to exactly `at`; an instant already passed is an error (the server cannot go back). */
+  moveTo(at: number | string): Promise<void>;
+  /**
+   * Starts a scenario at the next instant of a kind (a working-day morning, a Friday evening…): ends the matches
+   * earlier scenarios left running, so they are not carried along, then moves the clock there. Returns the instant.
+   */
+  startAt(start: CalendarStart): Promise<number>;
+  /** A match starting today on the test server's clock, its workflow running. */
   startMatch(options?: {
     playbook?: Partial<Playbook>;
     months?: number;
@@ -60,6 +74,8 @@ export type Harness = {
     /** Changes the snapshot the workflow starts with, beyond what the API would accept (a fault to inject). */
     alter?: (snapshot: MatchSnapshot) => MatchSnapshot;
   }): Promise<RunningMatch>;
+  /** Terminates every match this harness started that is still running, each once it is at rest. */
+  endMatches(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -91,6 +107,13 @@ export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}
   await database.db.programManager.create({ data: { programId: program.id, personId: pm.id } });
 
   const now = () => env.currentTimeMs();
+  const client = steadyClient(env);
+  const started: string[] = [];
+  const instant = (at: number | string) => (typeof at === 'string' ? Date.parse(at) : at);
+  const endMatches = async () => {
+    for (const workflowId of started.splice(0)) await terminateWhenIdle(env, workflowId);
+  };
+  const moveTo = (at: number | string) => moveClockTo(env, instant(at));
   return {
     env,
     database,
@@ -98,30 +121,42 @@ export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}
     now,
     advance: (ms) => env.sleep(ms),
     async advanceTo(at) {
-      const target = typeof at === 'string' ? Date.parse(at) : at;
+      const target = instant(at);
       const current = await now();
       if (target > current) await env.sleep(target - current);
     },
+    moveTo,
+    async startAt(start) {
+      await endMatches();
+      const at = start.next(await now());
+      await moveTo(at);
+      return at;
+    },
+    endMatches,
     async startMatch({ playbook = {}, months = 6, days, people: others = {}, alter = (s: MatchSnapshot) => s } = {}) {
-      const startDate = localDate(await now(), 'Asia/Tokyo');
-      const end = new Date(`${startDate}T00:00:00Z`);
-      if (days !== undefined) end.setUTCDate(end.getUTCDate() + days);
-      else end.setUTCMonth(end.getUTCMonth() + months);
-      const request = matchRequest(program.id, { startDate, endDate: end.toISOString().slice(0, 10), ...others });
-      const snapshot = alter(await seedMatch(database.db, request));
-      const handle = await env.client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
+      const dates = matchDates({ from: await now(), inDays: 0, months, days });
+      const snapshot = alter(await seedMatch(database.db, matchRequest(program.id, { ...dates, ...others })));
+      const handle = await client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
         workflowId: matchWorkflowId(snapshot.id),
         taskQueue,
         args: [{ match: snapshot, playbook: { ...DEFAULT_PLAYBOOK, ...playbook, version: 1 } }],
       });
+      started.push(handle.workflowId);
       // Without a run id, queries and updates reach the newest run after a continue-as-new.
-      const latest = () => env.client.workflow.getHandle<typeof matchWorkflow>(matchWorkflowId(snapshot.id));
+      const latest = () => client.workflow.getHandle<typeof matchWorkflow>(matchWorkflowId(snapshot.id));
       const people = [snapshot.host.email, snapshot.talent.email, snapshot.coordinator.email, programManagerEmail];
       return {
         id: snapshot.id,
         snapshot,
         programManagerEmail,
         handle,
+        async result() {
+          for (let hours = 0; (await latest().describe()).status.name === 'RUNNING'; hours++) {
+            if (hours > 60 * 24) throw new Error(`match ${snapshot.id} still running 60 days on`);
+            await env.sleep(HOUR);
+          }
+          return latest().result();
+        },
         state: () => latest().query(matchStateQuery),
         act: (update, arg) => latest().executeUpdate(update, { args: [arg] }),
         async answer(round, respondent, answers = {}) {

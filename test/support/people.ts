@@ -1,4 +1,3 @@
-import { zonedParts, isJapaneseHoliday, localDate } from '../../workflows/calendar';
 import {
   completeMatchUpdate,
   completeTaskUpdate,
@@ -8,37 +7,12 @@ import {
   type MatchState,
 } from '../../workflows/shared';
 import type { Respondent } from '../../workflows/checkin-questions';
+import { jstSlot, sendingOpensAt } from './instants';
 import { DAY, HOUR, type AnswerInput, type Harness, type RunningMatch } from './lifecycle';
 
 /** The template an email was rendered from (bansou sets this header on every email). */
 export const templateOf = (e: { mail: { headers: Map<string, unknown> } }) =>
   String(e.mail.headers.get('x-bansou-template'));
-
-/** True when an instant is inside 09:00–18:00 JST on a working day (no weekend, no public holiday). */
-export function inJstBusinessHours(at: Date): boolean {
-  const p = zonedParts(at.getTime(), 'Asia/Tokyo');
-  const minutes = p.hour * 60 + p.minute;
-  return (
-    p.weekday >= 1 &&
-    p.weekday <= 5 &&
-    !isJapaneseHoliday(localDate(at.getTime(), 'Asia/Tokyo')) &&
-    minutes >= 540 &&
-    minutes < 1080
-  );
-}
-
-/** The next weekday at `hour`:00 JST at least `days` days from `from`. */
-export function jstSlot(from: number, days: number, hour = 10): string {
-  let day = from + days * DAY;
-  for (;;) {
-    const p = zonedParts(day, 'Asia/Tokyo');
-    const date = localDate(day, 'Asia/Tokyo');
-    if (p.weekday >= 1 && p.weekday <= 5 && !isJapaneseHoliday(date)) {
-      return new Date(`${date}T${String(hour).padStart(2, '0')}:00:00+09:00`).toISOString();
-    }
-    day += DAY;
-  }
-}
 
 /**
  * Moves time forward in steps until `done` says so; fails with `what` if it takes longer than `within`.
@@ -82,11 +56,31 @@ export async function answerWhenAsked(
   await m.answer(round, respondent, answers);
 }
 
-/** The coordinator marks every open task done. */
+/** The coordinator marks every open task done (whether or not its reminder has reached them). */
 export async function completeOpenTasks(m: RunningMatch, state?: MatchState): Promise<string[]> {
   const s = state ?? (await m.state());
   const done: string[] = [];
   for (const task of s.tasks.filter((t) => t.status === 'open')) {
+    await m.act(completeTaskUpdate, { taskId: task.id, note: `${task.key} done` });
+    done.push(task.key);
+  }
+  return done;
+}
+
+/** The label of a task as its coordinator reads it in emails. */
+const labelFor = (m: RunningMatch, task: MatchState['tasks'][number]) => task.label[m.snapshot.coordinator.locale];
+
+/**
+ * The coordinator does each open task once its reminder has reached them, as people do: a task done before its
+ * reminder could go out (outside sending hours) would drop the reminder, so the emails a match sends would depend on
+ * the hour. Returns the keys of the tasks done.
+ */
+export async function completeRemindedTasks(m: RunningMatch, state?: MatchState): Promise<string[]> {
+  const s = state ?? (await m.state());
+  const reminded = (label: string) =>
+    m.emails((e) => templateOf(e) === 'task-reminder' && Boolean(e.mail.text?.includes(label))).length > 0;
+  const done: string[] = [];
+  for (const task of s.tasks.filter((t) => t.status === 'open' && reminded(labelFor(m, t)))) {
     await m.act(completeTaskUpdate, { taskId: task.id, note: `${task.key} done` });
     done.push(task.key);
   }
@@ -107,24 +101,32 @@ export async function holdKickoff(h: Harness, m: RunningMatch, inDays = 3): Prom
   await m.act(recordKickoffUpdate, { held: true });
 }
 
-/** Moves time to just after the next check-in round opens (and its emails go out); returns its number. */
-export async function nextRound(h: Harness, m: RunningMatch): Promise<number> {
-  const before = (await m.state()).checkins.nextRound;
-  await advanceUntil(
+/** Moves time to just after the next check-in round opens; returns the round. */
+export async function untilRoundOpens(h: Harness, m: RunningMatch) {
+  const next = (await m.state()).checkins.nextRound;
+  return advanceUntil(
     h,
-    `check-in ${before} to open`,
-    async () => (await m.state()).checkins.current?.round === before,
+    `check-in ${next} to open`,
+    async () => {
+      const current = (await m.state()).checkins.current;
+      return current?.round === next && current;
+    },
     { step: 6 * HOUR, within: 40 * DAY },
   );
+}
+
+/** Moves time to just after the next check-in round opens and its emails go out (in sending hours); returns it. */
+export async function nextRound(h: Harness, m: RunningMatch): Promise<number> {
+  const { round, openedAt } = await untilRoundOpens(h, m);
   await advanceUntil(
     h,
-    `check-in ${before} emails`,
+    `check-in ${round} emails`,
     () =>
       m.emails((e) => templateOf(e) === 'checkin-request' && Boolean(e.mail.text?.includes('/checkins/'))).length >=
-      before * 2,
-    { step: HOUR, within: 5 * DAY },
+      round * 2,
+    { step: HOUR, within: sendingOpensAt(Date.parse(openedAt)) - (await h.now()) + 2 * HOUR },
   );
-  return before;
+  return round;
 }
 
 /** Moves time until the current round has closed. */
@@ -148,7 +150,7 @@ export async function liveWellUntilClosed(h: Harness, m: RunningMatch): Promise<
   let round = 0;
   let state = await m.state();
   while (state.phase !== 'closed') {
-    await completeOpenTasks(m, state);
+    await completeRemindedTasks(m, state);
     const current = state.checkins.current;
     if (current?.status === 'open' && current.round > round) {
       round = current.round;
@@ -160,22 +162,10 @@ export async function liveWellUntilClosed(h: Harness, m: RunningMatch): Promise<
     }
     state = await m.state();
   }
-  // The retrospective opens at the close; the coordinator does it once reminded (a reminder still waiting for sending
-  // hours when the task is done is dropped); once it is done the workflow ends.
-  await advanceUntil(h, 'the retrospective task', async () =>
-    (await m.state()).tasks.some((t) => t.key === 'retrospective' && t.status === 'open'),
+  // The retrospective opens at the close; once the coordinator has done it, the workflow ends.
+  await advanceUntil(h, 'the retrospective, reminded and done', async () =>
+    (await completeRemindedTasks(m)).includes('retrospective'),
   );
-  await advanceUntil(
-    h,
-    'the retrospective reminder',
-    async () => {
-      const timeline = await m.timeline();
-      const opened = timeline.findIndex((e) => e.type === 'task.opened' && e.payload.key === 'retrospective');
-      return timeline.slice(opened).some((e) => e.type === 'email.sent' && e.payload.template === 'task-reminder');
-    },
-    { step: HOUR, within: 5 * DAY },
-  );
-  await completeOpenTasks(m);
   return round;
 }
 

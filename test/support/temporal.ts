@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/common';
@@ -22,12 +23,70 @@ const quietRuntime = () => installTestRuntime();
 const executable = (path: string | undefined) =>
   path ? ({ type: 'existing-path', path } as const) : ({ type: 'cached-download' } as const);
 
-/** The time-skipping test server, for long timelines. */
+/**
+ * Moves a time-skipping server's clock to an instant (timers due on the way fire). The server only moves forward:
+ * an instant it has passed is an error, not a silent no-op.
+ */
+export async function moveClockTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (at < now) {
+    throw new Error(
+      `the time-skipping server cannot move back to ${new Date(at).toISOString()}: it is at ${new Date(now).toISOString()}`,
+    );
+  }
+  await env.sleep(at - now);
+}
+
+const { EventType } = temporal.api.enums.v1;
+const WORKFLOW_TASK_EVENTS = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+]);
+
+/**
+ * Terminates a workflow (its newest run) once it is at rest: no activity running, its last workflow task completed.
+ * The time-skipping server stops skipping time while a task is in flight, and a run terminated meanwhile never gives
+ * that back: every later sleep would take real time.
+ */
+export async function terminateWhenIdle(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
+  const handle = env.client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { status, raw } = await handle.describe();
+    if (status.name !== 'RUNNING') return;
+    if (!raw.pendingActivities?.length) {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const lastTask = events.findLast((e) => WORKFLOW_TASK_EVENTS.has(e.eventType!));
+      if (lastTask?.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+        await handle.terminate('the scenario is over');
+        return;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`${workflowId} is still busy after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A client of a time-skipping server that never lets it skip on its own. The environment's own client lets the
+ * server skip time freely while it waits for a workflow's result, and an idle server then jumps to its next timer,
+ * years ahead (workflow run timeouts): the scenario after it would start in another decade.
+ */
+export function steadyClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+}
+
+/** The time-skipping test server, for long timelines; its clock starts at BANSOU_TEST_NOW when that is set. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executable(testEnv().TEMPORAL_TEST_SERVER_PATH) },
   });
+  const simulatedNow = testEnv().BANSOU_TEST_NOW;
+  if (simulatedNow) await moveClockTo(env, Date.parse(simulatedNow));
   // The test server knows no custom search attributes until they are added, like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

@@ -7,6 +7,7 @@ import {
   type MatchState,
 } from '../../workflows/shared';
 import { saveHistories } from '../support/histories';
+import { WORKING_DAY_MORNING } from '../support/instants';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
 import {
   advanceUntil,
@@ -32,6 +33,7 @@ const durable = (s: MatchState) => ({
   endAt: s.endAt,
 });
 
+/** Each scenario starts on a working-day morning; what it checks does not depend on the calendar after that. */
 describe('continue-as-new', () => {
   let h: Harness;
   /** Moves time a minute at a time until the match runs in its second run; returns that run's state. */
@@ -53,6 +55,7 @@ describe('continue-as-new', () => {
   });
 
   it(`continues as new after ${ROUNDS_PER_RUN} rounds without losing state or a message sent at that moment`, async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 6 });
     await holdKickoff(h, m); // the contract is verified on the way
     await m.act(addNoteUpdate, { text: '初回面談: 良好', sentiment: 4 });
@@ -103,10 +106,11 @@ describe('continue-as-new', () => {
   });
 
   it('keeps a twelve-month match far below the history limits', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 12 });
     await holdKickoff(h, m);
     const rounds = await liveWellUntilClosed(h, m);
-    const result = await m.handle.result();
+    const result = await m.result();
     expect(result.outcome.status).toBe('completed');
     expect(rounds).toBeGreaterThanOrEqual(24);
 
@@ -119,6 +123,7 @@ describe('continue-as-new', () => {
   });
 
   it('a milestone escalation resolved by hand stays resolved in the next run (nothing fires twice)', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 6 });
     await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'verified' });
     // The kickoff is never held: at its deadline it escalates; the coordinator resolves it by hand.

@@ -1,11 +1,33 @@
 import { DIGEST_TIME_ZONE, mondayOf } from '../../workflows/digest';
+import { isJapaneseHoliday, localDate } from '../../workflows/calendar';
 import { createMailTransport } from '../../activities/mail/transport';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { escalationRow, matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
+import {
+  describeJst,
+  firstDateAt,
+  isWorkingDay,
+  JST,
+  sendingOpensAt,
+  weekdayOf,
+  type CalendarStart,
+} from '../support/instants';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { createTestWorker, createTimeSkippingEnv, moveClockTo, steadyClient } from '../support/temporal';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+/** When the schedule starts the digest (worker/schedules.ts): Monday 09:00 JST, a working day or a public holiday. */
+const WORKING_MONDAY: CalendarStart = {
+  name: 'a working Monday',
+  next: (from) => firstDateAt(from, 9, 0, (date) => weekdayOf(date) === 1 && isWorkingDay(date)),
+};
+const HOLIDAY_MONDAY: CalendarStart = {
+  name: 'a public holiday on a Monday',
+  next: (from) => firstDateAt(from, 9, 0, (date) => weekdayOf(date) === 1 && isJapaneseHoliday(date)),
+};
 
 describe('weekly coordinator digest', () => {
   let env: TestWorkflowEnvironment;
@@ -13,6 +35,7 @@ describe('weekly coordinator digest', () => {
   let smtp: SmtpListener;
   let worker: Worker;
   let running: Promise<void>;
+  let client: Client;
   const taskQueue = unique('digest');
 
   beforeAll(async () => {
@@ -27,6 +50,37 @@ describe('weekly coordinator digest', () => {
       links: { publicBaseUrl: 'http://bansou.test', signingSecret: 'digest-test-signing-secret-0123456789' },
     });
     running = worker.run();
+    client = steadyClient(env);
+  });
+  /**
+   * Runs the digest as the schedule does and returns its result and when it sent (on the test server's clock). The
+   * clock moves to when sending opens and a minute on, step by step, never letting the server skip on its own.
+   */
+  const digest = async (input: { weekOf?: string }) => {
+    const handle = await client.workflow.start('coordinatorDigestWorkflow', {
+      workflowId: unique('digest'),
+      taskQueue,
+      args: [input],
+    });
+    await moveClockTo(env, sendingOpensAt(await env.currentTimeMs()) + 60_000);
+    const result = await handle.result();
+    const events = (await handle.fetchHistory()).events ?? [];
+    // Its first activity (reading what to send) comes once it has waited for sending hours.
+    const firstActivity = events.find(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    );
+    const seconds = firstActivity?.eventTime?.seconds;
+    return { result, sentAt: seconds === undefined || seconds === null ? undefined : Number(seconds) * 1000 };
+  };
+  /** Moves the test server's clock to the next instant of a kind; returns it. */
+  const startAt = async (start: CalendarStart) => {
+    const at = start.next(await env.currentTimeMs());
+    await moveClockTo(env, at);
+    return at;
+  };
+  // Each scenario's matches are closed after it, so the next one's digests hold only its own.
+  afterEach(async () => {
+    await database?.db.match.updateMany({ where: { status: 'open' }, data: { status: 'completed', phase: 'closed' } });
   });
   afterAll(async () => {
     worker?.shutdown();
@@ -41,96 +95,95 @@ describe('weekly coordinator digest', () => {
     expect(DIGEST_TIME_ZONE).toBe('Asia/Tokyo');
   });
 
-  it('sends each coordinator one email with what needs them across all their matches, overdue first, once a week', async () => {
-    const { db } = database;
-    const program = await seedProgram(db);
-    const coordinator = { name: '鈴木 一郎', email: `digest.${unique('c')}@npo.example.jp`, locale: 'ja' as const };
-    const a = await seedMatch(db, matchRequest(program.id, { coordinator, title: '案件A 販路開拓' }));
-    const b = await seedMatch(db, matchRequest(program.id, { coordinator, title: '案件B 採用広報' }));
-    const other = await seedMatch(db, matchRequest(program.id, { title: '案件C 他の担当' }));
-    const weekOf = mondayOf(await env.currentTimeMs());
-    const now = Date.now();
-    await db.coordinatorTask.createMany({
-      data: [
-        {
-          id: `${a.id}-t1`,
-          matchId: a.id,
-          key: 'midpoint_review',
-          label: { ja: '中間振り返り', en: 'Mid-point review' },
-          status: 'open',
-          openAt: new Date(now - 9 * 86_400_000),
-          dueAt: new Date(now - 2 * 86_400_000),
-        },
-        {
-          id: `${b.id}-t1`,
-          matchId: b.id,
-          key: 'kickoff_prep',
-          label: { ja: 'キックオフの準備', en: 'Prepare the kickoff' },
-          status: 'open',
-          openAt: new Date(now),
-          dueAt: new Date(now + 3 * 86_400_000),
-        },
-        {
-          id: `${b.id}-t2`,
-          matchId: b.id,
-          key: 'retrospective',
-          label: { ja: '事後振り返り', en: 'Retrospective' },
-          status: 'done',
-          openAt: new Date(now),
-          dueAt: new Date(now),
-        },
-      ],
-    });
-    await db.escalation.create({
-      data: escalationRow(b.id, {
-        id: `${b.id}-e1`,
-        type: 'priority_gap',
-        openedAt: new Date(now),
-        dueAt: new Date(now + 86_400_000),
-      }),
-    });
-    await db.match.update({ where: { id: other.id }, data: { status: 'completed', phase: 'closed' } });
-
-    const run = () =>
-      env.client.workflow.execute('coordinatorDigestWorkflow', {
-        workflowId: unique('digest'),
-        taskQueue,
-        args: [{ weekOf }],
+  it.each([WORKING_MONDAY, HOLIDAY_MONDAY])(
+    'sends each coordinator one email with what needs them across all their matches, overdue first, once a week, on the first working day from 09:00 (started on $name)',
+    async (start) => {
+      const startedAt = await startAt(start);
+      const { db } = database;
+      const program = await seedProgram(db);
+      const coordinator = { name: '鈴木 一郎', email: `digest.${unique('c')}@npo.example.jp`, locale: 'ja' as const };
+      const a = await seedMatch(db, matchRequest(program.id, { coordinator, title: '案件A 販路開拓' }));
+      const b = await seedMatch(db, matchRequest(program.id, { coordinator, title: '案件B 採用広報' }));
+      const other = await seedMatch(db, matchRequest(program.id, { title: '案件C 他の担当' }));
+      // The digest's activity reads the time where it runs (the real clock, not the test server's): what is overdue is
+      // set around that.
+      const now = Date.now();
+      await db.coordinatorTask.createMany({
+        data: [
+          {
+            id: `${a.id}-t1`,
+            matchId: a.id,
+            key: 'midpoint_review',
+            label: { ja: '中間振り返り', en: 'Mid-point review' },
+            status: 'open',
+            openAt: new Date(now - 9 * 86_400_000),
+            dueAt: new Date(now - 2 * 86_400_000),
+          },
+          {
+            id: `${b.id}-t1`,
+            matchId: b.id,
+            key: 'kickoff_prep',
+            label: { ja: 'キックオフの準備', en: 'Prepare the kickoff' },
+            status: 'open',
+            openAt: new Date(now),
+            dueAt: new Date(now + 3 * 86_400_000),
+          },
+          {
+            id: `${b.id}-t2`,
+            matchId: b.id,
+            key: 'retrospective',
+            label: { ja: '事後振り返り', en: 'Retrospective' },
+            status: 'done',
+            openAt: new Date(now),
+            dueAt: new Date(now),
+          },
+        ],
       });
-    const result = await run();
-    expect(result).toEqual({ weekOf, sent: 1, failed: 0 }); // the other match is closed: its coordinator gets nothing
+      await db.escalation.create({
+        data: escalationRow(b.id, {
+          id: `${b.id}-e1`,
+          type: 'priority_gap',
+          openedAt: new Date(now),
+          dueAt: new Date(now + 86_400_000),
+        }),
+      });
+      await db.match.update({ where: { id: other.id }, data: { status: 'completed', phase: 'closed' } });
 
-    const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === coordinator.email });
-    expect(mine!.subject).toContain('今週の対応事項');
-    expect(mine!.subject).toContain('3件');
-    const text = mine!.mail.text!;
-    expect(text).toContain('案件A 販路開拓');
-    expect(text).toContain('案件B 採用広報');
-    expect(text).toContain('優先度の認識のずれ');
-    expect(text).not.toContain('事後振り返り'); // done
-    expect(text).not.toContain('案件C'); // someone else's
-    expect(text.indexOf('中間振り返り')).toBeLessThan(text.indexOf('キックオフの準備')); // overdue first
+      // As the schedule starts it: no week given, the week is the one it starts in.
+      const { result, sentAt } = await digest({});
+      const weekOf = localDate(startedAt, JST);
+      expect(result).toEqual({ weekOf, sent: 1, failed: 0 }); // the other match is closed: its coordinator gets nothing
+      // On a holiday it waited for the next working day's 09:00.
+      expect(describeJst(sentAt!)).toBe(describeJst(sendingOpensAt(startedAt)));
 
-    // The same week again: nothing is sent twice.
-    const before = smtp.received.length;
-    await run();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(smtp.received.length).toBe(before);
-  });
+      const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === coordinator.email });
+      expect(mine!.subject).toContain('今週の対応事項');
+      expect(mine!.subject).toContain('3件');
+      const text = mine!.mail.text!;
+      expect(text).toContain('案件A 販路開拓');
+      expect(text).toContain('案件B 採用広報');
+      expect(text).toContain('優先度の認識のずれ');
+      expect(text).not.toContain('事後振り返り'); // done
+      expect(text).not.toContain('案件C'); // someone else's
+      expect(text.indexOf('中間振り返り')).toBeLessThan(text.indexOf('キックオフの準備')); // overdue first
+
+      // The same week again: nothing is sent twice.
+      const before = smtp.received.length;
+      await digest({ weekOf });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(smtp.received.length).toBe(before);
+    },
+  );
 
   it('a rejected address does not keep the other coordinators’ digests from going out', async () => {
+    const weekOf = mondayOf(await startAt(WORKING_MONDAY));
     const { db } = database;
     const program = await seedProgram(db);
     const gone = { name: '退職者', email: `gone.${unique('c')}@npo.example.jp`, locale: 'ja' as const };
     const here = { name: 'Active Coordinator', email: `here.${unique('c')}@npo.example.jp`, locale: 'en' as const };
     await seedMatch(db, matchRequest(program.id, { coordinator: gone, title: '宛先不明' }));
     await seedMatch(db, matchRequest(program.id, { coordinator: here, title: 'Reachable' }));
-    const weekOf = '2026-12-07';
-    const result = await env.client.workflow.execute('coordinatorDigestWorkflow', {
-      workflowId: unique('digest'),
-      taskQueue,
-      args: [{ weekOf }],
-    });
+    const { result } = await digest({ weekOf });
     expect(result).toMatchObject({ weekOf, failed: 1 });
     const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === here.email });
     expect(mine!.subject).toContain('Your week of');

@@ -1,13 +1,19 @@
 import { acknowledgeEscalationUpdate, snoozeEscalationUpdate } from '../../workflows/shared';
 import { eventually } from '../support/eventually';
 import { saveHistories } from '../support/histories';
+import {
+  CALENDAR_STARTS,
+  inJstBusinessHours,
+  sendingOpensAt,
+  WORKING_DAY_MORNING,
+  workingDaysBetween,
+} from '../support/instants';
 import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import {
   advanceUntil,
   answerWhenAsked,
   historiesOf,
   holdKickoff,
-  inJstBusinessHours,
   nextRound,
   templateOf,
   untilRoundCloses,
@@ -22,83 +28,97 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
     await h?.close();
   });
 
-  it('missed check-ins escalate to the coordinator, then up to the program manager after the SLA, and clear when answered', async () => {
-    const m = await h.startMatch({ months: 6 });
-    await holdKickoff(h, m);
+  // The SLA counts business days (no weekends, no public holidays): run from every kind of start.
+  it.each(CALENDAR_STARTS)(
+    'missed check-ins escalate to the coordinator, then up to the program manager after the SLA, and clear when answered (from $name)',
+    async (start) => {
+      await h.startAt(start);
+      const m = await h.startMatch({ months: 6 });
+      await holdKickoff(h, m);
 
-    // Round 1: nobody answers. It closes after 7 days with a missed check-in for both sides.
-    const r1 = await nextRound(h, m);
-    await advanceUntil(
-      h,
-      'the check-in reminder',
-      () => m.emails((e) => templateOf(e) === 'checkin-reminder').length === 2,
-      { step: 6 * HOUR },
-    );
-    await untilRoundCloses(h, m, r1);
-    let s = await m.state();
-    expect(s.escalations).toEqual([
-      expect.objectContaining({
-        type: 'missed_checkin',
-        severity: 'medium',
-        status: 'open',
-        level: 1,
-        evidence: expect.objectContaining({ sides: ['host', 'talent'] }),
-      }),
-    ]);
-    const escalation = s.escalations[0]!;
-    await advanceUntil(h, 'the escalation email', () => m.emails((e) => templateOf(e) === 'escalation').length === 1, {
-      step: HOUR,
-    });
-    const toCoordinator = m.emails((e) => templateOf(e) === 'escalation')[0]!;
-    expect(toCoordinator.to).toBe(m.snapshot.coordinator.email);
-    expect(toCoordinator.mail.text).toContain(escalation.id);
-    expect(s.health).toMatchObject({ score: 80, signals: [expect.objectContaining({ type: 'missed_checkin' })] });
+      // Round 1: nobody answers. It closes after 7 days with a missed check-in for both sides.
+      const r1 = await nextRound(h, m);
+      await advanceUntil(
+        h,
+        'the check-in reminder',
+        () => m.emails((e) => templateOf(e) === 'checkin-reminder').length === 2,
+        { step: 6 * HOUR },
+      );
+      await untilRoundCloses(h, m, r1);
+      let s = await m.state();
+      expect(s.escalations).toEqual([
+        expect.objectContaining({
+          type: 'missed_checkin',
+          severity: 'medium',
+          status: 'open',
+          level: 1,
+          evidence: expect.objectContaining({ sides: ['host', 'talent'] }),
+        }),
+      ]);
+      const escalation = s.escalations[0]!;
+      await advanceUntil(
+        h,
+        'the escalation email',
+        () => m.emails((e) => templateOf(e) === 'escalation').length === 1,
+        {
+          step: HOUR,
+        },
+      );
+      const toCoordinator = m.emails((e) => templateOf(e) === 'escalation')[0]!;
+      expect(toCoordinator.to).toBe(m.snapshot.coordinator.email);
+      expect(toCoordinator.mail.text).toContain(escalation.id);
+      expect(s.health).toMatchObject({ score: 80, signals: [expect.objectContaining({ type: 'missed_checkin' })] });
 
-    // Nobody acknowledges: three business days later it goes up to the program manager, in business hours.
-    expect(Date.parse(escalation.dueAt) - Date.parse(escalation.openedAt)).toBeGreaterThanOrEqual(3 * DAY);
-    await h.advanceTo(Date.parse(escalation.dueAt) - HOUR);
-    expect(m.emails((e) => templateOf(e) === 'escalation-raised')).toHaveLength(0);
-    await advanceUntil(h, 'the ladder', () => m.emails((e) => templateOf(e) === 'escalation-raised').length === 1, {
-      step: HOUR,
-      within: 4 * DAY,
-    });
-    const raised = m.emails((e) => templateOf(e) === 'escalation-raised')[0]!;
-    expect(raised.to).toBe(m.programManagerEmail);
-    expect((await m.state()).escalations[0]).toMatchObject({ level: 2, status: 'open' });
-    const raisedAt = (await m.timeline()).find(
-      (e) => e.type === 'email.sent' && e.payload.to === m.programManagerEmail,
-    )!.at;
-    expect(inJstBusinessHours(raisedAt)).toBe(true);
+      // Nobody acknowledges: three business days later (at the same time of day) it goes up to the program manager,
+      // in business hours.
+      const [openedAt, dueAt] = [Date.parse(escalation.openedAt), Date.parse(escalation.dueAt)];
+      expect(workingDaysBetween(openedAt, dueAt)).toBe(3);
+      expect((dueAt - openedAt) % DAY).toBe(0);
+      await h.advanceTo(dueAt - HOUR);
+      expect(m.emails((e) => templateOf(e) === 'escalation-raised')).toHaveLength(0);
+      await advanceUntil(h, 'the ladder', () => m.emails((e) => templateOf(e) === 'escalation-raised').length === 1, {
+        step: HOUR,
+        within: sendingOpensAt(dueAt) - dueAt + 2 * HOUR,
+      });
+      const raised = m.emails((e) => templateOf(e) === 'escalation-raised')[0]!;
+      expect(raised.to).toBe(m.programManagerEmail);
+      expect((await m.state()).escalations[0]).toMatchObject({ level: 2, status: 'open' });
+      const raisedAt = (await m.timeline()).find(
+        (e) => e.type === 'email.sent' && e.payload.to === m.programManagerEmail,
+      )!.at;
+      expect(inJstBusinessHours(raisedAt)).toBe(true);
 
-    // Round 2 missed as well: two in a row is high severity, on the same escalation (one per type while open).
-    const r2 = await nextRound(h, m);
-    await untilRoundCloses(h, m, r2);
-    s = await m.state();
-    expect(s.escalations).toHaveLength(1);
-    expect(s.escalations[0]).toMatchObject({
-      severity: 'high',
-      reasons: [expect.stringContaining('check-in 1'), expect.stringContaining('2 in a row')],
-    });
-    expect(m.emails((e) => templateOf(e) === 'escalation')).toHaveLength(1);
+      // Round 2 missed as well: two in a row is high severity, on the same escalation (one per type while open).
+      const r2 = await nextRound(h, m);
+      await untilRoundCloses(h, m, r2);
+      s = await m.state();
+      expect(s.escalations).toHaveLength(1);
+      expect(s.escalations[0]).toMatchObject({
+        severity: 'high',
+        reasons: [expect.stringContaining('check-in 1'), expect.stringContaining('2 in a row')],
+      });
+      expect(m.emails((e) => templateOf(e) === 'escalation')).toHaveLength(1);
 
-    // Round 3 answered by both: the condition cleared, so the escalation closes by itself.
-    const r3 = await nextRound(h, m);
-    await answerWhenAsked(h, m, r3, 'host');
-    await answerWhenAsked(h, m, r3, 'talent');
-    s = await m.state();
-    expect(s.escalations[0]).toMatchObject({
-      status: 'resolved',
-      resolution: { by: 'auto', note: `check-in ${r3} no longer shows it` },
-    });
-    // The read model follows (written by the workflow's next sync).
-    await eventually(async () => {
-      const row = await h.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
-      expect(row).toMatchObject({ status: 'resolved', level: 2, resolvedBy: 'auto' });
-      return true;
-    });
-  });
+      // Round 3 answered by both: the condition cleared, so the escalation closes by itself.
+      const r3 = await nextRound(h, m);
+      await answerWhenAsked(h, m, r3, 'host');
+      await answerWhenAsked(h, m, r3, 'talent');
+      s = await m.state();
+      expect(s.escalations[0]).toMatchObject({
+        status: 'resolved',
+        resolution: { by: 'auto', note: `check-in ${r3} no longer shows it` },
+      });
+      // The read model follows (written by the workflow's next sync).
+      await eventually(async () => {
+        const row = await h.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+        expect(row).toMatchObject({ status: 'resolved', level: 2, resolvedBy: 'auto' });
+        return true;
+      });
+    },
+  );
 
   it('a priority gap escalates; a snooze holds the ladder; the next round that agrees closes it', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 6 });
     await holdKickoff(h, m);
 
@@ -141,6 +161,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
   });
 
   it('a snooze that ends on an open condition reopens it; an acknowledged escalation does not climb the ladder', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 6 });
     await holdKickoff(h, m);
     const r1 = await nextRound(h, m);
@@ -169,6 +190,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
   });
 
   it('silence clears nothing but a missed check-in: a gap stays open when only one side answers the next round', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 6 });
     await holdKickoff(h, m);
     const r1 = await nextRound(h, m);

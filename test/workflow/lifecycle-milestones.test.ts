@@ -20,15 +20,14 @@ import { createHarness, DAY, HOUR, type Harness } from '../support/lifecycle';
 import { eventually } from '../support/eventually';
 import { deliverPendingAnswers } from '../../api/services/checkins';
 import type { CheckinAnswers } from '../../workflows/checkin-questions';
-import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
 import { saveHistories } from '../support/histories';
+import { jstSlot, sendingOpensAt, WORKING_DAY_MORNING } from '../support/instants';
 import {
   advanceUntil,
   answerWhenAsked,
   completeOpenTasks,
   historiesOf,
   holdKickoff,
-  jstSlot,
   nextRound,
   templateOf,
 } from '../support/people';
@@ -47,6 +46,10 @@ async function rejection(promise: Promise<unknown>): Promise<{ type?: string; me
   throw new Error('the update was accepted');
 }
 
+/**
+ * Each scenario starts on a working-day morning (10:00 JST), so emails go out as they are queued; what depends on the
+ * sending hours and the calendar is in lifecycle-sending-hours.test.ts, run from every kind of start.
+ */
 describe('match lifecycle: milestones, coordinator actions and their rejections', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -56,63 +59,8 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     await h?.close();
   });
 
-  it('an unsigned contract: the host is reminded before and at the due date, then it escalates until verified', async () => {
-    const m = await h.startMatch();
-    const startsAt = jstSlot(await h.now(), 7, 10);
-    await m.act(scheduleKickoffUpdate, { startsAt, durationMinutes: 60 });
-    expect((await m.state()).contracts[0]).toMatchObject({
-      type: 'outsourcing_contract',
-      required: true,
-      status: 'missing',
-      dueAt: startsAt,
-    });
-
-    // Three days before the kickoff, then at it: reminders to the host; at the due date an escalation.
-    await h.advanceTo(Date.parse(startsAt) - 3 * DAY - HOUR);
-    const reminders = () => m.emails((e) => templateOf(e) === 'contract-reminder');
-    expect(reminders()).toHaveLength(0);
-    await advanceUntil(h, 'the first contract reminder', () => reminders().length === 1, {
-      step: HOUR,
-      within: 3 * DAY,
-    });
-    expect(await h.now()).toBeLessThan(Date.parse(startsAt));
-    expect(reminders().map((e) => e.to)).toEqual([m.snapshot.host.email]);
-    expect(reminders()[0]!.mail.text).toContain('業務委託契約書');
-    await h.advanceTo(Date.parse(startsAt) + 2 * HOUR);
-    expect(reminders()).toHaveLength(2);
-    let s = await m.state();
-    expect(s.escalations).toEqual([
-      expect.objectContaining({ type: 'contract_overdue', severity: 'high', status: 'open' }),
-    ]);
-    expect(s.health.signals.map((x) => x.type)).toContain('contract_overdue');
-
-    // Rejected, then submitted again and verified: the escalation closes by itself.
-    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'submitted' });
-    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'rejected', reason: '押印漏れ' });
-    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'submitted' });
-    await m.act(setContractStatusUpdate, { type: 'outsourcing_contract', status: 'verified' });
-    s = await m.state();
-    expect(s.escalations[0]).toMatchObject({
-      status: 'resolved',
-      resolution: { by: 'auto', note: 'all required documents are verified' },
-    });
-    expect(s.contracts[0]).toMatchObject({ status: 'verified' });
-    await eventually(async () => {
-      const rows = await h.database.db.contractDocument.findMany({
-        where: { matchId: m.id },
-        orderBy: { type: 'asc' },
-      });
-      expect(rows.map((r) => [r.type, r.status, r.required])).toEqual([
-        ['nda', 'missing', false],
-        ['outsourcing_contract', 'verified', true],
-      ]);
-      return true;
-    });
-    // The optional NDA never triggers a reminder or an escalation.
-    expect(reminders().every((e) => !e.mail.text?.includes('NDA'))).toBe(true);
-  });
-
   it('a kickoff never held escalates at its deadline and clears once it is held', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     const deadline = Date.parse((await m.state()).kickoff.deadlineAt);
     await h.advanceTo(deadline + HOUR);
@@ -136,6 +84,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('ends early with a reason from the taxonomy: closed, a close-out survey to both, a retrospective for the coordinator', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     await holdKickoff(h, m);
     const reason: TerminationReason = 'host_circumstances';
@@ -158,7 +107,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
       (await m.state()).tasks.some((t) => t.key === 'retrospective' && t.status === 'open'),
     );
     expect(await completeOpenTasks(m)).toEqual(expect.arrayContaining(['retrospective']));
-    const result = await m.handle.result();
+    const result = await m.result();
     expect(result.outcome).toMatchObject({ status: 'terminated_early', reason, note: '受入企業の事業再編のため' });
     const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id } });
     expect(row).toMatchObject({ status: 'terminated_early', phase: 'closed', outcomeReason: reason });
@@ -168,6 +117,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('pause holds every timer and every send; resume moves them later; extend and reassign carry the open work', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 4 });
     await holdKickoff(h, m);
     const before = await m.state();
@@ -191,16 +141,17 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     expect(midpoint(resumed) - midpoint(before)).toBeGreaterThanOrEqual(10 * DAY - HOUR);
     expect(resumed.endAt).toBe(before.endAt);
     // The first check-in was waiting for its week after the kickoff when the pause began: it waits the rest of that
-    // week after the resume (it does not open the moment the pause ends), then its emails go out.
+    // week after the resume (it does not open the moment the pause ends), then its emails go out in sending hours.
     const pausedFor = Date.parse(resumed.checkins.nextOpenAt!) - nextOpen;
     expect(pausedFor).toBeGreaterThanOrEqual(10 * DAY);
     await h.advanceTo(nextOpen + pausedFor - HOUR);
     expect((await m.state()).checkins.current).toBeUndefined();
+    const opensAt = nextOpen + pausedFor;
     await advanceUntil(
       h,
       'the first check-in emails',
       () => m.emails((e) => templateOf(e) === 'checkin-request').length === 2,
-      { step: HOUR, within: 4 * DAY },
+      { step: HOUR, within: sendingOpensAt(opensAt) - opensAt + 3 * HOUR },
     );
     expect((await m.state()).checkins.current).toMatchObject({ round: 1, status: 'open' });
 
@@ -240,6 +191,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('rejects actions that do not fit, with a reason, and changes nothing', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     const before = await m.state();
     expect(await rejection(m.act(recordKickoffUpdate, { held: true }))).toEqual({
@@ -280,6 +232,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('a match ended while paused still finishes: its close-out goes out, and it cannot be resumed', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     await holdKickoff(h, m);
     await m.act(pauseUpdate, { reason: '受入企業の繁忙期' });
@@ -299,10 +252,11 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
       async () => (await m.state()).checkins.current?.status === 'closed',
       { step: DAY, within: 10 * DAY },
     );
-    expect((await m.handle.result()).outcome.status).toBe('terminated_early');
+    expect((await m.result()).outcome.status).toBe('terminated_early');
   });
 
   it('refuses an answer for a replaced kickoff proposal, new slots while a kickoff is scheduled, and extending after the final survey', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ days: 20 });
     const now = await h.now();
     const slots = (d: number) => [{ startsAt: jstSlot(now, d, 10), durationMinutes: 60 }];
@@ -335,6 +289,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('an answer delivered twice (by the page and by the relay) counts once; answering again updates it', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 3 });
     await holdKickoff(h, m);
     const r1 = await nextRound(h, m);
@@ -368,6 +323,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('after an early end, the close-out survey opens no escalation and open tasks are cancelled, not chased', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 3 });
     expect((await m.state()).tasks.find((t) => t.key === 'kickoff_prep')?.status).toBe('open');
     await m.act(endEarlyUpdate, { reason: 'talent_circumstances' });
@@ -399,6 +355,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
   });
 
   it('refuses a kickoff slot that has already passed; asking for other times still works', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch({ months: 3 });
     const soon = new Date((await h.now()) + 2 * HOUR).toISOString();
     const later = jstSlot(await h.now(), 5, 10);
@@ -417,76 +374,5 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     expect((await m.state()).kickoff.status).toBe('proposed');
     await m.act(respondKickoffUpdate, { respondent: 'talent', choice: 'other', note: '来週以降でお願いします' });
     expect((await m.state()).tasks.some((t) => t.key === 'propose_kickoff_slots' && t.status === 'open')).toBe(true);
-  });
-
-  it('a reminder that waited for sending hours is dropped for whoever answered meanwhile', async () => {
-    // Reminders fall due at midnight JST (3.5 days after a round opens at noon): they wait for 09:00.
-    const m = await h.startMatch({
-      months: 3,
-      playbook: { checkins: { ...DEFAULT_PLAYBOOK.checkins, reminderAfter: '3d12h' } },
-    });
-    await holdKickoff(h, m);
-    const r1 = await nextRound(h, m);
-    const remindAt = Date.parse((await m.state()).checkins.current!.remindAt);
-    expect(new Date(remindAt).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo' })).toBe('00:00:00');
-    await h.advanceTo(remindAt + HOUR);
-    await m.answer(r1, 'host'); // at 01:00, while the reminders wait
-    const reminders = () => m.emails((e) => templateOf(e) === 'checkin-reminder');
-    await advanceUntil(h, 'the reminder to the talent', () => reminders().length > 0, { step: HOUR, within: 5 * DAY });
-    await h.advance(DAY);
-    // Kept for the replay test: this history has the `mail-drops-overtaken-reminders` patch marker.
-    saveHistories('reminder-overtaken', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
-    expect(reminders().map((e) => e.to)).toEqual([m.snapshot.talent.email]);
-    const skipped = (await m.timeline()).filter((e) => e.type === 'email.skipped');
-    expect(skipped.map((e) => e.payload)).toEqual([
-      { template: 'checkin-reminder', role: 'host', reason: 'answered meanwhile' },
-    ]);
-  });
-
-  it('a coordinator email that waited for sending hours goes to the coordinator the match has when it is sent', async () => {
-    const m = await h.startMatch({ days: 60 });
-    await holdKickoff(h, m);
-    // The mid-point review opens at midnight JST (half of a 60-day term); its email waits for 09:00.
-    const midpoint = (await m.state()).tasks.find((t) => t.key === 'midpoint_review')!;
-    expect(new Date(midpoint.openAt).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo' })).toBe('00:00:00');
-    await h.advanceTo(Date.parse(midpoint.openAt) + HOUR);
-    expect((await m.state()).tasks.find((t) => t.key === 'midpoint_review')?.status).toBe('open');
-    const next = {
-      personId: 'night-handover',
-      name: '高橋 三郎',
-      email: `takahashi.${m.id}@npo.example.jp`,
-      locale: 'ja' as const,
-    };
-    await m.act(reassignUpdate, { coordinator: next });
-    const midpointEmails = () =>
-      h.smtp.received.filter(
-        (e) =>
-          [m.snapshot.coordinator.email, next.email].includes(e.to) &&
-          templateOf(e) === 'task-reminder' &&
-          Boolean(e.mail.text?.includes('中間振り返り')),
-      );
-    await advanceUntil(h, 'the mid-point review email', () => midpointEmails().length > 0, {
-      step: HOUR,
-      within: 5 * DAY,
-    });
-    // Kept for the replay test: this history has the `coordinator-mail-follows-reassign` patch marker.
-    saveHistories('reassigned-at-night', await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId));
-    expect(midpointEmails().map((e) => e.to)).toEqual([next.email]);
-  });
-
-  it('a task done before its reminder could go out gets no reminder', async () => {
-    const m = await h.startMatch({ days: 60 });
-    await holdKickoff(h, m);
-    // The mid-point review opens at midnight JST; the coordinator marks it done at 01:00, before its email's 09:00.
-    const midpoint = (await m.state()).tasks.find((t) => t.key === 'midpoint_review')!;
-    await h.advanceTo(Date.parse(midpoint.openAt) + HOUR);
-    await m.act(completeTaskUpdate, { taskId: midpoint.id, note: '前倒しで実施済み' });
-    await h.advance(2 * DAY);
-    const midpointEmails = m.emails(
-      (e) => templateOf(e) === 'task-reminder' && Boolean(e.mail.text?.includes('中間振り返り')),
-    );
-    expect(midpointEmails).toEqual([]);
-    const skipped = (await m.timeline()).filter((e) => e.type === 'email.skipped').map((e) => e.payload);
-    expect(skipped).toEqual([{ template: 'task-reminder', role: 'coordinator', reason: 'the task is done' }]);
   });
 });

@@ -14,7 +14,8 @@ import { healthyAnswers } from '../support/answers';
 import { saveHistories } from '../support/histories';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch, type Timeline } from '../support/lifecycle';
 import { eventually } from '../support/eventually';
-import { historiesOf, holdKickoff, jstSlot, nextRound, templateOf, untilRoundCloses } from '../support/people';
+import { jstSlot } from '../support/instants';
+import { historiesOf, holdKickoff, nextRound, templateOf, untilRoundCloses } from '../support/people';
 
 const TZ = 'Asia/Tokyo';
 const MINUTE = 60_000;

@@ -7,7 +7,8 @@ import { saveHistories } from '../support/histories';
 import { serve } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
-import { advanceUntil, historiesOf, jstSlot, templateOf } from '../support/people';
+import { jstSlot } from '../support/instants';
+import { advanceUntil, historiesOf, templateOf } from '../support/people';
 
 const MINUTE = 60_000;
 const policy = { ...DEFAULT_PLAYBOOK, version: 1 };
