@@ -8,6 +8,7 @@ import {
   completeTaskUpdate,
   endEarlyUpdate,
   extendUpdate,
+  matchReference,
   pauseUpdate,
   reassignUpdate,
   recordKickoffUpdate,
@@ -167,7 +168,7 @@ describe('match lifecycle: milestones, coordinator actions and their rejections'
     const next = {
       personId: 'new-coordinator',
       name: '高橋 三郎',
-      email: `takahashi.${m.id}@npo.example.jp`,
+      email: `takahashi.${matchReference(m.id)}@npo.example.jp`,
       locale: 'ja' as const,
     };
     await m.act(reassignUpdate, { coordinator: next });

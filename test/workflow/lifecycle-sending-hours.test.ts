@@ -1,5 +1,6 @@
 import {
   completeTaskUpdate,
+  matchReference,
   reassignUpdate,
   scheduleKickoffUpdate,
   setContractStatusUpdate,
@@ -173,7 +174,7 @@ describe('match lifecycle: emails that wait for sending hours', () => {
       const next = {
         personId: 'night-handover',
         name: '高橋 三郎',
-        email: `takahashi.${m.id}@npo.example.jp`,
+        email: `takahashi.${matchReference(m.id)}@npo.example.jp`,
         locale: 'ja' as const,
       };
       await m.act(reassignUpdate, { coordinator: next });
