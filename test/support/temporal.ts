@@ -79,12 +79,30 @@ export function steadyClient(env: TestWorkflowEnvironment): Client {
   return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
 }
 
+/**
+ * Starts a test server, again if it was not answering within the SDK's fixed 5 s (the SDK then kills it): on a busy
+ * two-core machine a JVM or the dev server can take longer to open its port.
+ */
+async function startServer(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const slowStart = error instanceof Error && /did not start within/.test(error.message);
+      if (!slowStart || attempt === 3) throw error;
+      process.stderr.write(`[test] the Temporal test server was slow to start; starting it again (${attempt + 1}/3)\n`);
+    }
+  }
+}
+
 /** The time-skipping test server, for long timelines; its clock starts at BANSOU_TEST_NOW when that is set. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: executable(testEnv().TEMPORAL_TEST_SERVER_PATH) },
-  });
+  const env = await startServer(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: executable(testEnv().TEMPORAL_TEST_SERVER_PATH) },
+    }),
+  );
   const simulatedNow = testEnv().BANSOU_TEST_NOW;
   if (simulatedNow) await moveClockTo(env, Date.parse(simulatedNow));
   // The test server knows no custom search attributes until they are added, like a real cluster.
@@ -106,14 +124,16 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  */
 export async function createDevServerEnv({ port }: { port?: number } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: executable(testEnv().TEMPORAL_CLI_PATH),
-      searchAttributes: Object.values(searchAttributes),
-      ip: '127.0.0.1',
-      ...(port ? { port } : {}),
-    },
-  });
+  return startServer(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: executable(testEnv().TEMPORAL_CLI_PATH),
+        searchAttributes: Object.values(searchAttributes),
+        ip: '127.0.0.1',
+        ...(port ? { port } : {}),
+      },
+    }),
+  );
 }
 
 /** A worker with the real activities, on the workflow bundle the global setup built once. */
