@@ -57,11 +57,24 @@ const eventRow = (matchId: string, e: PendingEvent) => ({
   occurredAt: new Date(e.at),
 });
 
-/** The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says. */
-async function writeModel(tx: Tx, matchId: string, model: MatchReadModel): Promise<void> {
+/** When a sync's changes happened: its newest timeline event (workflow time), or now if it carries none. */
+const changedAt = (events: PendingEvent[]) =>
+  new Date(Math.max(...events.map((e) => Date.parse(e.at)).filter((t) => !Number.isNaN(t)), 0) || Date.now());
+
+/**
+ * The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says; a health
+ * that changed is also kept as a sample at `at` (the program's health over time).
+ */
+async function writeModel(tx: Tx, matchId: string, model: MatchReadModel, at: Date): Promise<void> {
   const coordinator = model.coordinator;
   // A reassigned coordinator becomes (or stays) a person of the match's program that the read model points at.
-  const { programId } = await tx.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } });
+  const { programId, healthScore, healthBand } = await tx.match.findUniqueOrThrow({
+    where: { id: matchId },
+    select: { programId: true, healthScore: true, healthBand: true },
+  });
+  if (healthScore !== model.health.score || healthBand !== model.health.band) {
+    await tx.healthSample.create({ data: { matchId, at, score: model.health.score, band: model.health.band } });
+  }
   const person = await tx.person.upsert({
     where: { programId_email: { programId, email: coordinator.email } },
     create: {
@@ -187,7 +200,7 @@ async function writeModel(tx: Tx, matchId: string, model: MatchReadModel): Promi
 export function createReadModelActivities({ db }: ActivityDeps) {
   /** Writes what the database takes when the batch as a whole was refused: each event alone, skipping the bad ones. */
   async function writeOneByOne(matchId: string, events: PendingEvent[], model: MatchReadModel): Promise<void> {
-    await db.$transaction((tx) => writeModel(tx, matchId, model));
+    await db.$transaction((tx) => writeModel(tx, matchId, model, changedAt(events)));
     for (const e of events) {
       try {
         await db.matchEvent.createMany({ data: [eventRow(matchId, e)], skipDuplicates: true });
@@ -224,7 +237,7 @@ export function createReadModelActivities({ db }: ActivityDeps) {
           if (events.length) {
             await tx.matchEvent.createMany({ data: events.map((e) => eventRow(matchId, e)), skipDuplicates: true });
           }
-          await writeModel(tx, matchId, model);
+          await writeModel(tx, matchId, model, changedAt(events));
         });
       } catch (error) {
         if (!isRefusedValue(error)) throw error;

@@ -17,10 +17,10 @@ function frame(inner: string, legend: Series[]): string {
   const items = legend
     .map(
       (s, i) =>
-        `<g transform="translate(${PAD.left + i * 130},${HEIGHT - 4})"><line class="s-${s.style}" x1="0" y1="-4" x2="16" y2="-4"/>${marker(s.style, 8, -4)}<text x="22" y="0">${esc(s.name)}</text></g>`,
+        `<g transform="translate(${PAD.left + i * 130},${HEIGHT + 8})"><line class="s-${s.style}" x1="0" y1="-4" x2="16" y2="-4"/>${marker(s.style, 8, -4)}<text x="22" y="0">${esc(s.name)}</text></g>`,
     )
     .join('');
-  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT + 14}" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">${inner}${items}</svg>`;
+  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT + 16}" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">${inner}${items}</svg>`;
 }
 
 function marker(style: Series['style'], x: number, y: number): string {
@@ -50,12 +50,15 @@ function xLabels(labels: string[], at: (i: number) => number): string {
     .join('');
 }
 
-/** Lines over a fixed scale (check-in answers 1–5 by round): a gap between the series or a fall shows at a glance. */
-export function lineChart(opts: { labels: string[]; series: Series[]; min: number; max: number }): string {
+/**
+ * Lines over a fixed scale (check-in answers 1–5 by round, health 0–100 by month): a gap between the series or a fall
+ * shows at a glance. The scale is marked at each whole number unless `ticks` says where.
+ */
+export function lineChart(opts: { labels: string[]; series: Series[]; min: number; max: number; ticks?: number[] }) {
   const { labels, series, min, max } = opts;
   const x = (i: number) => PAD.left + (labels.length === 1 ? PLOT_W / 2 : (i / (labels.length - 1)) * PLOT_W);
   const y = (v: number) => PAD.top + PLOT_H - ((v - min) / (max - min)) * PLOT_H;
-  const ticks = Array.from({ length: max - min + 1 }, (_, i) => min + i);
+  const ticks = opts.ticks ?? Array.from({ length: max - min + 1 }, (_, i) => min + i);
   const lines = series
     .map((s) => {
       const points = s.values.map((v, i) => (v === null ? null : { x: x(i), y: y(v) }));
@@ -70,8 +73,14 @@ export function lineChart(opts: { labels: string[]; series: Series[]; min: numbe
   return frame(yAxis(min, max, ticks, String) + xLabels(labels, x) + lines, series);
 }
 
-/** Bars side by side per category (cohort, month): rates, counts or days. */
-export function barChart(opts: { labels: string[]; series: Series[]; max?: number; format?: (v: number) => string }) {
+/** Bars side by side per category (cohort, month): rates, counts (`whole`: the scale marks whole numbers only) or days. */
+export function barChart(opts: {
+  labels: string[];
+  series: Series[];
+  max?: number;
+  format?: (v: number) => string;
+  whole?: boolean;
+}) {
   const { labels, series } = opts;
   const format = opts.format ?? String;
   const top = opts.max ?? Math.max(1, ...series.flatMap((s) => s.values.map((v) => v ?? 0)));
@@ -91,7 +100,7 @@ export function barChart(opts: { labels: string[]; series: Series[]; max?: numbe
         .join(''),
     )
     .join('');
-  const ticks = [0, max / 2, max];
+  const ticks = [0, max / 2, max].filter((v) => !opts.whole || Number.isInteger(v));
   return frame(yAxis(0, max, ticks, format) + xLabels(labels, x) + bars, series);
 }
 

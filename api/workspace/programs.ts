@@ -1,11 +1,59 @@
 import type { Router } from 'express';
 import { programScope } from '../auth';
 import type { ApiDeps } from '../deps';
-import { programKpis } from '../services/kpis';
+import { programKpis, type Kpis } from '../services/kpis';
+import { programTrends, type ProgramTrends } from '../services/program-trends';
 import { programInScope } from '../services/scope';
-import { renderView, signedIn } from './render';
+import { barChart, lineChart } from './charts';
+import { WORKSPACE_MESSAGES, type WorkspaceMessages } from './messages';
+import { contextOf, formattersFor, renderView, signedIn } from './render';
 
-/** The programs a person covers, each with its KPIs (the same figures as GET /programs/:id/kpis). */
+/** A month on a chart's axis: `2026-11` as `26/11` (the table beside it has the full month). */
+const axisMonth = (month: string) => month.slice(2).replace('-', '/');
+
+/** The program page's charts, each drawn on the server as SVG with the same figures in a table beside it. */
+function programCharts(kpis: Kpis, trends: ProgramTrends, t: WorkspaceMessages, fmt: ReturnType<typeof formattersFor>) {
+  const labels = trends.months.map(axisMonth);
+  const percent = (v: number) => `${Math.round(v * 100)}%`;
+  return {
+    health: lineChart({
+      labels,
+      min: 0,
+      max: 100,
+      ticks: [0, 25, 50, 75, 100],
+      series: [{ name: t.trends.meanScore, values: trends.health.map((h) => h.meanScore), style: 'a' }],
+    }),
+    answers: barChart({
+      labels,
+      max: 1,
+      format: percent,
+      series: [
+        { name: t.trends.hostRate, values: trends.answers.map((a) => a.hostRate), style: 'a' },
+        { name: t.trends.talentRate, values: trends.answers.map((a) => a.talentRate), style: 'b' },
+      ],
+    }),
+    escalations: barChart({
+      labels,
+      whole: true,
+      format: (v) => fmt.number(v),
+      series: [
+        { name: t.trends.opened, values: trends.escalations.map((e) => e.opened), style: 'a' },
+        { name: t.trends.resolved, values: trends.escalations.map((e) => e.resolved), style: 'b' },
+      ],
+    }),
+    cohorts: barChart({
+      labels: kpis.byCohort.map((c) => axisMonth(c.cohort)),
+      max: 1,
+      format: percent,
+      series: [
+        { name: t.kpi.completionRate, values: kpis.byCohort.map((c) => c.completionRate), style: 'a' },
+        { name: t.kpi.earlyTerminationRate, values: kpis.byCohort.map((c) => c.earlyTerminationRate), style: 'b' },
+      ],
+    }),
+  };
+}
+
+/** The programs a person covers, each with its KPIs (the same figures as GET /programs/:id/kpis) and trends. */
 export function programRoutes(router: Router, deps: ApiDeps): void {
   router.get('/programs', async (_req, res) => {
     const scope = programScope(signedIn(res));
@@ -19,11 +67,18 @@ export function programRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/programs/:id', async (req, res) => {
     const program = await programInScope(deps.db, signedIn(res), String(req.params.id), 'read');
+    const [kpis, trends] = await Promise.all([
+      programKpis(deps.db, program.id, {}),
+      programTrends(deps.db, program.id),
+    ]);
+    const { locale } = contextOf(res);
     renderView(res, 200, 'program', {
       nav: 'programs',
       wide: true,
       program,
-      kpis: await programKpis(deps.db, program.id, {}),
+      kpis,
+      trends,
+      charts: programCharts(kpis, trends, WORKSPACE_MESSAGES[locale], formattersFor(locale)),
     });
   });
 }

@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createSignInLink } from '../../api/workspace/sessions';
 import { PROJECT_ROOT } from '../../dev/env';
 import { eventually } from '../support/eventually';
-import { ALWAYS_SEND } from '../support/fixtures';
+import { ALWAYS_SEND, escalationRow, matchRequest, seedMatch } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /**
@@ -218,5 +218,62 @@ describe('the coordinator’s workspace in real Chromium', () => {
     } finally {
       await stack.database.db.account.update({ where: { email: COORDINATOR.email }, data: { locale: null } });
     }
+  });
+
+  it('shows a program month by month: health, answer rates, escalations and cohorts, as charts with their figures', async () => {
+    // Three months of a program's read model, the latest ending last month (so the page has them at any date).
+    const month = (ago: number) => {
+      const d = new Date(Date.now() + 9 * 3_600_000);
+      d.setUTCDate(1);
+      d.setUTCMonth(d.getUTCMonth() - ago);
+      return d.toISOString().slice(0, 7);
+    };
+    const inMonth = (ago: number) => new Date(`${month(ago)}-10T03:00:00Z`);
+    const db = stack.database.db;
+    const a = await seedMatch(db, matchRequest(stack.programId, { coordinator: COORDINATOR }));
+    const b = await seedMatch(db, matchRequest(stack.programId));
+    await db.healthSample.createMany({
+      data: [
+        { matchId: a.id, at: inMonth(3), score: 80, band: 'green' },
+        { matchId: b.id, at: inMonth(3), score: 60, band: 'amber' },
+        { matchId: a.id, at: inMonth(2), score: 70, band: 'green' },
+        { matchId: b.id, at: inMonth(2), score: 30, band: 'red' },
+      ],
+    });
+    const round = (matchId: string, answered: string[]) => ({
+      matchId,
+      round: 1,
+      kind: 'regular',
+      status: 'closed',
+      openedAt: inMonth(3),
+      closeAt: inMonth(3),
+      expiresAt: inMonth(3),
+      answered,
+    });
+    await db.checkinRound.createMany({ data: [round(a.id, ['host', 'talent']), round(b.id, ['host'])] });
+    await db.escalation.createMany({
+      data: [escalationRow(b.id, { status: 'resolved', openedAt: inMonth(3), resolvedAt: inMonth(2) })],
+    });
+
+    const { context, page } = await signedIn(PHONE, 'ja-JP');
+    await page.goto(`${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}`);
+    const row = (chart: string, m: string) => page.locator(`#${chart} tbody tr`, { hasText: m }).textContent();
+    await expect(page.locator('#trend-health figcaption').textContent()).resolves.toContain('健全度の推移');
+    expect(await page.locator('#trend-health svg path').count()).toBe(1);
+    await expect(row('trend-health', month(3))).resolves.toBe(`${month(3)}701 / 1 / 0`);
+    await expect(row('trend-health', month(2))).resolves.toBe(`${month(2)}501 / 0 / 1`);
+    await expect(row('trend-answers', month(3))).resolves.toBe(`${month(3)}2100.0%50.0%`);
+    await expect(row('trend-escalations', month(3))).resolves.toBe(`${month(3)}10`);
+    await expect(row('trend-escalations', month(2))).resolves.toBe(`${month(2)}01`);
+    await expect(page.locator('#trend-cohorts svg').count()).resolves.toBe(1);
+    expect(await fitsWidth(page)).toBe(true);
+    await shot(page, 'program-ja-360');
+    await context.close();
+
+    const desktop = await signedIn(DESKTOP, 'en-GB');
+    await desktop.page.goto(`${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}?lang=en`);
+    await expect(desktop.page.locator('#trend-health figcaption').textContent()).resolves.toContain('Health over time');
+    await shot(desktop.page, 'program-en-1280');
+    await desktop.context.close();
   });
 });

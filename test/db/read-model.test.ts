@@ -79,4 +79,30 @@ describe('read-model sync cannot be wedged by one event', () => {
     const row = await database.db.match.findUniqueOrThrow({ where: { id: match.id }, select: { paused: true } });
     expect(row.paused).toBe(true);
   });
+
+  it('keeps the health as a sample each time it changes (at the workflow’s time), once however often it is synced', async () => {
+    const { match, model } = await pausedMatch();
+    const samples = () =>
+      database.db.healthSample.findMany({
+        where: { matchId: match.id },
+        orderBy: { id: 'asc' },
+        select: { at: true, score: true, band: true },
+      });
+    const amber = { ...model, health: { ...model.health, score: 55, band: 'amber' as const } };
+    const event = (n: number, at: string): PendingEvent => ({
+      key: `match:${match.id}/h${n}`,
+      type: 'checkin.closed',
+      payload: {},
+      at,
+    });
+    await sync({ matchId: match.id, events: [event(1, '2026-12-08T00:00:00Z')], model: amber });
+    await sync({ matchId: match.id, events: [event(1, '2026-12-08T00:00:00Z')], model: amber }); // a retry
+    await sync({ matchId: match.id, events: [event(2, '2026-12-09T00:00:00Z')], model: amber }); // no change
+    const red = { ...model, health: { ...model.health, score: 30, band: 'red' as const } };
+    await sync({ matchId: match.id, events: [event(3, '2026-12-15T00:00:00Z')], model: red });
+    expect(await samples()).toEqual([
+      { at: new Date('2026-12-08T00:00:00Z'), score: 55, band: 'amber' },
+      { at: new Date('2026-12-15T00:00:00Z'), score: 30, band: 'red' },
+    ]);
+  });
 });
