@@ -1,0 +1,141 @@
+import { Command } from 'commander';
+import { answerBenchmark } from './answers';
+import { capacityBenchmark } from './capacity';
+import { readBenchmark } from './reads';
+import { registrationBenchmark } from './registration';
+import { newRun, table, writeRun, type BenchRun } from './report';
+import { startBenchStack, type BenchStack } from './stack';
+
+/**
+ * `npm run bench`: bansou's capacity on this machine, each figure next to a baseline measured in the same run
+ * (interleaved, medians of repetitions) and the machine's load average, printed against its target and written to
+ * `test-artifacts/bench/<time>.json` (and `.md`). Each benchmark starts its own stack and stops it.
+ */
+const BENCHMARKS = ['registration', 'reads', 'answers', 'capacity'] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+const numbers = (value: string) => list(value).map(Number);
+
+const program = new Command()
+  .name('npm run bench --')
+  .description("bansou's benchmarks: registration, reads, answers, capacity")
+  .option('--only <names>', `comma-separated: ${BENCHMARKS.join(', ')}`, list, [...BENCHMARKS])
+  .option('--reps <n>', 'repetitions of each interleaved pair', Number, 3)
+  .option('--matches <n>', 'registration: matches per burst', Number, 200)
+  .option('--concurrency <n>', 'registration: requests at a time', Number, 10)
+  .option('--seconds <n>', 'reads: seconds per load run', Number, 10)
+  .option('--rate <n>', 'reads: requests per second offered for the p99', Number, 200)
+  .option('--answers <n>', 'answers: matches per repetition (two answers each)', Number, 20)
+  .option('--sizes <list>', 'capacity: open matches', numbers, [100, 1000])
+  .option('--workers <list>', 'capacity: worker processes', numbers, [1])
+  .option('--rounds-per-second <n>', 'capacity: rounds falling due per second', Number, 20)
+  .option('--window <n>', 'capacity: cadences measured', Number, 3)
+  .option(
+    '--opening-seconds <n>',
+    'capacity: seconds from the start to the first round (default: from the size)',
+    Number,
+  )
+  .option('--worker-env <list>', 'extra worker environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=500', list, [])
+  .option('--keep-database', 'keep each benchmark database (for a look afterwards)', false);
+
+type Options = {
+  only: string[];
+  reps: number;
+  matches: number;
+  concurrency: number;
+  seconds: number;
+  rate: number;
+  answers: number;
+  sizes: number[];
+  workers: number[];
+  roundsPerSecond: number;
+  window: number;
+  openingSeconds?: number;
+  workerEnv: string[];
+  keepDatabase: boolean;
+};
+
+async function withStack(
+  options: Options,
+  parts: { apis: number; workers: number },
+  work: (stack: BenchStack) => Promise<void>,
+): Promise<void> {
+  const stack = await startBenchStack({ keepDatabase: options.keepDatabase });
+  const workerEnv = Object.fromEntries(options.workerEnv.map((kv) => kv.split('=', 2) as [string, string]));
+  try {
+    await Promise.all([stack.startApis(parts.apis), stack.startWorkers(parts.workers, workerEnv)]);
+    await work(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const options = program.opts<Options>();
+  const unknown = options.only.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}`);
+  const run: BenchRun = newRun(`npm run bench -- ${process.argv.slice(2).join(' ')}`.trim());
+  const selected = (name: BenchmarkName) => options.only.includes(name);
+  const t0 = Date.now();
+
+  if (selected('registration')) {
+    process.stdout.write(
+      `registration: ${options.matches} matches, ${options.concurrency} at a time, ${options.reps} reps\n`,
+    );
+    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+      registrationBenchmark(stack, run, {
+        matches: options.matches,
+        reps: options.reps,
+        concurrency: options.concurrency,
+      }),
+    );
+  }
+  if (selected('reads')) {
+    process.stdout.write(
+      `reads: ${options.seconds} s per load, ${options.rate}/s offered for p99, ${options.reps} reps\n`,
+    );
+    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+      readBenchmark(stack, run, { reps: options.reps, seconds: options.seconds, rate: options.rate }),
+    );
+  }
+  if (selected('answers')) {
+    process.stdout.write(`answers: ${options.answers} matches, ${options.reps} reps\n`);
+    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+      answerBenchmark(stack, run, { matches: options.answers, reps: options.reps }),
+    );
+  }
+  if (selected('capacity')) {
+    for (const workers of options.workers) {
+      for (const size of options.sizes) {
+        process.stdout.write(`capacity: ${size} open matches, ${workers} worker(s)\n`);
+        await withStack(options, { apis: 0, workers }, (stack) =>
+          capacityBenchmark(stack, run, {
+            size,
+            workers,
+            roundsPerSecond: options.roundsPerSecond,
+            windowCadences: options.window,
+            openingSeconds: options.openingSeconds,
+          }),
+        );
+      }
+    }
+  }
+
+  run.details.totalSeconds = Math.round((Date.now() - t0) / 1000);
+  const file = writeRun(run);
+  process.stdout.write(`\n${table(run)}\n\nwritten to ${file} (${run.details.totalSeconds} s)\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

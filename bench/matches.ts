@@ -1,0 +1,95 @@
+import type { TCreateMatchRequest } from '../api/services/matches';
+import type { Playbook } from '../workflows/playbook';
+import type { MatchSnapshot } from '../workflows/shared';
+
+/** The matches the benchmarks make: a body for POST /matches, and whose email is whose. */
+
+/** Sending at any hour on any day: the benchmarks run on the real clock, at any hour. */
+export const ALWAYS_SEND: Partial<Playbook> = {
+  sendingHours: { start: '00:00', end: '24:00' },
+  sendDays: 'all',
+  skipHolidays: false,
+};
+
+const today = () => new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+
+/** A POST /matches body: starts today (JST), runs half a year; each person's address carries the match id. */
+export function matchBody(programId: string, id: string): TCreateMatchRequest {
+  const start = today();
+  const end = new Date(Date.parse(start) + 182 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    id,
+    programId,
+    title: '地域の食品メーカーの EC 販路開拓',
+    region: '長野県',
+    startDate: start,
+    endDate: end,
+    host: { name: '山田 花子', email: `host.${id}@bench.example`, locale: 'ja', organization: '山田食品株式会社' },
+    talent: { name: 'Alex Tanaka', email: `talent.${id}@bench.example`, locale: 'en' },
+    coordinator: { name: '鈴木 一郎', email: `coordinator.${id}@bench.example`, locale: 'ja' },
+  };
+}
+
+/** The match an address belongs to, and the person's role in it. */
+export function ownerOf(address: string): { role: string; matchId: string } | undefined {
+  const found = /^(host|talent|coordinator)\.([^@]+)@bench\.example$/.exec(address);
+  return found ? { role: found[1]!, matchId: found[2]! } : undefined;
+}
+
+/** Runs `work` over `items`, at most `concurrency` at a time; resolves with each result in order. */
+export async function inParallel<T, R>(
+  items: T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!, i);
+    }),
+  );
+  return results;
+}
+
+/** A JSON request to the API; throws unless the status is `expect`. */
+export async function api<T = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+  expect = 200,
+): Promise<T> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== expect) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The workflow input for `matchBody(programId, id)`, as the API builds it (people's ids derived from the match id). */
+export function snapshotOf(programId: string, id: string): MatchSnapshot {
+  const body = matchBody(programId, id);
+  const person = (p: { name: string; email: string; locale?: 'ja' | 'en' }, role: string) => ({
+    personId: `${id}-${role}`,
+    name: p.name,
+    email: p.email,
+    locale: p.locale ?? 'ja',
+  });
+  return {
+    id,
+    programId,
+    programName: `ベンチマーク ${programId}`,
+    title: body.title,
+    startDate: body.startDate,
+    endDate: body.endDate!,
+    host: { ...person(body.host, 'host'), organization: body.host.organization },
+    talent: person(body.talent, 'talent'),
+    coordinator: person(body.coordinator, 'coordinator'),
+    programManagers: [],
+  };
+}

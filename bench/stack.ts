@@ -1,0 +1,226 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pg from 'pg';
+import { createApiKey, type Role } from '../api/auth';
+import { devEnv, PROJECT_ROOT } from '../dev/env';
+import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
+import { temporalCli, type ServerExecutable } from '../dev/temporal-binaries';
+import { createDatabase, type Database } from '../prisma/client';
+import { freePort } from '../test/support/http';
+import { startProcess, type RunningProcess } from '../test/support/processes';
+import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
+import { searchAttributes } from '../workflows/shared';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+
+/**
+ * What every benchmark runs on, started here and stopped at the end: Postgres (a local cluster kept apart from the dev
+ * stack's and the tests', or DATABASE_URL's server) with a fresh migrated database, the Temporal dev server with its
+ * metrics endpoint, an SMTP sink on loopback, and the API and worker as their own processes (`npm run api` /
+ * `npm run worker`), exactly as in production.
+ */
+
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef0123';
+
+const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+export type Processes = { api: RunningProcess[]; workers: RunningProcess[]; apiUrls: string[] };
+
+export type BenchStack = {
+  databaseUrl: string;
+  db: Database;
+  temporal: TestWorkflowEnvironment;
+  /** The dev server's Prometheus endpoint. */
+  metricsUrl: string;
+  smtp: SmtpSink;
+  /** The environment the API and worker processes get. */
+  processEnv: Record<string, string>;
+  taskQueue: string;
+  processes: Processes;
+  /** Starts `count` API processes (each on its own port). */
+  startApis(count: number, env?: Record<string, string>): Promise<string[]>;
+  /** Starts `count` worker processes. */
+  startWorkers(count: number, env?: Record<string, string>): Promise<RunningProcess[]>;
+  stopWorkers(): Promise<void>;
+  /** An API key as request headers. */
+  keyHeaders(role: Role, programIds?: string[]): Promise<Record<string, string>>;
+  /** A program whose first playbook is the default with `playbook` over it. */
+  seedProgram(id: string, playbook: Partial<Playbook>): Promise<void>;
+  close(): Promise<void>;
+};
+
+let runtimeInstalled = false;
+
+async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bansou_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      PRISMA_CLIENT_ENGINE_TYPE: 'client',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Resident memory of a process, in MB (Linux). */
+export function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The dev server (in memory) with its metrics endpoint; on a busy machine its first start may miss the deadline. */
+async function startTemporal(cli: ServerExecutable): Promise<{ env: TestWorkflowEnvironment; metricsPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const metricsPort = await freePort();
+    try {
+      const env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable:
+            cli.type === 'existing-path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
+          searchAttributes: Object.values(searchAttributes),
+          ip: '127.0.0.1',
+          extraArgs: ['--metrics-port', String(metricsPort)],
+          log: { format: 'pretty', level: 'error' },
+        },
+      });
+      return { env, metricsPort };
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      say(`Temporal dev server did not answer in time (${String(error)}); trying again`);
+    }
+  }
+}
+
+export async function startBenchStack(options: { keepDatabase?: boolean } = {}): Promise<BenchStack> {
+  const env = devEnv();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  let postgres: LocalPostgres | undefined;
+  let serverUrl = env.DATABASE_URL;
+  if (!serverUrl) {
+    postgres = await startLocalPostgres({
+      dataDir: path.join(env.BANSOU_DATA_DIR, 'bench-postgres'),
+      port: env.BANSOU_PG_PORT + 2,
+      logFile: path.join(env.BANSOU_DATA_DIR, 'bench-postgres.log'),
+    });
+    serverUrl = postgres.url;
+  }
+  const cli = temporalCli();
+  const [database, { env: temporal, metricsPort }, smtp] = await Promise.all([
+    createBenchDatabase(serverUrl),
+    startTemporal(cli),
+    startSmtpSink(),
+  ]);
+  say(`Postgres database ready; Temporal dev server at ${temporal.address}; SMTP sink on ${smtp.port}`);
+  const db = createDatabase(database.url, { poolSize: 4 });
+  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+  const processEnv: Record<string, string> = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace ?? 'default',
+    TASK_QUEUE: taskQueue,
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'bansou <noreply@bansou.bench>',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    SIGNING_SECRET,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // The benchmark's own key makes far more than a person's 600 requests a minute.
+    API_RATE_LIMIT: '100000000',
+    PAGE_RATE_LIMIT: '100000000',
+  };
+  const processes: Processes = { api: [], workers: [], apiUrls: [] };
+
+  const stack: BenchStack = {
+    databaseUrl: database.url,
+    db,
+    temporal,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    smtp,
+    processEnv,
+    taskQueue,
+    processes,
+    async startApis(count, extra = {}) {
+      const started = await Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const port = await freePort();
+          const p = await startProcess(
+            `api-${processes.api.length + i + 1}`,
+            'api/main.ts',
+            { ...processEnv, PORT: String(port), ...extra },
+            /listening on/,
+            180_000,
+          );
+          return { p, url: `http://127.0.0.1:${port}` };
+        }),
+      );
+      processes.api.push(...started.map((s) => s.p));
+      processes.apiUrls.push(...started.map((s) => s.url));
+      return started.map((s) => s.url);
+    },
+    async startWorkers(count, extra = {}) {
+      const started = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          startProcess(
+            `worker-${processes.workers.length + i + 1}`,
+            'worker/main.ts',
+            { ...processEnv, ...extra },
+            /bansou worker: task queue/,
+            300_000,
+          ),
+        ),
+      );
+      processes.workers.push(...started);
+      return started;
+    },
+    async stopWorkers() {
+      await Promise.all(processes.workers.map((w) => w.stop()));
+      processes.workers.length = 0;
+    },
+    async keyHeaders(role, programIds = []) {
+      const { key } = await createApiKey(db, { name: `bench ${role}`, role, programIds });
+      return { authorization: `Bearer ${key}` };
+    },
+    async seedProgram(id, playbook) {
+      await db.program.create({ data: { id, name: `ベンチマーク ${id}`, region: '長野県' } });
+      await db.playbook.create({ data: { programId: id, version: 1, body: { ...DEFAULT_PLAYBOOK, ...playbook } } });
+    },
+    async close() {
+      await Promise.all([...processes.api, ...processes.workers].map((p) => p.stop()));
+      await db.$disconnect();
+      await Promise.all([temporal.teardown(), smtp.close()]);
+      if (!options.keepDatabase) await database.drop();
+      else say(`database kept: ${database.url}`);
+      await postgres?.stop();
+    },
+  };
+  return stack;
+}

@@ -1,0 +1,48 @@
+/**
+ * Workflow task schedule-to-start from the Temporal dev server's Prometheus endpoint: how long a workflow task waited
+ * in its queue (normal or a worker's sticky queue) before a worker took it. Read twice; the difference covers the
+ * window between.
+ */
+
+export type Histogram = { count: number; sum: number; buckets: Map<number, number> };
+
+const METRIC = 'task_schedule_to_start_latency';
+
+/** The workflow-task schedule-to-start histogram, summed over every task queue and partition. */
+export async function scheduleToStart(metricsUrl: string): Promise<Histogram> {
+  const text = await (await fetch(metricsUrl)).text();
+  const h: Histogram = { count: 0, sum: 0, buckets: new Map() };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(METRIC) || !/task_type="Workflow"/.test(line)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${METRIC}_count`)) h.count += value;
+    else if (line.startsWith(`${METRIC}_sum`)) h.sum += value;
+    else if (line.startsWith(`${METRIC}_bucket`)) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      h.buckets.set(bound, (h.buckets.get(bound) ?? 0) + value);
+    }
+  }
+  return h;
+}
+
+/** Mean and p99 (a bucket's upper bound) in ms over what happened between `before` and `after`. */
+export function windowOf(
+  before: Histogram,
+  after: Histogram,
+): { tasks: number; meanMs: number | null; p99Ms: number | null } {
+  const tasks = after.count - before.count;
+  if (tasks <= 0) return { tasks: 0, meanMs: null, p99Ms: null };
+  // The server reports seconds.
+  const meanMs = ((after.sum - before.sum) / tasks) * 1000;
+  const bounds = [...after.buckets.keys()].sort((a, b) => a - b);
+  let p99Ms: number | null = null;
+  for (const bound of bounds) {
+    const cumulative = after.buckets.get(bound)! - (before.buckets.get(bound) ?? 0);
+    if (cumulative >= 0.99 * tasks) {
+      p99Ms = bound === Infinity ? null : bound * 1000;
+      break;
+    }
+  }
+  return { tasks, meanMs, p99Ms };
+}
