@@ -60,17 +60,28 @@ type Options = {
   keepDatabase: boolean;
 };
 
+/** The stack running now, stopped on Ctrl-C or SIGTERM so no server outlives the benchmark. */
+let current: BenchStack | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`[bench] ${signal}: stopping…\n`);
+    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function withStack(
   options: Options,
   parts: { apis: number; workers: number },
   work: (stack: BenchStack) => Promise<void>,
 ): Promise<void> {
   const stack = await startBenchStack({ keepDatabase: options.keepDatabase });
+  current = stack;
   const workerEnv = Object.fromEntries(options.workerEnv.map((kv) => kv.split('=', 2) as [string, string]));
   try {
     await Promise.all([stack.startApis(parts.apis), stack.startWorkers(parts.workers, workerEnv)]);
     await work(stack);
   } finally {
+    current = undefined;
     await stack.close();
   }
 }

@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { createApiKey, type Role } from '../api/auth';
 import { devEnv, PROJECT_ROOT } from '../dev/env';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
-import { temporalCli, type ServerExecutable } from '../dev/temporal-binaries';
+import { temporalCli } from '../dev/temporal-binaries';
 import { createDatabase, type Database } from '../prisma/client';
 import { freePort } from '../test/support/http';
 import { startProcess, type RunningProcess } from '../test/support/processes';
@@ -32,7 +32,7 @@ export type Processes = { api: RunningProcess[]; workers: RunningProcess[]; apiU
 export type BenchStack = {
   databaseUrl: string;
   db: Database;
-  temporal: TestWorkflowEnvironment;
+  temporal: DevServer;
   /** The dev server's Prometheus endpoint. */
   metricsUrl: string;
   smtp: SmtpSink;
@@ -94,33 +94,48 @@ export function rssMb(pid: number | undefined): number | null {
   }
 }
 
-/** The dev server (in memory) with its metrics endpoint; on a busy machine its first start may miss the deadline. */
-async function startTemporal(cli: ServerExecutable): Promise<{ env: TestWorkflowEnvironment; metricsPort: number }> {
-  for (let attempt = 1; ; attempt++) {
-    const metricsPort = await freePort();
-    try {
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable:
-            cli.type === 'existing-path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
-          searchAttributes: Object.values(searchAttributes),
-          ip: '127.0.0.1',
-          extraArgs: ['--metrics-port', String(metricsPort)],
-          log: { format: 'pretty', level: 'error' },
-        },
-      });
-      return { env, metricsPort };
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      say(`Temporal dev server did not answer in time (${String(error)}); trying again`);
+type DevServer = { address: string; client: Client; metricsPort: number; stop(): Promise<void> };
+
+/** The Temporal dev server (in memory, no UI) with its metrics endpoint, and a client of it. */
+async function startTemporal(): Promise<DevServer> {
+  const cli = temporalCli();
+  if (cli.type !== 'existing-path')
+    throw new Error('the benchmarks need the Temporal CLI (npx tsx dev/temporal-binaries.ts)');
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'];
+  args.push('--metrics-port', String(metricsPort), '--log-level', 'error');
+  for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    // A busy machine may take a while to bring it up.
+    const connection = await Connection.connect({ address, connectTimeout: 120_000 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        break;
+      } catch (error) {
+        if (attempt > 120) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
+    return { address, client: new Client({ connection }), metricsPort, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
 export async function startBenchStack(options: { keepDatabase?: boolean } = {}): Promise<BenchStack> {
   const env = devEnv();
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // The benchmark stops its own processes on a signal (main.ts), so the SDK's runtime leaves signals alone.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
   let postgres: LocalPostgres | undefined;
@@ -133,18 +148,31 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     });
     serverUrl = postgres.url;
   }
-  const cli = temporalCli();
-  const [database, { env: temporal, metricsPort }, smtp] = await Promise.all([
-    createBenchDatabase(serverUrl),
-    startTemporal(cli),
-    startSmtpSink(),
-  ]);
+  // Whatever started is stopped again if another part fails to start.
+  const parts = await Promise.allSettled([createBenchDatabase(serverUrl), startTemporal(), startSmtpSink()]);
+  const failed = parts.find((p) => p.status === 'rejected');
+  if (failed) {
+    const [d, t, m] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined)) as [
+      Awaited<ReturnType<typeof createBenchDatabase>> | undefined,
+      DevServer | undefined,
+      SmtpSink | undefined,
+    ];
+    await Promise.allSettled([d?.drop(), t?.stop(), m?.close()]);
+    await postgres?.stop();
+    throw failed.reason;
+  }
+  const [database, temporal, smtp] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof createBenchDatabase>>,
+    DevServer,
+    SmtpSink,
+  ];
+  const { metricsPort } = temporal;
   say(`Postgres database ready; Temporal dev server at ${temporal.address}; SMTP sink on ${smtp.port}`);
   const db = createDatabase(database.url, { poolSize: 4 });
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   const processEnv: Record<string, string> = {
     TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: temporal.namespace ?? 'default',
+    TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: taskQueue,
     DATABASE_URL: database.url,
     SMTP_URL: smtp.url,
@@ -216,7 +244,8 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     async close() {
       await Promise.all([...processes.api, ...processes.workers].map((p) => p.stop()));
       await db.$disconnect();
-      await Promise.all([temporal.teardown(), smtp.close()]);
+      await temporal.client.connection.close();
+      await Promise.all([temporal.stop(), smtp.close()]);
       if (!options.keepDatabase) await database.drop();
       else say(`database kept: ${database.url}`);
       await postgres?.stop();
