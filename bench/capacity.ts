@@ -55,6 +55,7 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
       data: chunk.flatMap(({ id, body }) =>
         (['host', 'talent', 'coordinator'] as const).map((role) => ({
           id: `${id}-${role}`,
+          programId,
           email: body[role].email,
           name: body[role].name,
           locale: body[role].locale ?? 'ja',

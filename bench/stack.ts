@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -242,7 +242,12 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
       await db.playbook.create({ data: { programId: id, version: 1, body: { ...DEFAULT_PLAYBOOK, ...playbook } } });
     },
     async close() {
-      await Promise.all([...processes.api, ...processes.workers].map((p) => p.stop()));
+      const all = [...processes.api, ...processes.workers];
+      await Promise.all(all.map((p) => p.stop()));
+      // What the processes said (errors under load, mostly), for a look afterwards.
+      const logs = path.join(PROJECT_ROOT, 'test-artifacts', 'bench', 'logs');
+      mkdirSync(logs, { recursive: true });
+      for (const p of all) writeFileSync(path.join(logs, `${taskQueue}-${p.name}.log`), p.output());
       await db.$disconnect();
       await temporal.client.connection.close();
       await Promise.all([temporal.stop(), smtp.close()]);

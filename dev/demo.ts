@@ -66,7 +66,7 @@ export async function driveLifecycle(o: DriveOptions): Promise<DriveResult> {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
-  const state = async () => (await api('GET', `/matches/${o.matchId}`)).live as MatchState;
+  const state = async () => (await api('GET', `/matches/${o.matchId}?live=true`)).live as MatchState;
 
   const reference = matchReference(o.matchId);
   await api('POST', '/matches', {

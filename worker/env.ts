@@ -2,6 +2,29 @@ import { z } from 'zod';
 import { DEFAULT_CONCURRENT_SENDS } from '../activities/mail/send-slots';
 import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZTemporalEnv } from '../config/env';
 
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ZSeconds = z.coerce.number().positive().max(3600);
+
+/**
+ * How the worker uses its machine. The defaults were chosen with `npm run bench` (README, "Performance") on a 2-core
+ * machine; raise them on a bigger one.
+ */
+export const ZWorkerTuningEnv = z.object({
+  /** Match workflows kept in memory between their tasks; one that is not must replay its history. Bounds the RSS. */
+  WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).default(1000),
+  /** Workflow tasks the worker runs at once. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 1000).default(40),
+  /** Activities (emails, read-model writes) the worker runs at once. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: count(1, 1000).default(20),
+  /** Long polls for workflow tasks / activity tasks kept open at once. */
+  WORKER_WORKFLOW_POLLERS: count(2, 100).default(5),
+  WORKER_ACTIVITY_POLLERS: count(1, 100).default(5),
+  /** Seconds a task may wait for this worker's cache before any other worker may take it. */
+  WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: ZSeconds.default(10),
+  /** Postgres connections of the worker; by default one per concurrent activity, so none waits for a connection. */
+  DATABASE_POOL_SIZE: count(1, 500).optional(),
+});
+
 /** The worker's whole configuration: parsed once at start-up, nothing else reads `process.env`. */
 export const ZWorkerEnv = z.object({
   ...ZTemporalEnv.shape,
@@ -9,10 +32,9 @@ export const ZWorkerEnv = z.object({
   ...ZMailEnv.shape,
   ...ZLinkEnv.shape,
   ...ZLogEnv.shape,
-  /** Workflow tasks and activities the worker runs at once. */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(50),
   /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
   MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
+  ...ZWorkerTuningEnv.shape,
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 

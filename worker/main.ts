@@ -17,8 +17,13 @@ async function main(): Promise<void> {
     logger: temporalLogger(log),
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
-  const db = createDatabase(env.DATABASE_URL);
-  const transport = createMailTransport(env.SMTP_URL);
+  // One connection per concurrent activity: under load a read-model write never waits for a connection to start its
+  // transaction (a smaller pool timed out as P2028).
+  const db = createDatabase(env.DATABASE_URL, {
+    poolSize: env.DATABASE_POOL_SIZE ?? env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  });
+  // As many open SMTP connections as sends may be in flight, each reused from one email to the next.
+  const transport = createMailTransport(env.SMTP_URL, { pool: env.MAIL_MAX_CONCURRENT_SENDS });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createMatchWorker({
     connection,
@@ -29,7 +34,14 @@ async function main(): Promise<void> {
       mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
       links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     },
-    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    tuning: {
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskPolls: Math.min(env.WORKER_WORKFLOW_POLLERS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
+      maxConcurrentActivityTaskPolls: Math.min(env.WORKER_ACTIVITY_POLLERS, env.WORKER_MAX_CONCURRENT_ACTIVITIES),
+      stickyQueueScheduleToStartTimeout: env.WORKER_STICKY_QUEUE_TIMEOUT_SECONDS * 1000,
+    },
   });
   // The weekly coordinator digest: scheduled once, on whichever worker starts first.
   const client = new Client({

@@ -1,6 +1,19 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
+/** How the worker uses its machine (from `WORKER_*` in the environment; the SDK's defaults where absent). */
+export type WorkerTuning = Partial<
+  Pick<
+    WorkerOptions,
+    | 'maxCachedWorkflows'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentWorkflowTaskPolls'
+    | 'maxConcurrentActivityTaskPolls'
+    | 'stickyQueueScheduleToStartTimeout'
+  >
+>;
+
 export type CreateMatchWorkerOptions = {
   connection: NativeConnection;
   namespace: string;
@@ -8,7 +21,7 @@ export type CreateMatchWorkerOptions = {
   deps: ActivityDeps;
   /** A pre-built workflow bundle (tests build it once); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  maxConcurrentActivityTaskExecutions?: number;
+  tuning?: WorkerTuning;
 };
 
 /** The worker for match workflows and their activities; the process entry point and the tests both use it. */
@@ -21,6 +34,6 @@ export async function createMatchWorker(options: CreateMatchWorkerOptions): Prom
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    ...options.tuning,
   });
 }

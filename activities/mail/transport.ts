@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 export type MailTransport = Transporter;
 
-/** An SMTP transport from `SMTP_URL` (e.g. `smtp://127.0.0.1:1025`, `smtps://user:pass@mail.example.org`). */
-export function createMailTransport(smtpUrl: string): MailTransport {
-  return nodemailer.createTransport(smtpUrl, {
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+/**
+ * An SMTP transport from `SMTP_URL` (e.g. `smtp://127.0.0.1:1025`, `smtps://user:pass@mail.example.org`). With
+ * `pool`, up to that many connections stay open and carry one email after another (the worker: no connection and
+ * greeting per email); without, each send opens its own (the API's health check).
+ */
+export function createMailTransport(smtpUrl: string, options: { pool?: number } = {}): MailTransport {
+  const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+  if (!options.pool) return nodemailer.createTransport(smtpUrl, timeouts);
+  const pooled: SMTPPool.Options = {
+    url: smtpUrl,
+    pool: true,
+    maxConnections: options.pool,
+    maxMessages: 1000,
+    ...timeouts,
+  };
+  return nodemailer.createTransport(pooled) as unknown as MailTransport;
 }
 
 /** The domain part of `MAIL_FROM`, used on the right of every Message-ID. */

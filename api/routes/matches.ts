@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { matchWorkflowId, MATCH_ID_PATTERN } from '../../workflows/shared';
 import { programScope, requirePermission } from '../auth';
@@ -12,7 +13,12 @@ import {
   ZEscalationBrief,
   ZMatchDetail,
   ZTimelineEvent,
+  timelineSelect,
+  toTimelineEvent,
 } from '../services/match-detail';
+import { decodeCursor, encodeCursor } from '../services/pagination';
+import { AppError } from '../errors';
+import { ZText } from '../../workflows/text';
 import { matchInScope } from '../services/scope';
 import { ZProblem } from './schemas';
 
@@ -22,6 +28,34 @@ export const ZMatchParams = z.object({
     .regex(MATCH_ID_PATTERN, 'is not a match id')
     .describe('`<programId>:<reference>`; a match registered before ids were per program keeps its reference alone'),
 });
+
+export const ZMatchDetailQuery = z.object({
+  live: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .describe('also ask the workflow for its own state (a Temporal query, slower); the read model otherwise'),
+  timelineLimit: z.coerce.number().int().min(1).max(200).default(50).describe('how many of the latest events'),
+});
+export const ZTimelineQuery = z.object({
+  cursor: ZText.token({ max: 500 }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+const TIMELINE_SORT = 'timeline';
+
+/** The keyset of a timeline page: the events after (occurredAt, id) of the last one shown. */
+function timelineAfter(cursor: string | undefined): Prisma.MatchEventWhereInput {
+  if (!cursor) return {};
+  const after = decodeCursor(cursor, TIMELINE_SORT, { nullable: false, type: 'date' });
+  if (!/^\d{1,19}$/.test(after.id)) {
+    throw new AppError('validation_failed', 'The query has 1 invalid field(s).', [
+      { field: 'cursor', message: 'is not a cursor from this list (with this sort)' },
+    ]);
+  }
+  const at = new Date(after.value as string);
+  return { OR: [{ occurredAt: { gt: at } }, { occurredAt: at, id: { gt: BigInt(after.id) } }] };
+}
 
 export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;
@@ -83,22 +117,26 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/matches/:id',
-      summary: 'One match: read model, contracts, tasks, escalations, check-ins (both sides), timeline and live state',
+      summary:
+        'One match from the read model: contracts, tasks, escalations, check-ins (both sides), the latest events; live=true adds the workflow state',
       tag: 'matches',
       access: 'read',
       params: ZMatchParams,
+      query: ZMatchDetailQuery,
       responses: {
         200: { description: 'The match', schema: ZMatchDetail },
         403: { description: 'Not covered by the key', schema: ZProblem },
         404: { description: 'No such match', schema: ZProblem },
       },
     },
-    async ({ params, principal, res }) => {
-      await matchInScope(db, principal, params.id, 'read');
-      return {
-        body: await matchDetail(deps, principal, params.id, { requestId: res.locals.requestId as string | undefined }),
-      };
-    },
+    async ({ params, query, principal, res }) => ({
+      // The scope is checked on the match row read with everything else (one round of queries).
+      body: await matchDetail(deps, principal, params.id, {
+        requestId: res.locals.requestId as string | undefined,
+        live: query.live,
+        timelineLimit: query.timelineLimit,
+      }),
+    }),
   );
 
   api.add(
@@ -109,22 +147,29 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
       tag: 'matches',
       access: 'read',
       params: ZMatchParams,
-      responses: { 200: { description: 'Oldest first', schema: z.object({ items: z.array(ZTimelineEvent) }) } },
+      query: ZTimelineQuery,
+      responses: {
+        200: {
+          description: 'Oldest first, a page at a time (nextCursor)',
+          schema: z.object({ items: z.array(ZTimelineEvent), nextCursor: z.string().nullable() }),
+        },
+      },
     },
-    async ({ params, principal }) => {
+    async ({ params, query, principal }) => {
       await matchInScope(db, principal, params.id, 'read');
-      const events = await db.matchEvent.findMany({
-        where: { matchId: params.id },
+      const rows = await db.matchEvent.findMany({
+        where: { matchId: params.id, ...timelineAfter(query.cursor) },
         orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
-        select: { type: true, payload: true, occurredAt: true },
+        take: query.limit + 1,
+        select: timelineSelect,
       });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
       return {
         body: {
-          items: events.map((e) => ({
-            type: e.type,
-            at: e.occurredAt.toISOString(),
-            payload: e.payload as Record<string, unknown>,
-          })),
+          items: page.map(toTimelineEvent),
+          nextCursor:
+            rows.length > query.limit && last ? encodeCursor(TIMELINE_SORT, last.occurredAt, String(last.id)) : null,
         },
       };
     },

@@ -4,6 +4,7 @@ import { may, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { isoOrNull, summarySelect, toSummary, ZMatchSummary } from './match-list';
 import { reasonOf, silentLog } from '../../telemetry/log';
+import { inScope } from './scope';
 
 /**
  * One match as the API's GET /matches/:id and the workspace's match page show it: the read model, its contracts,
@@ -51,8 +52,12 @@ export const ZMatchDetail = z.object({
   ),
   escalations: z.array(z.lazy(() => ZEscalationBrief)),
   checkins: z.array(ZCheckinRoundView),
-  timeline: z.array(ZTimelineEvent),
-  live: z.record(z.string(), z.unknown()).nullable().describe("the workflow's own state (a query), when it answers"),
+  timeline: z.array(ZTimelineEvent).describe('the latest events (timelineLimit), oldest first'),
+  timelineTruncated: z.boolean().describe('older events exist: page through them at /matches/:id/timeline'),
+  live: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe("with live=true, the workflow's own state (a query), when it answers; otherwise null"),
   liveError: z.string().optional(),
 });
 export const ZEscalationBrief = z.object({
@@ -66,6 +71,13 @@ export const ZEscalationBrief = z.object({
   dueAt: z.string(),
   snoozedUntil: z.string().nullable(),
   resolvedAt: z.string().nullable(),
+});
+
+export const timelineSelect = { id: true, type: true, payload: true, occurredAt: true } as const;
+export const toTimelineEvent = (e: { type: string; payload: unknown; occurredAt: Date }) => ({
+  type: e.type,
+  at: e.occurredAt.toISOString(),
+  payload: e.payload as Record<string, unknown>,
 });
 
 type RoundRow = { round: number; kind: string; status: string; openedAt: Date; closeAt: Date };
@@ -115,36 +127,44 @@ function checkinView(rounds: RoundRow[], answers: AnswerRow[], withAnswers: bool
   });
 }
 
+/**
+ * The detail, read in one round of queries (the match row, which also decides the caller's scope, with everything
+ * beside it): the workflow is asked for its own state only with `live`, and the timeline is the latest
+ * `timelineLimit` events (all without it).
+ */
 export async function matchDetail(
   deps: Pick<ApiDeps, 'db' | 'temporal' | 'log'>,
   principal: Principal,
   matchId: string,
-  options: { requestId?: string; live?: boolean } = {},
+  options: { requestId?: string; live?: boolean; timelineLimit?: number } = {},
 ): Promise<z.infer<typeof ZMatchDetail>> {
-  const programId = (await deps.db.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } }))
-    .programId;
-  // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
-  const seesAnswers = may(principal, 'read_answers', programId);
-  const [row, contracts, tasks, escalations, events, rounds, answers] = await Promise.all([
-    deps.db.match.findUniqueOrThrow({ where: { id: matchId }, select: summarySelect }),
-    deps.db.contractDocument.findMany({ where: { matchId }, orderBy: { type: 'asc' } }),
-    deps.db.coordinatorTask.findMany({ where: { matchId }, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
-    deps.db.escalation.findMany({ where: { matchId }, orderBy: { openedAt: 'asc' } }),
-    deps.db.matchEvent.findMany({
+  const { db } = deps;
+  const limit = options.timelineLimit;
+  const [found, contracts, tasks, escalations, latest, rounds, answers] = await Promise.all([
+    db.match.findUnique({ where: { id: matchId }, select: summarySelect }),
+    db.contractDocument.findMany({ where: { matchId }, orderBy: { type: 'asc' } }),
+    db.coordinatorTask.findMany({ where: { matchId }, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
+    db.escalation.findMany({ where: { matchId }, orderBy: { openedAt: 'asc' } }),
+    db.matchEvent.findMany({
       where: { matchId },
-      orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
-      select: { type: true, payload: true, occurredAt: true },
+      orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+      ...(limit === undefined ? {} : { take: limit + 1 }),
+      select: timelineSelect,
     }),
-    deps.db.checkinRound.findMany({ where: { matchId }, orderBy: { round: 'asc' } }),
-    deps.db.checkinAnswer.findMany({
+    db.checkinRound.findMany({ where: { matchId }, orderBy: { round: 'asc' } }),
+    db.checkinAnswer.findMany({
       where: { matchId },
       select: { round: true, respondent: true, answers: true, submittedAt: true, signalledAt: true },
     }),
   ]);
+  const row = inScope(principal, matchId, found, 'read');
+  // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
+  const seesAnswers = may(principal, 'read_answers', row.programId);
+  const events = (limit === undefined ? latest : latest.slice(0, limit)).reverse();
   let live: MatchState | null = null;
   let liveError: string | undefined;
   try {
-    if (options.live !== false) {
+    if (options.live) {
       live = await deps.temporal.withDeadline(Date.now() + 5000, () =>
         deps.temporal.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery),
       );
@@ -179,11 +199,8 @@ export async function matchDetail(
     escalations: escalations.map(toEscalationBrief),
     // Both sides' answers, for the coordinator; host and talent never see each other's.
     checkins: checkinView(rounds, answers, seesAnswers),
-    timeline: events.map((e) => ({
-      type: e.type,
-      at: e.occurredAt.toISOString(),
-      payload: e.payload as Record<string, unknown>,
-    })),
+    timeline: events.map(toTimelineEvent),
+    timelineTruncated: limit !== undefined && latest.length > limit,
     live: (live && !seesAnswers ? withoutAnswers(live) : live) as unknown as Record<string, unknown> | null,
     ...(liveError ? { liveError } : {}),
   };

@@ -12,6 +12,16 @@ const whoDoes = (principal: Principal) => (principal.kind === 'api_key' ? 'This 
 export async function matchInScope(db: Database, principal: Principal, matchId: string, permission: Permission) {
   requirePermission(principal, permission);
   const match = await db.match.findUnique({ where: { id: matchId }, select: { id: true, programId: true } });
+  return inScope(principal, matchId, match, permission);
+}
+
+/** The same check on a match already read (with whatever else the request needed, in the same round trip). */
+export function inScope<M extends { programId: string }>(
+  principal: Principal,
+  matchId: string,
+  match: M | null,
+  permission: Permission,
+): M {
   if (match && may(principal, permission, match.programId)) return match;
   if (principal.admin) throw new AppError('not_found', `No match with id "${matchId}".`);
   throw new AppError('forbidden', `${whoDoes(principal)} not cover that match (or there is no such match).`);

@@ -139,12 +139,16 @@ describe('matches API (dev server, real Postgres)', () => {
     expect(stored.title).toBe(body.title);
   });
 
-  it('returns the stored match, its timeline and the live workflow state', async () => {
+  it('returns the stored match, its timeline and, with live=true, the live workflow state', async () => {
     const body = matchRequest(programId);
     const id = matchIdFor(programId, body.id);
     await api.request('POST', '/matches', body);
+    const fromReadModel = await api.request('GET', `/matches/${id}`);
+    expect(fromReadModel.status).toBe(200);
+    // Without live=true the workflow is not asked: the answer is the read model's alone.
+    expect(fromReadModel.body.live).toBeNull();
     const res = await eventually(async () => {
-      const r = await api.request('GET', `/matches/${id}`);
+      const r = await api.request('GET', `/matches/${id}?live=true`);
       expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
       return r;
     });
@@ -169,6 +173,49 @@ describe('matches API (dev server, real Postgres)', () => {
       ['wrap_up_interview', 'scheduled'],
       ['record_outcome', 'scheduled'],
     ]);
+  });
+
+  it('shows the latest events in the detail and pages the whole timeline, oldest first, with a cursor', async () => {
+    const body = matchRequest(programId);
+    const id = matchIdFor(programId, body.id);
+    await api.request('POST', '/matches', body);
+    // The opening is over (its emails are on the timeline), so nothing is written while the test pages.
+    await eventually(
+      async () => (await database.db.matchEvent.count({ where: { matchId: id, type: 'email.sent' } })) === 3,
+      { timeoutMs: 60_000 },
+    );
+    // A long-running match: 120 more events than the opening wrote, an hour apart, in the past.
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    await database.db.matchEvent.createMany({
+      data: Array.from({ length: 120 }, (_, n) => ({
+        key: `${id}/test-e${n}`,
+        matchId: id,
+        type: 'note.added',
+        payload: { n },
+        occurredAt: new Date(t0 + n * 3_600_000),
+      })),
+    });
+    const all = await database.db.matchEvent.count({ where: { matchId: id } });
+
+    const detail = await api.request('GET', `/matches/${id}?timelineLimit=10`);
+    expect(detail.body.timeline).toHaveLength(10);
+    expect(detail.body.timelineTruncated).toBe(true);
+    const shownAt = detail.body.timeline.map((e: { at: string }) => e.at);
+    expect(shownAt).toEqual([...shownAt].sort());
+
+    const seen: { type: string; payload: { n?: number } }[] = [];
+    let pages = 0;
+    for (let cursor = ''; ; pages++) {
+      const page = await api.request('GET', `/matches/${id}/timeline?limit=50${cursor}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      if (!page.body.nextCursor) break;
+      cursor = `&cursor=${page.body.nextCursor}`;
+    }
+    expect(pages).toBe(Math.ceil(all / 50) - 1);
+    expect(seen).toHaveLength(all);
+    expect(seen.slice(0, 120).map((e) => e.payload.n)).toEqual(Array.from({ length: 120 }, (_, n) => n));
+    expect((await api.request('GET', `/matches/${id}/timeline?cursor=nonsense`)).status).toBe(400);
   });
 
   it('answers 404 for an unknown match and 400 for a malformed id', async () => {

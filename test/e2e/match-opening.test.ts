@@ -93,7 +93,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     expect(outbox.map((e) => e.status)).toEqual(['sent', 'sent', 'sent']);
 
     const detail = await eventually(async () => {
-      const r = await request(baseUrl, 'GET', `/matches/${matchId}`, undefined, admin);
+      const r = await request(baseUrl, 'GET', `/matches/${matchId}?live=true`, undefined, admin);
       expect(r.body.timeline.filter((e: { type: string }) => e.type === 'email.sent')).toHaveLength(3);
       return r;
     });

@@ -29,6 +29,32 @@ describe('environment schemas', () => {
     expect(env.TASK_QUEUE).toBe('q2');
   });
 
+  it("reads the worker's tuning: defaults from the benchmark, explicit values, and a bad one named", () => {
+    const defaults = parseEnv(ZWorkerEnv, valid);
+    expect(defaults).toMatchObject({
+      WORKER_MAX_CACHED_WORKFLOWS: expect.any(Number),
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: expect.any(Number),
+      WORKER_MAX_CONCURRENT_ACTIVITIES: expect.any(Number),
+      WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: 10,
+    });
+    // The database pool follows the activities unless it is set.
+    expect(defaults.DATABASE_POOL_SIZE).toBeUndefined();
+    const tuned = parseEnv(ZWorkerEnv, {
+      ...valid,
+      WORKER_MAX_CACHED_WORKFLOWS: '250',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
+      DATABASE_POOL_SIZE: '12',
+    });
+    expect(tuned).toMatchObject({
+      WORKER_MAX_CACHED_WORKFLOWS: 250,
+      WORKER_MAX_CONCURRENT_ACTIVITIES: 8,
+      DATABASE_POOL_SIZE: 12,
+    });
+    expect(() => parseEnv(ZWorkerEnv, { ...valid, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(
+      /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/,
+    );
+  });
+
   it('names every missing and malformed variable in one error', () => {
     let error: unknown;
     try {
