@@ -2,7 +2,7 @@ import pg from 'pg';
 import { signLink } from '../activities/links';
 import { csrfFor } from '../api/pages/render';
 import { SCALE_QUESTIONS } from '../workflows/checkin-questions';
-import { ALWAYS_SEND, api, inParallel, matchBody } from './matches';
+import { ALWAYS_SEND, inParallel, matchBody, registerForSetup } from './matches';
 import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
 import { SIGNING_SECRET, type BenchStack } from './stack';
 
@@ -33,7 +33,7 @@ export async function answerBenchmark(
   try {
     for (let rep = 1; rep <= options.reps; rep++) {
       const ids = Array.from({ length: options.matches }, (_, i) => `ans-${rep}-${i + 1}`);
-      await inParallel(ids, 10, (id) => api(apiUrl, 'POST', '/matches', headers, matchBody(programId, id), 201));
+      await inParallel(ids, 10, (id) => registerForSetup(apiUrl, headers, matchBody(programId, id)));
       // Every round 1 open and in the read model.
       for (;;) {
         const { rows } = await pool.query<{ n: number }>(

@@ -52,23 +52,22 @@ export async function inParallel<T, R>(
   return results;
 }
 
-/** A JSON request to the API; throws unless the status is `expect`. */
-export async function api<T = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: unknown,
-  expect = 200,
-): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status !== expect) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+/**
+ * Registers a match for a benchmark's setup, trying again when the API answers 5xx (it may, on a starved machine): the
+ * same request again returns the same match, and a 409 after a refused try means an earlier try got through.
+ */
+export async function registerForSetup(baseUrl: string, headers: Record<string, string>, body: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${baseUrl}/matches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status === 201 || res.status === 200 || (res.status === 409 && attempt > 1)) return;
+    if (res.status < 500 || attempt >= 8) throw new Error(`POST /matches: ${res.status} ${text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 1000 * attempt));
+  }
 }
 
 /** The workflow input for `matchBody(programId, id)`, as the API builds it (people's ids derived from the match id). */

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/http';
 import { startProcess } from '../test/support/processes';
-import { ALWAYS_SEND, api, inParallel, matchBody } from './matches';
+import { ALWAYS_SEND, inParallel, matchBody, registerForSetup } from './matches';
 import { figure, median, noteLoad, sleep, type BenchRun } from './report';
 import type { BenchStack } from './stack';
 
@@ -50,7 +50,7 @@ export async function readBenchmark(
 
   // 60 matches with running workflows, each with a timeline as long as a match's half-way through its term.
   const ids = Array.from({ length: 60 }, (_, i) => `read-${i + 1}`);
-  await inParallel(ids, 10, (id) => api(apiUrl, 'POST', '/matches', headers, matchBody(programId, id), 201));
+  await inParallel(ids, 10, (id) => registerForSetup(apiUrl, headers, matchBody(programId, id)));
   // The opening emails out and written, so the worker is idle while the API is measured.
   await stack.smtp.waitFor(ids.length * 3, (e) => e.template === 'match-opened', 600_000);
   await sleep(5000);
