@@ -2,6 +2,7 @@ import pg from 'pg';
 import { signLink } from '../activities/links';
 import { csrfFor } from '../api/pages/render';
 import { SCALE_QUESTIONS } from '../workflows/checkin-questions';
+import { matchIdFor } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, matchBody, registerForSetup } from './matches';
 import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
 import { SIGNING_SECRET, type BenchStack } from './stack';
@@ -32,8 +33,11 @@ export async function answerBenchmark(
   const timeline: number[] = [];
   try {
     for (let rep = 1; rep <= options.reps; rep++) {
-      const ids = Array.from({ length: options.matches }, (_, i) => `ans-${rep}-${i + 1}`);
-      await inParallel(ids, 10, (id) => registerForSetup(apiUrl, headers, matchBody(programId, id)));
+      const references = Array.from({ length: options.matches }, (_, i) => `ans-${rep}-${i + 1}`);
+      await inParallel(references, 10, (reference) =>
+        registerForSetup(apiUrl, headers, matchBody(programId, reference)),
+      );
+      const ids = references.map((reference) => matchIdFor(programId, reference));
       // Every round 1 open and in the read model.
       for (;;) {
         const { rows } = await pool.query<{ n: number }>(

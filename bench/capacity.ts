@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { currentPlaybook } from '../api/services/playbooks';
 import type { matchWorkflow } from '../workflows';
-import { matchWorkflowId, searchAttributes } from '../workflows/shared';
+import { matchIdFor, matchWorkflowId, searchAttributes } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, matchBody, snapshotOf } from './matches';
 import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
 import { rssMb, type BenchStack } from './stack';
@@ -44,13 +44,15 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
     tasks: [],
   });
   const playbook = await currentPlaybook(stack.db, programId);
-  const ids = Array.from({ length: o.size }, (_, i) => `cap${o.size}-${i + 1}`);
+  const references = Array.from({ length: o.size }, (_, i) => `cap${o.size}-${i + 1}`);
   const label = `capacity ${o.size} × ${o.workers} worker${o.workers > 1 ? 's' : ''}`;
   process.stdout.write(`  ${label}: cadence ${cadence} s, first rounds ${opening} s after the start\n`);
 
   // The matches and their people, in bulk.
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000).map((id) => ({ id, body: matchBody(programId, id) }));
+  for (let i = 0; i < references.length; i += 1000) {
+    const chunk = references
+      .slice(i, i + 1000)
+      .map((reference) => ({ id: matchIdFor(programId, reference), body: matchBody(programId, reference) }));
     await stack.db.person.createMany({
       data: chunk.flatMap(({ id, body }) =>
         (['host', 'talent', 'coordinator'] as const).map((role) => ({
@@ -85,11 +87,11 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
     rss.push(total);
   }, 2000);
   const t0 = Date.now();
-  await inParallel(ids, 20, (id) =>
+  await inParallel(references, 20, (reference) =>
     stack.temporal.client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
-      workflowId: matchWorkflowId(id),
+      workflowId: matchWorkflowId(matchIdFor(programId, reference)),
       taskQueue: stack.taskQueue,
-      args: [{ match: snapshotOf(programId, id), playbook }],
+      args: [{ match: snapshotOf(programId, reference), playbook }],
       typedSearchAttributes: [
         { key: searchAttributes.programId, value: programId },
         { key: searchAttributes.status, value: 'open' },

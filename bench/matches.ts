@@ -1,6 +1,6 @@
 import type { TCreateMatchRequest } from '../api/services/matches';
 import type { Playbook } from '../workflows/playbook';
-import type { MatchSnapshot } from '../workflows/shared';
+import { matchIdFor, type MatchSnapshot } from '../workflows/shared';
 
 /** The matches the benchmarks make: a body for POST /matches, and whose email is whose. */
 
@@ -13,7 +13,10 @@ export const ALWAYS_SEND: Partial<Playbook> = {
 
 const today = () => new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
 
-/** A POST /matches body: starts today (JST), runs half a year; each person's address carries the match id. */
+/**
+ * A POST /matches body: starts today (JST), runs half a year; `id` is the program's own (the reference), and each
+ * person's address carries it.
+ */
 export function matchBody(programId: string, id: string): TCreateMatchRequest {
   const start = today();
   const end = new Date(Date.parse(start) + 182 * 86_400_000).toISOString().slice(0, 10);
@@ -30,10 +33,10 @@ export function matchBody(programId: string, id: string): TCreateMatchRequest {
   };
 }
 
-/** The match an address belongs to, and the person's role in it. */
-export function ownerOf(address: string): { role: string; matchId: string } | undefined {
+/** The match (its reference) an address belongs to, and the person's role in it. */
+export function ownerOf(address: string): { role: string; reference: string } | undefined {
   const found = /^(host|talent|coordinator)\.([^@]+)@bench\.example$/.exec(address);
-  return found ? { role: found[1]!, matchId: found[2]! } : undefined;
+  return found ? { role: found[1]!, reference: found[2]! } : undefined;
 }
 
 /** Runs `work` over `items`, at most `concurrency` at a time; resolves with each result in order. */
@@ -71,8 +74,9 @@ export async function registerForSetup(baseUrl: string, headers: Record<string, 
 }
 
 /** The workflow input for `matchBody(programId, id)`, as the API builds it (people's ids derived from the match id). */
-export function snapshotOf(programId: string, id: string): MatchSnapshot {
-  const body = matchBody(programId, id);
+export function snapshotOf(programId: string, reference: string): MatchSnapshot {
+  const body = matchBody(programId, reference);
+  const id = matchIdFor(programId, reference);
   const person = (p: { name: string; email: string; locale?: 'ja' | 'en' }, role: string) => ({
     personId: `${id}-${role}`,
     name: p.name,

@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/http';
 import { startProcess } from '../test/support/processes';
+import { matchIdFor } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, matchBody, registerForSetup } from './matches';
 import { figure, median, noteLoad, sleep, type BenchRun } from './report';
 import type { BenchStack } from './stack';
@@ -49,8 +50,9 @@ export async function readBenchmark(
   if (!apiUrl) throw new Error('reads need an API process');
 
   // 60 matches with running workflows, each with a timeline as long as a match's half-way through its term.
-  const ids = Array.from({ length: 60 }, (_, i) => `read-${i + 1}`);
-  await inParallel(ids, 10, (id) => registerForSetup(apiUrl, headers, matchBody(programId, id)));
+  const references = Array.from({ length: 60 }, (_, i) => `read-${i + 1}`);
+  await inParallel(references, 10, (reference) => registerForSetup(apiUrl, headers, matchBody(programId, reference)));
+  const ids = references.map((reference) => matchIdFor(programId, reference));
   // The opening emails out and written, so the worker is idle while the API is measured.
   await stack.smtp.waitFor(ids.length * 3, (e) => e.template === 'match-opened', 600_000);
   await sleep(5000);

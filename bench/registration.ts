@@ -1,5 +1,6 @@
 import { currentPlaybook } from '../api/services/playbooks';
 import type { matchWorkflow } from '../workflows';
+import { matchWorkflowId } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, matchBody, ownerOf, snapshotOf } from './matches';
 import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
 import type { BenchStack } from './stack';
@@ -60,13 +61,13 @@ export async function registrationBenchmark(
 
     // Every opening email (host, talent, coordinator) of the burst, then each match's first one.
     const ours = (e: { to: string; template: string }) =>
-      e.template === 'match-opened' && postedAt.has(ownerOf(e.to)?.matchId ?? '');
+      e.template === 'match-opened' && postedAt.has(ownerOf(e.to)?.reference ?? '');
     for (const id of refused) postedAt.delete(id);
     await stack.smtp.waitFor(made.length * 3, ours, 600_000).catch((error: Error) => console.warn(error.message));
     const first = new Map<string, number>();
     const last = new Map<string, number>();
     for (const e of stack.smtp.received.slice(seenFrom).filter(ours)) {
-      const id = ownerOf(e.to)!.matchId;
+      const id = ownerOf(e.to)!.reference;
       first.set(id, Math.min(first.get(id) ?? Infinity, e.at));
       last.set(id, Math.max(last.get(id) ?? 0, e.at));
     }
@@ -82,11 +83,12 @@ export async function registrationBenchmark(
     noteLoad(run, 'registration');
     const bare = ids.map((id) => `bare-${id}`);
     const b0 = performance.now();
-    await inParallel(bare, options.concurrency, async (id) => {
+    await inParallel(bare, options.concurrency, async (reference) => {
+      const match = snapshotOf(programId, reference);
       await client.workflow.start<typeof matchWorkflow>('matchWorkflow', {
-        workflowId: `match:${id}`,
+        workflowId: matchWorkflowId(match.id),
         taskQueue: `${stack.taskQueue}-unpolled`,
-        args: [{ match: snapshotOf(programId, id), playbook }],
+        args: [{ match, playbook }],
       });
     });
     bareRates.push(options.matches / ((performance.now() - b0) / 1000));
