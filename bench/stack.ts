@@ -11,7 +11,7 @@ import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
 import { temporalCli } from '../dev/temporal-binaries';
 import { createDatabase, type Database } from '../prisma/client';
 import { freePort } from '../test/support/http';
-import { startProcess, type RunningProcess } from '../test/support/processes';
+import { API_READY, startProcess, WORKER_READY, type RunningProcess } from '../test/support/processes';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
 import { searchAttributes } from '../workflows/shared';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
@@ -180,7 +180,8 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     SIGNING_SECRET,
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    // As in production: the readiness lines the benchmark waits for are at info.
+    LOG_LEVEL: 'info',
     // The benchmark's own key makes far more than a person's 600 requests a minute.
     API_RATE_LIMIT: '100000000',
     PAGE_RATE_LIMIT: '100000000',
@@ -204,7 +205,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
             `api-${processes.api.length + i + 1}`,
             'api/main.ts',
             { ...processEnv, PORT: String(port), ...extra },
-            /listening on/,
+            API_READY,
             180_000,
           );
           return { p, url: `http://127.0.0.1:${port}` };
@@ -221,7 +222,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
             `worker-${processes.workers.length + i + 1}`,
             'worker/main.ts',
             { ...processEnv, ...extra },
-            /bansou worker: task queue/,
+            WORKER_READY,
             300_000,
           ),
         ),

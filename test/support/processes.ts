@@ -45,6 +45,9 @@ export async function startProcess(
     const check = () => {
       if (ready.test(output)) {
         clearTimeout(timer);
+        // Once ready, the output is only kept, not searched again (a busy process writes a lot of it).
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
         resolve();
       }
     };
