@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { silentLog } from '../telemetry/log';
+import { createHttpMetrics } from '../telemetry/metrics';
 import { authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
@@ -20,6 +21,7 @@ import { KICKOFF_PAGE_ROUTES, kickoffRoutes } from './routes/kickoff';
 import { kpiRoutes } from './routes/kpis';
 import { matchRoutes } from './routes/matches';
 import { metaRoutes } from './routes/meta';
+import { metricsRoutes } from './routes/metrics';
 import { programRoutes } from './routes/programs';
 import { workspaceRoutes } from './workspace';
 
@@ -48,8 +50,9 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.locals.log = log;
 
-  // A request id on every answer and a logger carrying it; one line per request when it ends.
-  app.use(requestContext(log));
+  // A request id on every answer and a logger carrying it; one line per request when it ends, and its metrics.
+  const metrics = deps.metrics ?? createHttpMetrics();
+  app.use(requestContext(log, metrics.observeRequest));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -148,6 +151,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   const api = new ApiRoutes([authenticate(deps.db), perKey]);
   healthRoutes(api, deps);
+  metricsRoutes(api, metrics.registry);
   programRoutes(api, deps);
   kpiRoutes(api, deps);
   matchRoutes(api, deps);

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../prisma/client';
 import type { Log } from '../telemetry/log';
+import type { HttpMetrics } from '../telemetry/metrics';
 
 /** What the API needs from the outside world; `api/main.ts` builds it from the environment, tests from theirs. */
 export type ApiDeps = {
@@ -27,4 +28,6 @@ export type ApiDeps = {
   checkSmtp: () => Promise<void>;
   /** The root logger; each request gets a child carrying its request id. Silent unless given. */
   log?: Log;
+  /** The registry /metrics serves and the request histogram; a fresh one unless given. */
+  metrics?: HttpMetrics;
 };

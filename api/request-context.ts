@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Log } from '../telemetry/log';
+import type { RequestObservation } from '../telemetry/metrics';
 import type { Principal } from './auth';
 
 /** What every request carries from its first middleware on: its id and a logger bound to it. */
@@ -28,7 +29,7 @@ function matchOf(req: Request, route: string): string | undefined {
   return route.startsWith('/matches/:id') && typeof id === 'string' ? id : undefined;
 }
 
-export type RequestObserver = (observed: { method: string; route: string; status: number; seconds: number }) => void;
+export type RequestObserver = (observed: RequestObservation) => void;
 
 /**
  * Gives each request its id (a caller's own `x-request-id` is kept when it looks like one; it is echoed on the

@@ -24,6 +24,8 @@ export const ZDevEnv = z.object({
   MAIL_SMTP_PORT: z.coerce.number().int().default(1025),
   MAIL_WEB_PORT: z.coerce.number().int().default(1080),
   PORT: z.coerce.number().int().default(3000),
+  /** The worker's metrics port (Prometheus /metrics). */
+  METRICS_PORT: z.coerce.number().int().default(9464),
   /** The API key the demo and the CLI use against a running API. */
   BANSOU_API_KEY: z.string().min(1).optional(),
   /** The API fuzzing (test/fuzz): test cases per operation, and a seed to repeat a run (random when unset). */

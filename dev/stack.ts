@@ -291,13 +291,15 @@ async function main(): Promise<void> {
     SIGNING_SECRET: devSigningSecret(),
     PORT: String(env.PORT),
     HOST: '127.0.0.1',
+    METRICS_PORT: String(env.METRICS_PORT),
+    METRICS_HOST: '127.0.0.1',
   };
   await timed('the worker and the API', async () => {
     // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
     const worker = startChild('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], appEnv, true);
     startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
     let workerReady = false;
-    worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker:')));
+    worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker: polling')));
     await waitFor('worker', async () => workerReady, 120_000);
     await waitFor('API', async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200, 120_000);
   });
@@ -310,7 +312,8 @@ async function main(): Promise<void> {
       `  Workspace      http://localhost:${env.PORT}/workspace   (coordinators and program managers sign in by email)`,
       `  Sign in now    ${signIn}`,
       `                 (admin ${DEV_ADMIN}; works once, for an hour; the mail view has every other sign-in email)`,
-      `  API            http://localhost:${env.PORT}          (docs: /docs, health: /healthz)`,
+      `  API            http://localhost:${env.PORT}          (docs: /docs, health: /healthz, metrics: /metrics)`,
+      `  Worker metrics http://localhost:${env.METRICS_PORT}/metrics`,
       `  API key        ${apiKey}   (admin; also in .data/dev-api-key)`,
       `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}`,
       `  Mail view      http://localhost:${env.MAIL_WEB_PORT}          (SMTP on 127.0.0.1:${env.MAIL_SMTP_PORT})`,

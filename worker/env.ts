@@ -34,6 +34,9 @@ export const ZWorkerEnv = z.object({
   ...ZLogEnv.shape,
   /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
   MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
+  /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   ...ZWorkerTuningEnv.shape,
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;

@@ -3,8 +3,11 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
+import { registerDomainMetrics } from '../telemetry/domain-metrics';
 import { createLog, temporalLogger } from '../telemetry/log';
+import { createRegistry } from '../telemetry/metrics';
 import { loadWorkerEnv } from './env';
+import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
 import { ensureDigestSchedule } from './schedules';
 import { createMatchWorker } from './worker';
 
@@ -13,9 +16,14 @@ async function main(): Promise<void> {
   const env = loadWorkerEnv();
   const log = createLog({ service: 'worker', level: env.LOG_LEVEL });
   // The SDK's lines, the workflows' and the activities' (with their ids), and the native core's, all through pino.
+  // Its metrics go to an exporter on loopback, which the metrics port serves after bansou's own.
+  const coreMetricsPort = await freeLoopbackPort();
   Runtime.install({
     logger: temporalLogger(log),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      metrics: { prometheus: { bindAddress: `127.0.0.1:${coreMetricsPort}`, useSecondsForDurations: true } },
+    },
   });
   // One connection per concurrent activity: under load a read-model write never waits for a connection to start its
   // transaction (a smaller pool timed out as P2028).
@@ -24,6 +32,16 @@ async function main(): Promise<void> {
   });
   // As many open SMTP connections as sends may be in flight, each reused from one email to the next.
   const transport = createMailTransport(env.SMTP_URL, { pool: env.MAIL_MAX_CONCURRENT_SENDS });
+  const registry = createRegistry();
+  registerDomainMetrics(registry, db, { log: log.child({ component: 'metrics' }) });
+  const metricsServer = await startWorkerMetricsServer({
+    host: env.METRICS_HOST,
+    port: env.METRICS_PORT,
+    registry,
+    coreMetricsUrl: `http://127.0.0.1:${coreMetricsPort}/metrics`,
+    log,
+  });
+  log.info({ port: metricsServer.port }, 'bansou worker: metrics served');
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createMatchWorker({
     connection,
@@ -56,6 +74,7 @@ async function main(): Promise<void> {
   );
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.
   await worker.run();
+  metricsServer.server.close();
   await connection.close();
   transport.close();
   await db.$disconnect();

@@ -189,6 +189,7 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const samples: Record<string, () => Promise<HttpResponse>> = {
       'GET /healthz': () => stack.api.request('GET', '/healthz'),
+      'GET /metrics': () => stack.api.request('GET', '/metrics'),
       'GET /openapi.json': () => stack.api.request('GET', '/openapi.json'),
       'GET /docs': () => stack.api.request('GET', '/docs'),
       'POST /programs': () =>

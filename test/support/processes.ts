@@ -30,7 +30,8 @@ export async function startProcess(
   // `node --import tsx`: one process, so SIGKILL really kills the program (a `tsx` launcher would leave it running).
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // The worker's metrics port: any free one unless the test names it (engineers' test runs share the machine).
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
