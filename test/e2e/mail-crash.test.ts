@@ -55,7 +55,8 @@ describe('end to end: SIGKILLing the worker while many emails are sending', () =
       MAIL_FROM: 'bansou <noreply@bansou.test>',
       SIGNING_SECRET: 'e2e-signing-secret-with-at-least-32-chars',
       MAIL_MAX_CONCURRENT_SENDS: String(SENDS_IN_FLIGHT),
-      LOG_LEVEL: 'warn',
+      // info: the worker says it is polling at that level.
+      LOG_LEVEL: 'info',
     };
     let startedAt = 0;
     const startWorker = async () => {
