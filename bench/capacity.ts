@@ -2,7 +2,7 @@ import pg from 'pg';
 import { currentPlaybook } from '../api/services/playbooks';
 import type { matchWorkflow } from '../workflows';
 import { matchIdFor, matchWorkflowId, searchAttributes } from '../workflows/shared';
-import { ALWAYS_SEND, inParallel, matchBody, snapshotOf } from './matches';
+import { ALWAYS_SEND, inParallel, insertMatches, snapshotOf } from './matches';
 import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
 import { rssMb, type BenchStack } from './stack';
 import { scheduleToStart, windowOf } from './temporal-metrics';
@@ -48,38 +48,7 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
   const label = `capacity ${o.size} × ${o.workers} worker${o.workers > 1 ? 's' : ''}`;
   process.stdout.write(`  ${label}: cadence ${cadence} s, first rounds ${opening} s after the start\n`);
 
-  // The matches and their people, in bulk.
-  for (let i = 0; i < references.length; i += 1000) {
-    const chunk = references
-      .slice(i, i + 1000)
-      .map((reference) => ({ id: matchIdFor(programId, reference), body: matchBody(programId, reference) }));
-    await stack.db.person.createMany({
-      data: chunk.flatMap(({ id, body }) =>
-        (['host', 'talent', 'coordinator'] as const).map((role) => ({
-          id: `${id}-${role}`,
-          programId,
-          email: body[role].email,
-          name: body[role].name,
-          locale: body[role].locale ?? 'ja',
-          role,
-        })),
-      ),
-    });
-    await stack.db.match.createMany({
-      data: chunk.map(({ id, body }) => ({
-        id,
-        programId,
-        title: body.title,
-        hostId: `${id}-host`,
-        talentId: `${id}-talent`,
-        coordinatorId: `${id}-coordinator`,
-        startDate: new Date(`${body.startDate}T00:00:00Z`),
-        endDate: new Date(`${body.endDate}T00:00:00Z`),
-        workflowId: matchWorkflowId(id),
-        cohort: body.startDate.slice(0, 7),
-      })),
-    });
-  }
+  await insertMatches(stack.db, programId, references);
 
   const rss: number[] = [];
   const sampler = setInterval(() => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { answerBenchmark } from './answers';
 import { capacityBenchmark } from './capacity';
+import { queryBenchmark } from './queries';
 import { readBenchmark } from './reads';
 import { registrationBenchmark } from './registration';
 import { newRun, table, writeRun, type BenchRun } from './report';
@@ -11,7 +12,7 @@ import { startBenchStack, type BenchStack } from './stack';
  * (interleaved, medians of repetitions) and the machine's load average, printed against its target and written to
  * `test-artifacts/bench/<time>.json` (and `.md`). Each benchmark starts its own stack and stops it.
  */
-const BENCHMARKS = ['registration', 'reads', 'answers', 'capacity'] as const;
+const BENCHMARKS = ['registration', 'reads', 'queries', 'answers', 'capacity'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const list = (value: string) =>
@@ -23,12 +24,12 @@ const numbers = (value: string) => list(value).map(Number);
 
 const program = new Command()
   .name('npm run bench --')
-  .description("bansou's benchmarks: registration, reads, answers, capacity")
+  .description(`bansou's benchmarks: ${BENCHMARKS.join(', ')}`)
   .option('--only <names>', `comma-separated: ${BENCHMARKS.join(', ')}`, list, [...BENCHMARKS])
   .option('--reps <n>', 'repetitions of each interleaved pair', Number, 3)
   .option('--matches <n>', 'registration: matches per burst', Number, 200)
   .option('--concurrency <n>', 'registration: requests at a time', Number, 10)
-  .option('--seconds <n>', 'reads: seconds per load run', Number, 10)
+  .option('--seconds <n>', 'reads, queries: seconds per load run', Number, 10)
   .option('--rate <n>', 'reads: requests per second offered for the p99', Number, 200)
   .option('--answers <n>', 'answers: matches per repetition (two answers each)', Number, 20)
   .option('--sizes <list>', 'capacity: open matches', numbers, [100, 1000])
@@ -113,6 +114,12 @@ async function main(): Promise<void> {
     );
     await withStack(options, { apis: 1, workers: 1 }, (stack) =>
       readBenchmark(stack, run, { reps: options.reps, seconds: options.seconds, rate: options.rate }),
+    );
+  }
+  if (selected('queries')) {
+    process.stdout.write(`queries: ${options.seconds} s per run, ${options.reps} reps\n`);
+    await withStack(options, { apis: 0, workers: 0 }, (stack) =>
+      queryBenchmark(stack, run, { reps: options.reps, seconds: options.seconds }),
     );
   }
   if (selected('answers')) {

@@ -1,6 +1,7 @@
 import type { TCreateMatchRequest } from '../api/services/matches';
 import type { Playbook } from '../workflows/playbook';
-import { matchIdFor, type MatchSnapshot } from '../workflows/shared';
+import type { Database } from '../prisma/client';
+import { matchIdFor, matchWorkflowId, type MatchSnapshot } from '../workflows/shared';
 
 /** The matches the benchmarks make: a body for POST /matches, and whose email is whose. */
 
@@ -95,4 +96,66 @@ export function snapshotOf(programId: string, reference: string): MatchSnapshot 
     coordinator: person(body.coordinator, 'coordinator'),
     programManagers: [],
   };
+}
+
+/** Writes matches and their people straight to Postgres, in bulk (no workflow): what a benchmark's setup needs fast. */
+export async function insertMatches(db: Database, programId: string, references: string[]): Promise<string[]> {
+  for (let i = 0; i < references.length; i += 1000) {
+    const chunk = references
+      .slice(i, i + 1000)
+      .map((reference) => ({ id: matchIdFor(programId, reference), body: matchBody(programId, reference) }));
+    await db.person.createMany({
+      data: chunk.flatMap(({ id, body }) =>
+        (['host', 'talent', 'coordinator'] as const).map((role) => ({
+          id: `${id}-${role}`,
+          programId,
+          email: body[role].email,
+          name: body[role].name,
+          locale: body[role].locale ?? 'ja',
+          role,
+        })),
+      ),
+    });
+    await db.match.createMany({
+      data: chunk.map(({ id, body }) => ({
+        id,
+        programId,
+        title: body.title,
+        hostId: `${id}-host`,
+        talentId: `${id}-talent`,
+        coordinatorId: `${id}-coordinator`,
+        startDate: new Date(`${body.startDate}T00:00:00Z`),
+        endDate: new Date(`${body.endDate}T00:00:00Z`),
+        workflowId: matchWorkflowId(id),
+        cohort: body.startDate.slice(0, 7),
+      })),
+    });
+  }
+  return references.map((reference) => matchIdFor(programId, reference));
+}
+
+/** `count` events on each match's timeline, an hour apart up to now: emails sent and answers, as a long match has. */
+export async function insertTimeline(db: Database, matchIds: string[], count: number): Promise<void> {
+  const t0 = Date.now() - count * 3_600_000;
+  for (const id of matchIds) {
+    await db.matchEvent.createMany({
+      data: Array.from({ length: count }, (_, n) => ({
+        key: `bench/${id}/e${n}`,
+        matchId: id,
+        type: n % 3 ? 'email.sent' : 'checkin.answered',
+        payload:
+          n % 3
+            ? {
+                template: 'checkin-request',
+                role: 'host',
+                to: `host.${id}@bench.example`,
+                subject: '定期チェックイン',
+                messageId: `<${n}@bench>`,
+              }
+            : { round: n, respondent: 'talent', answerId: `a-${n}` },
+        occurredAt: new Date(t0 + n * 3_600_000),
+      })),
+      skipDuplicates: true,
+    });
+  }
 }

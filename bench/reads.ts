@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/support/http';
 import { startProcess } from '../test/support/processes';
 import { matchIdFor } from '../workflows/shared';
-import { ALWAYS_SEND, inParallel, matchBody, registerForSetup } from './matches';
+import { ALWAYS_SEND, inParallel, insertTimeline, matchBody, registerForSetup } from './matches';
 import { figure, median, noteLoad, sleep, type BenchRun } from './report';
 import type { BenchStack } from './stack';
 
@@ -56,28 +56,7 @@ export async function readBenchmark(
   // The opening emails out and written, so the worker is idle while the API is measured.
   await stack.smtp.waitFor(ids.length * 3, (e) => e.template === 'match-opened', 600_000);
   await sleep(5000);
-  const t0 = Date.now() - TIMELINE_EVENTS * 3_600_000;
-  for (const id of ids) {
-    await stack.db.matchEvent.createMany({
-      data: Array.from({ length: TIMELINE_EVENTS }, (_, n) => ({
-        key: `bench/${id}/e${n}`,
-        matchId: id,
-        type: n % 3 ? 'email.sent' : 'checkin.answered',
-        payload:
-          n % 3
-            ? {
-                template: 'checkin-request',
-                role: 'host',
-                to: `host.${id}@bench.example`,
-                subject: '定期チェックイン',
-                messageId: `<${n}@bench>`,
-              }
-            : { round: n, respondent: 'talent', answerId: `a-${n}` },
-        occurredAt: new Date(t0 + n * 3_600_000),
-      })),
-      skipDuplicates: true,
-    });
-  }
+  await insertTimeline(stack.db, ids, TIMELINE_EVENTS);
 
   const barePort = await freePort();
   const bare = await startProcess(
