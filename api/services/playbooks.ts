@@ -219,3 +219,31 @@ export async function playbookVersion(db: Database, programId: string, version: 
   });
   return stored ? { ...(stored.body as Playbook), version } : { ...DEFAULT_PLAYBOOK, version: 0 };
 }
+
+/** One setting that differs between two versions of a playbook: its path (`checkins.cadence`), before and after. */
+export type PlaybookChange = { path: string; before: string | null; after: string | null };
+
+/** Every setting (leaf) of a playbook by its path, as JSON text; array items by index (`tasks[1].dueWithin`). */
+function settings(value: unknown, path = '', into = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(value)) value.forEach((v, i) => settings(v, `${path}[${i}]`, into));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) settings(v, path ? `${path}.${k}` : k, into);
+  } else into.set(path, JSON.stringify(value));
+  return into;
+}
+
+const withoutVersion = ({ version: _version, ...rest }: Playbook & { version?: number }) => rest;
+
+/** Every setting of a playbook, by its path, as JSON text (the version number itself is not a setting). */
+export function playbookSettings(playbook: Playbook): { path: string; value: string }[] {
+  return [...settings(withoutVersion(playbook))].map(([path, value]) => ({ path, value }));
+}
+
+/** What a new version would change, setting by setting. */
+export function playbookChanges(before: Playbook, after: Playbook): PlaybookChange[] {
+  const [a, b] = [settings(withoutVersion(before)), settings(withoutVersion(after))];
+  const paths = [...new Set([...a.keys(), ...b.keys()])];
+  return paths
+    .filter((p) => a.get(p) !== b.get(p))
+    .map((path) => ({ path, before: a.get(path) ?? null, after: b.get(path) ?? null }));
+}

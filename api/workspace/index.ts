@@ -13,6 +13,7 @@ import { actionRoutes } from './actions';
 import { adminRoutes } from './admins';
 import { matchRoutes } from './match';
 import { matchListRoutes } from './matches';
+import { playbookRoutes } from './playbook';
 import { programRoutes } from './programs';
 import { signInRoutes } from './sign-in';
 import { todayRoutes } from './today';
@@ -118,6 +119,7 @@ export function workspaceRoutes(deps: ApiDeps): Router {
   actionRoutes(router, deps);
   adminRoutes(router, deps);
   programRoutes(router, deps);
+  playbookRoutes(router, deps);
 
   router.post('/locale', async (req, res) => {
     const ctx = contextOf(res);
