@@ -6,8 +6,9 @@ const count = (min: number, max: number) => z.coerce.number().int().min(min).max
 const ZSeconds = z.coerce.number().positive().max(3600);
 
 /**
- * How the worker uses its machine. The defaults were chosen with `npm run bench` (README, "Performance") on a 2-core
- * machine; raise them on a bigger one.
+ * How the worker uses its machine. The defaults are sized for a 2-core machine (activities no more than a pool of
+ * Postgres connections can serve); they are still to be checked with `npm run bench -- --only capacity` at the default
+ * sizes on a quiet machine (README, "Performance"). Raise them on a bigger one.
  */
 export const ZWorkerTuningEnv = z.object({
   /** Match workflows kept in memory between their tasks; one that is not must replay its history. Bounds the RSS. */
