@@ -15,6 +15,7 @@ RUN DATABASE_URL=postgresql://generate@localhost/generate node_modules/.bin/pris
 
 COPY tsconfig.json ./
 COPY config ./config
+COPY temporal ./temporal
 COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker

@@ -1,22 +1,26 @@
 import { z } from 'zod';
-import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZTemporalEnv } from '../config/env';
+import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZPayloadKeysEnv, ZTemporalEnv } from '../config/env';
+import { checkTemporalEnv } from '../temporal/connection';
 
 /** The API's whole configuration: parsed once at start-up, nothing else reads `process.env`. */
-export const ZApiEnv = z.object({
-  ...ZTemporalEnv.shape,
-  ...ZDatabaseEnv.shape,
-  // The API does not send mail itself, but /healthz reports whether the SMTP server the worker uses answers.
-  SMTP_URL: ZMailEnv.shape.SMTP_URL,
-  ...ZLinkEnv.shape,
-  ...ZLogEnv.shape,
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
-  HOST: z.string().min(1).default('0.0.0.0'),
-  /** Requests per minute per API key. */
-  API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
-  /** Requests per minute per client on the check-in and kickoff pages. */
-  PAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(60),
-});
+export const ZApiEnv = z
+  .object({
+    ...ZTemporalEnv.shape,
+    ...ZPayloadKeysEnv.shape,
+    ...ZDatabaseEnv.shape,
+    // The API does not send mail itself, but /healthz reports whether the SMTP server the worker uses answers.
+    SMTP_URL: ZMailEnv.shape.SMTP_URL,
+    ...ZLinkEnv.shape,
+    ...ZLogEnv.shape,
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Requests per minute per API key. */
+    API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    /** Requests per minute per client on the check-in and kickoff pages. */
+    PAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(60),
+  })
+  .superRefine(checkTemporalEnv);
 export type TApiEnv = z.infer<typeof ZApiEnv>;
 
 export const loadApiEnv = (source?: Record<string, string | undefined>): TApiEnv => parseEnv(ZApiEnv, source);

@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { createLog } from '../telemetry/log';
+import { checkTemporalTls, lazyClient, temporalSettings } from '../temporal/connection';
+import { dataConverter } from '../temporal/data-converter';
 import { createApp } from './app';
 import { loadApiEnv } from './env';
 import { startAnswerRelay } from './services/checkins';
@@ -12,15 +13,18 @@ import { startRegistrationReconciler } from './services/registration';
 async function main(): Promise<void> {
   const env = loadApiEnv();
   const log = createLog({ service: 'api', level: env.LOG_LEVEL });
+  const temporalAt = temporalSettings(env);
+  // A certificate Temporal refuses stops the API here, with the variable named; Temporal down does not.
+  await checkTemporalTls(temporalAt);
   const db = createDatabase(env.DATABASE_URL);
   const smtp = createMailTransport(env.SMTP_URL);
   // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
-  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
+  const temporal = lazyClient(temporalAt, converter);
   const app = createApp({
     db,
     temporal,
-    taskQueue: env.TASK_QUEUE,
+    taskQueue: temporalAt.taskQueue,
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
     pageRateLimit: env.PAGE_RATE_LIMIT,
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
   const stopRelay = startAnswerRelay(db, temporal, { log: log.child({ component: 'answer-relay' }) });
   // Registrations a failure left halfway are finished; a running match workflow without its row gets it back.
   const stopReconciler = startRegistrationReconciler(
-    { db, temporal, taskQueue: env.TASK_QUEUE },
+    { db, temporal, taskQueue: temporalAt.taskQueue },
     { log: log.child({ component: 'registration-reconciler' }) },
   );
   const server = app.listen(env.PORT, env.HOST, () => {
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
     stopRelay();
     stopReconciler();
     server.close(async () => {
-      await connection.close();
+      await temporal.connection.close();
       smtp.close();
       await db.$disconnect();
       process.exit(0);

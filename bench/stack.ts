@@ -6,10 +6,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { createApiKey, type Role } from '../api/auth';
+import { parseEnv, ZPayloadKeysEnv } from '../config/env';
 import { devEnv, PROJECT_ROOT } from '../dev/env';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
 import { temporalCli } from '../dev/temporal-binaries';
 import { createDatabase, type Database } from '../prisma/client';
+import { dataConverter } from '../temporal/data-converter';
 import { freePort } from '../test/support/http';
 import { API_READY, startProcess, WORKER_READY, type RunningProcess } from '../test/support/processes';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
@@ -24,6 +26,10 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
  */
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef0123';
+/** The benchmark's payload key: its processes and its own client encrypt as production does. */
+const PAYLOAD_ENCRYPTION_KEYS = `bench:${randomBytes(32).toString('base64')}`;
+const benchDataConverter = () =>
+  dataConverter(parseEnv(ZPayloadKeysEnv, { PAYLOAD_ENCRYPTION_KEYS }).PAYLOAD_ENCRYPTION_KEYS);
 
 const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -124,7 +130,7 @@ async function startTemporal(): Promise<DevServer> {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    return { address, client: new Client({ connection }), metricsPort, stop };
+    return { address, client: new Client({ connection, dataConverter: benchDataConverter() }), metricsPort, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -179,6 +185,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     MAIL_FROM: 'bansou <noreply@bansou.bench>',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     SIGNING_SECRET,
+    PAYLOAD_ENCRYPTION_KEYS,
     HOST: '127.0.0.1',
     // As in production: the readiness lines the benchmark waits for are at info.
     LOG_LEVEL: 'info',

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, ZCreateApiKeyRequest, type Role } from '../api/auth';
@@ -10,9 +9,11 @@ import { programKpis, ZKpiQuery, type KpiFigures } from '../api/services/kpis';
 import { listMatches, ZListMatchesQuery } from '../api/services/match-list';
 import { matchWorkflowId } from '../workflows/shared';
 import { ZText } from '../workflows/text';
-import { ConfigError, parseEnv, ZDatabaseEnv, ZTemporalEnv } from '../config/env';
+import { ConfigError, parseEnv, ZDatabaseEnv, ZPayloadKeysEnv, ZTemporalEnv } from '../config/env';
 import { createDatabase, type Database } from '../prisma/client';
 import { createLog, type Log } from '../telemetry/log';
+import { checkTemporalEnv, checkTemporalTls, connectClient, temporalSettings } from '../temporal/connection';
+import { dataConverter } from '../temporal/data-converter';
 import { formatTable } from './table';
 
 /**
@@ -22,7 +23,11 @@ import { formatTable } from './table';
  *
  *   npm run cli -- kpis my-program --cohort 2026-04
  */
-const ZCliEnv = z.object({ ...ZDatabaseEnv.shape, ...ZTemporalEnv.shape });
+const ZCliEnv = ZDatabaseEnv;
+/** Starting matches (import) also needs Temporal, and the keys the workflows' payloads are encrypted with. */
+const ZCliTemporalEnv = z
+  .object({ ...ZDatabaseEnv.shape, ...ZTemporalEnv.shape, ...ZPayloadKeysEnv.shape })
+  .superRefine(checkTemporalEnv);
 
 type Io = { out: (line: string) => void };
 
@@ -99,19 +104,20 @@ export function buildCli(io: Io): Command {
     .description('import matches from a CSV file (every row is checked first; a re-run starts nothing twice)')
     .argument('<file>', 'CSV file (UTF-8 or Shift_JIS; English or Japanese headers)')
     .action(async (file: string) => {
-      const env = parseEnv(ZCliEnv);
-      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+      const env = parseEnv(ZCliTemporalEnv);
+      const settings = temporalSettings(env);
+      await checkTemporalTls(settings);
+      const temporal = await connectClient(settings, dataConverter(env.PAYLOAD_ENCRYPTION_KEYS));
       try {
         await withDatabase(async (db) => {
-          const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-          const result = await importMatches({ db, temporal, taskQueue: env.TASK_QUEUE }, null, readFileSync(file));
+          const result = await importMatches({ db, temporal, taskQueue: settings.taskQueue }, null, readFileSync(file));
           io.out(
             `${result.total} rows: ${result.created.length} matches started, ${result.existing.length} already imported`,
           );
           for (const id of result.created) io.out(`  started  ${matchWorkflowId(id)}`);
         });
       } finally {
-        await connection.close();
+        await temporal.connection.close();
       }
     });
 

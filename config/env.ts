@@ -7,11 +7,73 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
  * (see `worker/env.ts`, `api/env.ts`) and parses it once at start-up; nothing else reads `process.env`.
  */
 
+const ZPath = z.string().min(1);
+const ZPem = z.string().min(1).includes('-----BEGIN', { error: 'must be PEM text (-----BEGIN …)' });
+const ZFlag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Where Temporal is and how to reach it: the standard client variables of every Temporal SDK and CLI (address,
+ * namespace, API key, TLS, a profile file), read by `temporal/connection.ts`, which also checks what these can only
+ * say together (a certificate and its key, files that exist). Unset, bansou talks to a local server without TLS.
+ */
 export const ZTemporalEnv = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** host:port of the frontend; default 127.0.0.1:7233, or the profile's. */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port, e.g. my-ns.a1b2c.tmprl.cloud:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
+  /** An API key (Temporal Cloud): sent as a bearer token, and turns TLS on. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** TLS on or off; on by itself when a TLS setting or an API key is given. */
+  TEMPORAL_TLS: ZFlag.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: ZPath.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: ZPem.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: ZPath.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: ZPem.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: ZPath.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: ZPem.optional(),
+  /** The name the server's certificate must carry, when it is not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** A TOML profile file (as `temporal config` writes it); variables above override what it says. */
+  TEMPORAL_CONFIG_FILE: ZPath.optional(),
+  /** The profile to use in that file (`default` unless set). */
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
+export type TTemporalEnv = z.infer<typeof ZTemporalEnv>;
+
+/**
+ * The keys that encrypt what bansou stores in Temporal (`temporal/payload-codec.ts`): `id:key` entries separated by
+ * commas, each key 32 random bytes in base64 (`openssl rand -base64 32`). The first encrypts; every one decrypts, so
+ * a new key goes first and the old ones stay listed while histories they encrypted are kept.
+ */
+export const ZPayloadKeysEnv = z.object({
+  PAYLOAD_ENCRYPTION_KEYS: z.string().transform((value, ctx) => {
+    const keys: { id: string; key: Buffer }[] = [];
+    for (const [i, entry] of value.split(',').entries()) {
+      const found = /^\s*([A-Za-z0-9._-]{1,64}):([A-Za-z0-9+/_-]+={0,2})\s*$/.exec(entry);
+      // Node reads both base64 alphabets (standard and URL-safe).
+      const key = found ? Buffer.from(found[2]!, 'base64') : undefined;
+      if (!found || key!.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be id:key with a key of 32 bytes in base64 (e.g. 2026-01:$(openssl rand -base64 32))`,
+        });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.id === found[1])) {
+        ctx.addIssue({ code: 'custom', message: `the key id ${found[1]} is listed twice` });
+        return z.NEVER;
+      }
+      keys.push({ id: found[1]!, key: key! });
+    }
+    return keys;
+  }),
+});
+export type TPayloadKeysEnv = z.infer<typeof ZPayloadKeysEnv>;
 
 export const ZDatabaseEnv = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),

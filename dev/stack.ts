@@ -4,7 +4,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { prettyFactory } from 'pino-pretty';
 import { signInUrl } from '../activities/links';
@@ -12,7 +11,8 @@ import { createApiKey } from '../api/auth';
 import { markAdmin } from '../api/services/accounts';
 import { createSignInLink } from '../api/workspace/sessions';
 import { createDatabase } from '../prisma/client';
-import { searchAttributes } from '../workflows/shared';
+import { connectClient, temporalSettings } from '../temporal/connection';
+import { DEFAULT_TASK_QUEUE, searchAttributes } from '../workflows/shared';
 import { devEnv, PROJECT_ROOT } from './env';
 import { migrationsApplied, startLocalPostgres, type LocalPostgres } from './postgres';
 import { temporalCli } from './temporal-binaries';
@@ -113,6 +113,13 @@ function startChild(
 function devSigningSecret(): string {
   const file = path.join(dataDir, 'signing-secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The key this machine's workflows are encrypted with (PAYLOAD_ENCRYPTION_KEYS), kept in `.data/payload-keys`. */
+function devPayloadKeys(): string {
+  const file = path.join(dataDir, 'payload-keys');
+  if (!existsSync(file)) writeFileSync(file, `dev-1:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -234,12 +241,12 @@ async function startTemporal(): Promise<string> {
     started.push({ name: 'temporal', stop: () => server.teardown() });
   }
   await waitFor('Temporal', async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
+    const client = await connectClient(temporalSettings({ TEMPORAL_ADDRESS: address, TASK_QUEUE: DEFAULT_TASK_QUEUE }));
     try {
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      await client.workflowService.describeNamespace({ namespace: 'default' });
       return true;
     } finally {
-      await connection.close();
+      await client.connection.close();
     }
   });
   return address;
@@ -289,6 +296,7 @@ async function main(): Promise<void> {
     MAIL_FROM: 'bansou <noreply@bansou.localhost>',
     PUBLIC_BASE_URL: `http://localhost:${env.PORT}`,
     SIGNING_SECRET: devSigningSecret(),
+    PAYLOAD_ENCRYPTION_KEYS: devPayloadKeys(),
     PORT: String(env.PORT),
     HOST: '127.0.0.1',
     METRICS_PORT: String(env.METRICS_PORT),

@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { devEnv, PROJECT_ROOT } from '../dev/env';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres';
@@ -9,6 +7,7 @@ import { temporalCli, temporalTestServer } from '../dev/temporal-binaries';
 import { parseEnv } from '../config/env';
 import { ZTestClockEnv } from './support/env';
 import { describeJst } from './support/instants';
+import { writeWorkflowBundle } from '../worker/bundle';
 
 const TEMPLATE_DB = 'bansou_test_template';
 
@@ -75,21 +74,15 @@ export default async function globalSetup(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(PROJECT_ROOT, 'workflows'),
-    logger: {
-      info: () => undefined,
-      warn: console.warn,
-      error: console.error,
-      debug: () => undefined,
-      trace: () => undefined,
-      log: () => undefined,
-    },
+  const bundlePath = path.join(PROJECT_ROOT, 'test-artifacts', 'workflow-bundle.js');
+  await writeWorkflowBundle(bundlePath, {
+    info: () => undefined,
+    warn: console.warn,
+    error: console.error,
+    debug: () => undefined,
+    trace: () => undefined,
+    log: () => undefined,
   });
-  const bundleDir = path.join(PROJECT_ROOT, 'test-artifacts');
-  mkdirSync(bundleDir, { recursive: true });
-  const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
 
   process.env.BANSOU_TEST_PG_URL = serverUrl;
   process.env.BANSOU_TEST_TEMPLATE_DB = TEMPLATE_DB;

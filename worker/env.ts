@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONCURRENT_SENDS } from '../activities/mail/send-slots';
-import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZTemporalEnv } from '../config/env';
+import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZPayloadKeysEnv, ZTemporalEnv } from '../config/env';
+import { checkTemporalEnv } from '../temporal/connection';
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ZSeconds = z.coerce.number().positive().max(3600);
@@ -27,19 +28,24 @@ export const ZWorkerTuningEnv = z.object({
 });
 
 /** The worker's whole configuration: parsed once at start-up, nothing else reads `process.env`. */
-export const ZWorkerEnv = z.object({
-  ...ZTemporalEnv.shape,
-  ...ZDatabaseEnv.shape,
-  ...ZMailEnv.shape,
-  ...ZLinkEnv.shape,
-  ...ZLogEnv.shape,
-  /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
-  MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
-  /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  ...ZWorkerTuningEnv.shape,
-});
+export const ZWorkerEnv = z
+  .object({
+    ...ZTemporalEnv.shape,
+    ...ZPayloadKeysEnv.shape,
+    ...ZDatabaseEnv.shape,
+    ...ZMailEnv.shape,
+    ...ZLinkEnv.shape,
+    ...ZLogEnv.shape,
+    /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
+    MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
+    /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+    ...ZWorkerTuningEnv.shape,
+    /** The workflow bundle built ahead of time (`node worker/bundle.js <file>`; the image has one); else built at start. */
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  })
+  .superRefine(checkTemporalEnv);
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 
 export const loadWorkerEnv = (source?: Record<string, string | undefined>): TWorkerEnv => parseEnv(ZWorkerEnv, source);

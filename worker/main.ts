@@ -1,11 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { registerDomainMetrics } from '../telemetry/domain-metrics';
 import { createLog, temporalLogger } from '../telemetry/log';
 import { createRegistry } from '../telemetry/metrics';
+import { checkTemporalTls, connectClient, connectWorker, temporalSettings } from '../temporal/connection';
+import { dataConverter } from '../temporal/data-converter';
 import { loadWorkerEnv } from './env';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
 import { ensureDigestSchedule } from './schedules';
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
       metrics: { prometheus: { bindAddress: `127.0.0.1:${coreMetricsPort}`, useSecondsForDurations: true } },
     },
   });
+  const temporal = temporalSettings(env);
+  const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
+  // A certificate Temporal refuses stops the worker here, with the variable named, before the SDK's retries.
+  await checkTemporalTls(temporal);
   // One connection per concurrent activity: under load a read-model write never waits for a connection to start its
   // transaction (a smaller pool timed out as P2028).
   const db = createDatabase(env.DATABASE_URL, {
@@ -42,11 +47,13 @@ async function main(): Promise<void> {
     log,
   });
   log.info({ port: metricsServer.port }, 'bansou worker: metrics served');
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await connectWorker(temporal);
   const worker = await createMatchWorker({
     connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TASK_QUEUE,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    dataConverter: converter,
+    ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
     deps: {
       db,
       mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
@@ -62,14 +69,11 @@ async function main(): Promise<void> {
     },
   });
   // The weekly coordinator digest: scheduled once, on whichever worker starts first.
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
-  await ensureDigestSchedule(client, env.TASK_QUEUE);
+  const client = await connectClient(temporal, converter);
+  await ensureDigestSchedule(client, temporal.taskQueue);
   await client.connection.close();
   log.info(
-    { taskQueue: env.TASK_QUEUE, address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+    { taskQueue: temporal.taskQueue, address: temporal.address, namespace: temporal.namespace, tls: !!temporal.tls },
     'bansou worker: polling',
   );
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.

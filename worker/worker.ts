@@ -1,5 +1,7 @@
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { WORKFLOW_BUNDLE_OPTIONS } from './bundle';
 
 /** How the worker uses its machine (from `WORKER_*` in the environment; the SDK's defaults where absent). */
 export type WorkerTuning = Partial<
@@ -19,7 +21,9 @@ export type CreateMatchWorkerOptions = {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A pre-built workflow bundle (tests build it once); otherwise the workflows are bundled from source. */
+  /** The payload codec and failure converter (`temporal/data-converter.ts`); clients must use the same. */
+  dataConverter: DataConverter;
+  /** A pre-built workflow bundle (the image, the tests); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: WorkerTuning;
 };
@@ -31,9 +35,10 @@ export async function createMatchWorker(options: CreateMatchWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : { workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath }),
     ...options.tuning,
   });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
 import { matchIdFor, matchReference, matchWorkflowId, searchAttributes } from '../../workflows/shared';
@@ -296,10 +297,13 @@ async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void>
   );
   const registration = description.memo?.[REGISTRATION_MEMO];
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const [payload] = started?.input?.payloads ?? [];
-  if (!payload) throw new Error('the workflow has no start input');
-  const { match, playbook } =
-    temporal.options.loadedDataConverter.payloadConverter.fromPayload<Parameters<typeof matchWorkflow>[0]>(payload);
+  if (!started?.input?.payloads?.length) throw new Error('the workflow has no start input');
+  // The history holds the input as stored (encrypted): decoded with the client's codecs, then converted.
+  const { match, playbook } = await decodeFromPayloadsAtIndex<Parameters<typeof matchWorkflow>[0]>(
+    temporal.options.loadedDataConverter,
+    0,
+    started.input.payloads,
+  );
   await db.$transaction(async (tx) => {
     const host = await personOf(tx, match.programId, match.host, 'host');
     const talent = await personOf(tx, match.programId, match.talent, 'talent');

@@ -2,41 +2,19 @@ import { Client, Connection } from '@temporalio/client';
 import { signLink } from '../../activities/links';
 import { createApp } from '../../api/app';
 import { deliverPendingAnswers } from '../../api/services/checkins';
-import { csrfFor } from '../../api/pages/render';
 import { createDatabase } from '../../prisma/client';
 import { eventually } from '../support/eventually';
 import { freePort, serve } from '../support/http';
 import { captureLog } from '../support/logs';
 import { seedProgram } from '../support/fixtures';
-import { createDevStack, QUICK_PLAYBOOK, SIGNING_SECRET, type DevStack } from '../support/stack';
-
-/** Posts a check-in form as a browser would (urlencoded), with the page's CSRF value unless told otherwise. */
-function postForm(
-  stack: DevStack,
-  path: string,
-  fields: Record<string, string>,
-  headers: Record<string, string> = {},
-  baseUrl = stack.api.url,
-) {
-  const token = path.split('/').pop()!;
-  const body = new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString();
-  return fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body,
-    redirect: 'manual',
-  }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
-}
-
-const complete = {
-  satisfaction: '4',
-  working_style: '4',
-  remote_tools: '3',
-  priority: '5',
-  expectation: '4',
-  task_clarity: '4',
-  contract_admin: '5',
-};
+import {
+  COMPLETE_CHECKIN_FORM as complete,
+  createDevStack,
+  postCheckinForm as postForm,
+  QUICK_PLAYBOOK,
+  SIGNING_SECRET,
+  type DevStack,
+} from '../support/stack';
 
 describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
   let stack: DevStack;

@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually';
 import { matchDates, unique } from '../support/fixtures';
 import { seedReadModel } from '../support/seed';
 import { createDevStack, type DevStack } from '../support/stack';
+import { TEST_PAYLOAD_KEYS } from '../support/temporal';
 
 describe('the operators’ CLI (same code as the API, real Postgres and Temporal)', () => {
   let stack: DevStack;
@@ -18,6 +19,7 @@ describe('the operators’ CLI (same code as the API, real Postgres and Temporal
     process.env.DATABASE_URL = stack.database.url;
     process.env.TEMPORAL_ADDRESS = stack.env.address;
     process.env.TASK_QUEUE = stack.deps.taskQueue;
+    process.env.PAYLOAD_ENCRYPTION_KEYS = TEST_PAYLOAD_KEYS;
   });
   afterAll(async () => {
     process.env = saved;

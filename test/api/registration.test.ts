@@ -15,7 +15,7 @@ import { keyHeaders } from '../support/keys';
 import type { ReceivedEmail } from '../support/smtp';
 import { createDevStack, type DevStack } from '../support/stack';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testDataConverter } from '../support/temporal';
 
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
 
@@ -128,7 +128,11 @@ describe('registering is idempotent end to end, and rows and workflows are recon
     api = await serve(
       createApp({
         ...stack.deps,
-        temporal: new Client({ connection, namespace: stack.env.namespace ?? 'default' }),
+        temporal: new Client({
+          connection,
+          namespace: stack.env.namespace ?? 'default',
+          dataConverter: testDataConverter(),
+        }),
         temporalDeadlineMs: 3000,
       }),
       { headers: stack.adminHeaders },

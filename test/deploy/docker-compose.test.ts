@@ -13,7 +13,12 @@ type ComposeService = {
 
 /** `docker compose config` with the given extra environment: parses, interpolates and validates the file. */
 function composeConfig(extraEnv: Record<string, string | undefined>) {
-  const env = { ...dockerComposeEnv(), ...extraEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...dockerComposeEnv(),
+    SIGNING_SECRET: 'compose-check-secret-compose-check-secret',
+    PAYLOAD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 1).toString('base64')}`,
+    ...extraEnv,
+  };
   for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete env[k];
   return spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'], {
     cwd: PROJECT_ROOT,
@@ -24,7 +29,7 @@ function composeConfig(extraEnv: Record<string, string | undefined>) {
 
 describe('docker-compose.yml (checked with `docker compose config`; no engine runs here)', () => {
   it('parses, with every image pinned and the API and worker built from the Dockerfile', () => {
-    const result = composeConfig({ SIGNING_SECRET: 'compose-check-secret-compose-check-secret' });
+    const result = composeConfig({});
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const { services } = JSON.parse(result.stdout) as { services: Record<string, ComposeService> };
@@ -49,6 +54,7 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
           'MAIL_FROM',
           'PUBLIC_BASE_URL',
           'SIGNING_SECRET',
+          'PAYLOAD_ENCRYPTION_KEYS',
         ]),
       );
       expect(services[name]!.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
@@ -56,9 +62,9 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
     expect(services['temporal-ui']!.ports).toEqual([expect.objectContaining({ published: '8233', target: 8080 })]);
   });
 
-  it('refuses to start without SIGNING_SECRET, naming it', () => {
-    const result = composeConfig({ SIGNING_SECRET: undefined });
+  it.each(['SIGNING_SECRET', 'PAYLOAD_ENCRYPTION_KEYS'])('refuses to start without %s, naming it', (name) => {
+    const result = composeConfig({ [name]: undefined });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('SIGNING_SECRET');
+    expect(result.stderr).toContain(name);
   });
 });

@@ -7,7 +7,7 @@ import { request } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testProcessEnv } from '../support/temporal';
 
 /**
  * A whole match in about a minute and a half on the real stack (API and worker as processes, the dev server,
@@ -28,6 +28,7 @@ describe('end to end: a match through every phase in seconds', () => {
     admin = await keyHeaders(database.db, 'admin');
     const processEnv = {
       TEMPORAL_ADDRESS: env.address,
+      ...testProcessEnv(),
       TASK_QUEUE: unique('seconds'),
       DATABASE_URL: database.url,
       SMTP_URL: smtp.url,

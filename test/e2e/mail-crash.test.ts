@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
 import { WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testProcessEnv } from '../support/temporal';
 
 const MATCHES = 40;
 const KILLS = 4;
@@ -49,6 +49,7 @@ describe('end to end: SIGKILLing the worker while many emails are sending', () =
     const workerEnv = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      ...testProcessEnv(),
       TASK_QUEUE: taskQueue,
       DATABASE_URL: database.url,
       SMTP_URL: smtp.url,

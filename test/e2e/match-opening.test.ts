@@ -6,7 +6,7 @@ import { request } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testProcessEnv } from '../support/temporal';
 
 /**
  * The real thing: the API and the worker as their own processes, the Temporal dev server, Postgres and an SMTP
@@ -33,6 +33,7 @@ describe('end to end: a new match sends its opening emails exactly once, even th
     processEnv = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      ...testProcessEnv(),
       TASK_QUEUE: unique('e2e'),
       DATABASE_URL: database.url,
       SMTP_URL: smtp.url,

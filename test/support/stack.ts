@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
+import { csrfFor } from '../../api/pages/render';
 import { createDatabase, type Database } from '../../prisma/client';
 import type { Playbook } from '../../workflows/playbook';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
@@ -167,3 +168,32 @@ export async function createDevStack(
   };
   return stack;
 }
+
+/** Posts a check-in form as a browser would (urlencoded), with the page's CSRF value unless told otherwise. */
+export function postCheckinForm(
+  stack: DevStack,
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+  baseUrl = stack.api.url,
+) {
+  const token = path.split('/').pop()!;
+  const body = new URLSearchParams({ csrf: csrfFor(SIGNING_SECRET, token), ...fields }).toString();
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+    redirect: 'manual',
+  }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+}
+
+/** Every scale question of a check-in answered (the form's required fields). */
+export const COMPLETE_CHECKIN_FORM = {
+  satisfaction: '4',
+  working_style: '4',
+  remote_tools: '3',
+  priority: '5',
+  expectation: '4',
+  task_clarity: '4',
+  contract_admin: '5',
+};

@@ -3,6 +3,8 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/common';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { ZPayloadKeysEnv } from '../../config/env';
+import { dataConverter } from '../../temporal/data-converter';
 import { createMatchWorker } from '../../worker/worker';
 import { searchAttributes } from '../../workflows/shared';
 import type { ActivityDeps } from '../../activities';
@@ -19,6 +21,25 @@ export function installTestRuntime(logger: Logger = new DefaultLogger('WARN')): 
   Runtime.install({ logger });
 }
 const quietRuntime = () => installTestRuntime();
+
+/**
+ * The payload keys of every test (as PAYLOAD_ENCRYPTION_KEYS gives them): fixed, so histories recorded by the tests
+ * decrypt in the replay test. A test key, used nowhere else.
+ */
+export const TEST_PAYLOAD_KEYS = `test-2026:${Buffer.from('bansou test payload key, 32 byte').toString('base64')}`;
+const testKeys = () => ZPayloadKeysEnv.parse({ PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
+
+/** The data converter the tests' workers and clients share (the same as the processes': encrypted payloads). */
+export const testDataConverter = () => dataConverter(testKeys());
+
+/**
+ * What the tests hand to the API and worker processes besides where things are: the test key, and the workflow
+ * bundle global setup built (the worker loads it as the image's worker does, instead of bundling at start).
+ */
+export const testProcessEnv = () => ({
+  PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS,
+  WORKFLOW_BUNDLE_PATH: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE,
+});
 
 const executable = (path: string | undefined) =>
   path ? ({ type: 'existing-path', path } as const) : ({ type: 'cached-download' } as const);
@@ -76,7 +97,11 @@ export async function terminateWhenIdle(env: TestWorkflowEnvironment, workflowId
  * years ahead (workflow run timeouts): the scenario after it would start in another decade.
  */
 export function steadyClient(env: TestWorkflowEnvironment): Client {
-  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  return new Client({
+    connection: env.connection,
+    namespace: env.namespace ?? 'default',
+    dataConverter: testDataConverter(),
+  });
 }
 
 /**
@@ -101,6 +126,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await startServer(() =>
     TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: executable(testEnv().TEMPORAL_TEST_SERVER_PATH) },
+      client: { dataConverter: testDataConverter() },
     }),
   );
   const simulatedNow = testEnv().BANSOU_TEST_NOW;
@@ -126,6 +152,7 @@ export async function createDevServerEnv({ port }: { port?: number } = {}): Prom
   quietRuntime();
   return startServer(() =>
     TestWorkflowEnvironment.createLocal({
+      client: { dataConverter: testDataConverter() },
       server: {
         executable: executable(testEnv().TEMPORAL_CLI_PATH),
         searchAttributes: Object.values(searchAttributes),
@@ -147,6 +174,7 @@ export async function createTestWorker(
     namespace: env.namespace ?? 'default',
     taskQueue,
     deps,
+    dataConverter: testDataConverter(),
     workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE },
   });
 }

@@ -9,14 +9,13 @@ const valid = {
   SMTP_URL: 'smtp://127.0.0.1:1025',
   MAIL_FROM: 'bansou <noreply@bansou.example>',
   SIGNING_SECRET: 'a'.repeat(64),
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 describe('environment schemas', () => {
   it('fills defaults for everything optional', () => {
     const env = parseEnv(ZApiEnv, valid);
     expect(env).toMatchObject({
-      TEMPORAL_ADDRESS: '127.0.0.1:7233',
-      TEMPORAL_NAMESPACE: 'default',
       TASK_QUEUE: 'bansou-matches',
       PORT: 3000,
       PUBLIC_BASE_URL: 'http://localhost:3000',
@@ -64,7 +63,12 @@ describe('environment schemas', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
-    expect(issues.map((i) => i.variable).sort()).toEqual(['DATABASE_URL', 'MAIL_FROM', 'SIGNING_SECRET']);
+    expect(issues.map((i) => i.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'MAIL_FROM',
+      'PAYLOAD_ENCRYPTION_KEYS',
+      'SIGNING_SECRET',
+    ]);
     expect(issues.find((i) => i.variable === 'MAIL_FROM')?.message).toBe('is required');
     expect((error as ConfigError).message).toContain('SIGNING_SECRET: must be at least 32 characters');
   });

@@ -4,6 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from '../support/env';
 import { REPLAYED_DIR } from '../support/histories';
+import { testDataConverter } from '../support/temporal';
 
 /**
  * Every history under test/histories/ (recorded from real runs of earlier versions of the workflow) must replay
@@ -21,7 +22,11 @@ describe('replay of recorded histories', () => {
   it.each(files)('%s replays on the current workflow code', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(REPLAYED_DIR, file), 'utf8')));
     await expect(
-      Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE } }, history, file),
+      Worker.runReplayHistory(
+        { workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE }, dataConverter: testDataConverter() },
+        history,
+        file,
+      ),
     ).resolves.toBeUndefined();
   });
 });
