@@ -11,7 +11,7 @@ import { keyHeaders } from '../support/keys';
 import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
 import { parseMetrics, valueOf } from '../support/prometheus';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testProcessEnv } from '../support/temporal';
 
 /**
  * The API and the worker as operators run them (`npm run api`, `npm run worker`, real processes): what they tell
@@ -31,6 +31,7 @@ describe('operations: the processes observed (dev server, real Postgres and SMTP
     apiUrl = `http://127.0.0.1:${apiPort}`;
     metricsUrl = `http://127.0.0.1:${metricsPort}`;
     const processEnv = {
+      ...testProcessEnv(),
       TEMPORAL_ADDRESS: env.address,
       TASK_QUEUE: unique('operations'),
       DATABASE_URL: database.url,
