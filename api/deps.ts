@@ -26,6 +26,8 @@ export type ApiDeps = {
   temporalDeadlineMs?: number;
   /** Resolves when the SMTP server answers (used by /healthz only). */
   checkSmtp: () => Promise<void>;
+  /** True once the process has been told to stop: /readyz then answers 503 while requests in flight finish. */
+  stopping?: () => boolean;
   /** The root logger; each request gets a child carrying its request id. Silent unless given. */
   log?: Log;
   /** The registry /metrics serves and the request histogram; a fresh one unless given. */

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZPayloadKeysEnv, ZTemporalEnv } from '../config/env';
+import {
+  parseEnv,
+  ZDatabaseEnv,
+  ZLinkEnv,
+  ZLogEnv,
+  ZMailEnv,
+  ZPayloadKeysEnv,
+  ZShutdownEnv,
+  ZTemporalEnv,
+} from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
 /** The API's whole configuration: parsed once at start-up, nothing else reads `process.env`. */
@@ -12,6 +21,7 @@ export const ZApiEnv = z
     SMTP_URL: ZMailEnv.shape.SMTP_URL,
     ...ZLinkEnv.shape,
     ...ZLogEnv.shape,
+    ...ZShutdownEnv.shape,
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
     HOST: z.string().min(1).default('0.0.0.0'),

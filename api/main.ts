@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
   const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
   const temporal = lazyClient(temporalAt, converter);
+  let stopping = false;
   const app = createApp({
     db,
     temporal,
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     apiRateLimit: env.API_RATE_LIMIT,
     pageRateLimit: env.PAGE_RATE_LIMIT,
     log,
+    stopping: () => stopping,
     checkSmtp: async () => {
       await smtp.verify();
     },
@@ -43,15 +45,29 @@ async function main(): Promise<void> {
   const server = app.listen(env.PORT, env.HOST, () => {
     log.info({ url: `http://${env.HOST}:${env.PORT}` }, 'bansou api: listening');
   });
-  const stop = () => {
+  // SIGTERM: /readyz says stopping, no new connections are taken, requests in flight finish; whatever is still open
+  // at SHUTDOWN_TIMEOUT_SECONDS is cut off, so the process always ends in bounded time.
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'bansou api: stopping');
     stopRelay();
     stopReconciler();
+    // Closing the connections to Temporal, Postgres and SMTP is bounded too.
+    setTimeout(() => process.exit(1), (env.SHUTDOWN_TIMEOUT_SECONDS + 5) * 1000).unref();
+    const deadline = setTimeout(() => {
+      log.warn('bansou api: requests still open at the shutdown deadline; closing them');
+      server.closeAllConnections();
+    }, env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     server.close(async () => {
+      clearTimeout(deadline);
       await temporal.connection.close();
       smtp.close();
       await db.$disconnect();
+      log.info('bansou api: stopped');
       process.exit(0);
     });
+    server.closeIdleConnections();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -97,6 +97,11 @@ export const ZLogEnv = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
+export const ZShutdownEnv = z.object({
+  /** After SIGTERM, how long work in flight (requests, activities) may take to finish before it is cut off. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+});
+
 /** Raised when the environment does not match a process's schema; the message names every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { DEFAULT_CONCURRENT_SENDS } from '../activities/mail/send-slots';
-import { parseEnv, ZDatabaseEnv, ZLinkEnv, ZLogEnv, ZMailEnv, ZPayloadKeysEnv, ZTemporalEnv } from '../config/env';
+import {
+  parseEnv,
+  ZDatabaseEnv,
+  ZLinkEnv,
+  ZLogEnv,
+  ZMailEnv,
+  ZPayloadKeysEnv,
+  ZShutdownEnv,
+  ZTemporalEnv,
+} from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -36,6 +45,7 @@ export const ZWorkerEnv = z
     ...ZMailEnv.shape,
     ...ZLinkEnv.shape,
     ...ZLogEnv.shape,
+    ...ZShutdownEnv.shape,
     /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
     MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
     /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */

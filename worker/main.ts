@@ -1,8 +1,9 @@
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { registerDomainMetrics } from '../telemetry/domain-metrics';
+import { healthChecks, readinessOf } from '../telemetry/health';
 import { createLog, temporalLogger } from '../telemetry/log';
 import { createRegistry } from '../telemetry/metrics';
 import { checkTemporalTls, connectClient, connectWorker, temporalSettings } from '../temporal/connection';
@@ -39,11 +40,31 @@ async function main(): Promise<void> {
   const transport = createMailTransport(env.SMTP_URL, { pool: env.MAIL_MAX_CONCURRENT_SENDS });
   const registry = createRegistry();
   registerDomainMetrics(registry, db, { log: log.child({ component: 'metrics' }) });
+  // Ready once polling, while Temporal and Postgres answer (SMTP is reported: mail waits in the outbox meanwhile).
+  const started: { connection?: NativeConnection; worker?: Worker } = {};
+  const health = healthChecks(
+    {
+      temporal: async () => {
+        if (!started.connection) throw new Error('not connected yet');
+        await started.connection.healthService.check({});
+      },
+      postgres: () => db.$queryRaw`SELECT 1`,
+      smtp: () => transport.verify(),
+    },
+    log,
+  );
+  const readiness = async () => {
+    const round = await health();
+    const state = started.worker?.getState() ?? 'INITIALIZED';
+    if (state === 'INITIALIZED') return { status: 'not_ready', checks: round.checks };
+    return readinessOf(round, ['temporal', 'postgres'], state !== 'RUNNING');
+  };
   const metricsServer = await startWorkerMetricsServer({
     host: env.METRICS_HOST,
     port: env.METRICS_PORT,
     registry,
     coreMetricsUrl: `http://127.0.0.1:${coreMetricsPort}/metrics`,
+    readiness,
     log,
   });
   log.info({ port: metricsServer.port }, 'bansou worker: metrics served');
@@ -66,8 +87,12 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskPolls: Math.min(env.WORKER_WORKFLOW_POLLERS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
       maxConcurrentActivityTaskPolls: Math.min(env.WORKER_ACTIVITY_POLLERS, env.WORKER_MAX_CONCURRENT_ACTIVITIES),
       stickyQueueScheduleToStartTimeout: env.WORKER_STICKY_QUEUE_TIMEOUT_SECONDS * 1000,
+      // On SIGTERM: activities in flight get this long to finish, then are cancelled; the worker gives up 5 s later.
+      shutdownGraceTime: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      shutdownForceTime: (env.SHUTDOWN_TIMEOUT_SECONDS + 5) * 1000,
     },
   });
+  Object.assign(started, { connection, worker });
   // The weekly coordinator digest: scheduled once, on whichever worker starts first.
   const client = await connectClient(temporal, converter);
   await ensureDigestSchedule(client, temporal.taskQueue);
@@ -77,15 +102,20 @@ async function main(): Promise<void> {
     'bansou worker: polling',
   );
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.
+  process.once('SIGTERM', () => log.info({ signal: 'SIGTERM' }, 'bansou worker: stopping'));
   await worker.run();
   metricsServer.server.close();
   await connection.close();
   transport.close();
   await db.$disconnect();
+  log.info('bansou worker: stopped');
 }
 
-main().catch((error: unknown) => {
-  exitOnConfigError(error);
-  createLog({ service: 'worker' }).error({ err: error }, 'bansou worker: stopped by an error');
-  process.exit(1);
-});
+// Everything is closed by then; what the SDK's native runtime still holds must not keep the process alive.
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    exitOnConfigError(error);
+    createLog({ service: 'worker' }).error({ err: error }, 'bansou worker: stopped by an error');
+    process.exit(1);
+  });

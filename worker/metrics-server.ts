@@ -25,11 +25,13 @@ export type WorkerMetricsServerOptions = {
   registry: Registry;
   /** The Temporal SDK's Prometheus exporter (on loopback); its metrics are served after bansou's. */
   coreMetricsUrl?: string;
+  /** What `/readyz` answers (200 when its status is `ready`, 503 otherwise); `/livez` answers whenever the process does. */
+  readiness: () => Promise<{ status: string; checks: Record<string, unknown> }>;
   log: Log;
 };
 
 /**
- * The worker's metrics port: `GET /metrics` answers bansou's registry (process, outbox, matches…) followed by the
+ * The worker's metrics port: `/livez` and `/readyz` as on the API, and `GET /metrics`, which answers bansou's registry (process, outbox, matches…) followed by the
  * Temporal SDK's metrics (workflow and activity task latencies, slots, polls…), fetched from the SDK's own exporter on
  * loopback, so Prometheus scrapes one target per worker.
  */
@@ -50,6 +52,16 @@ export async function startWorkerMetricsServer(
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method === 'GET' && path === '/livez') return json(200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/readyz') {
+      options.readiness().then(
+        (readiness) => json(readiness.status === 'ready' ? 200 : 503, readiness),
+        (error: unknown) => (log.error({ err: error }, 'readiness not checked'), json(503, { status: 'not_ready' })),
+      );
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       return;

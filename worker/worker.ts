@@ -13,6 +13,8 @@ export type WorkerTuning = Partial<
     | 'maxConcurrentWorkflowTaskPolls'
     | 'maxConcurrentActivityTaskPolls'
     | 'stickyQueueScheduleToStartTimeout'
+    | 'shutdownGraceTime'
+    | 'shutdownForceTime'
   >
 >;
 

@@ -190,6 +190,8 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
     const samples: Record<string, () => Promise<HttpResponse>> = {
       'GET /healthz': () => stack.api.request('GET', '/healthz'),
       'GET /metrics': () => stack.api.request('GET', '/metrics'),
+      'GET /livez': () => stack.api.request('GET', '/livez'),
+      'GET /readyz': () => stack.api.request('GET', '/readyz'),
       'GET /openapi.json': () => stack.api.request('GET', '/openapi.json'),
       'GET /docs': () => stack.api.request('GET', '/docs'),
       'POST /programs': () =>

@@ -30,20 +30,7 @@ describe('operations: the processes observed (dev server, real Postgres and SMTP
     [env, database, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpListener()]);
     apiUrl = `http://127.0.0.1:${apiPort}`;
     metricsUrl = `http://127.0.0.1:${metricsPort}`;
-    const processEnv = {
-      ...testProcessEnv(),
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: unique('operations'),
-      DATABASE_URL: database.url,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: 'bansou <noreply@bansou.test>',
-      PUBLIC_BASE_URL: apiUrl,
-      SIGNING_SECRET: 'e2e-operations-signing-secret-0123456789abcdef',
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      METRICS_HOST: '127.0.0.1',
-    };
+    const processEnv = envFor({ apiPort, metricsPort, smtpUrl: smtp.url, taskQueue: unique('operations') });
     processes.push(
       ...(await Promise.all([
         startProcess('api', 'api/main.ts', processEnv, API_READY),
@@ -54,6 +41,22 @@ describe('operations: the processes observed (dev server, real Postgres and SMTP
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await Promise.all([env?.teardown(), database?.drop(), smtp?.close()]);
+  });
+
+  /** The environment of one API and one worker, as an operator would set it. */
+  const envFor = (o: { apiPort: number; metricsPort: number; smtpUrl: string; taskQueue: string }) => ({
+    ...testProcessEnv(),
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: o.taskQueue,
+    DATABASE_URL: database.url,
+    SMTP_URL: o.smtpUrl,
+    MAIL_FROM: 'bansou <noreply@bansou.test>',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${o.apiPort}`,
+    SIGNING_SECRET: 'e2e-operations-signing-secret-0123456789abcdef',
+    PORT: String(o.apiPort),
+    HOST: '127.0.0.1',
+    METRICS_PORT: String(o.metricsPort),
+    METRICS_HOST: '127.0.0.1',
   });
 
   const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResponse<string>> => {
@@ -119,5 +122,70 @@ describe('operations: the processes observed (dev server, real Postgres and SMTP
     const served = new Set([...apiSamples, ...worker].map((s) => s.name));
     expect(asked.size).toBeGreaterThan(15);
     expect([...asked].filter((name) => !served.has(name))).toEqual([]);
+  });
+
+  it('answers /livez and /readyz, and on SIGTERM finishes the email in flight and stops in bounded time', async () => {
+    // A mail server that takes 4 s to accept each email: the worker is mid-send when it is told to stop.
+    const slowSmtp = await startSmtpListener({ acceptDelayMs: 4000 });
+    const [apiPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+    const taskQueue = unique('stopping');
+    const pair = await Promise.all([
+      startProcess(
+        'api',
+        'api/main.ts',
+        { ...envFor({ apiPort, metricsPort, smtpUrl: slowSmtp.url, taskQueue }), SHUTDOWN_TIMEOUT_SECONDS: '15' },
+        API_READY,
+      ),
+      startProcess(
+        'worker',
+        'worker/main.ts',
+        { ...envFor({ apiPort, metricsPort, smtpUrl: slowSmtp.url, taskQueue }), SHUTDOWN_TIMEOUT_SECONDS: '15' },
+        WORKER_READY,
+      ),
+    ]);
+    processes.push(...pair);
+    const [api, worker] = pair;
+    try {
+      const base = `http://127.0.0.1:${apiPort}`;
+      const workerBase = `http://127.0.0.1:${metricsPort}`;
+      expect(await get(`${base}/livez`)).toMatchObject({ status: 200 });
+      expect(await get(`${workerBase}/livez`)).toMatchObject({ status: 200 });
+      for (const url of [`${base}/readyz`, `${workerBase}/readyz`]) {
+        const ready = await eventually(async () => {
+          const answer = await get(url);
+          return answer.status === 200 ? answer : undefined;
+        });
+        expect(JSON.parse(ready!.body)).toEqual({
+          status: 'ready',
+          checks: { temporal: { status: 'up' }, postgres: { status: 'up' }, smtp: { status: 'up' } },
+        });
+      }
+
+      const program = await seedProgram(database.db, unique('stop'), '停止テスト', ALWAYS_SEND);
+      const admin = await keyHeaders(database.db, 'admin');
+      const request = matchRequest(program.id);
+      const registered = await fetch(`${base}/matches`, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      });
+      expect(registered.status).toBe(201);
+      const matchId = matchIdFor(program.id, request.id);
+      // The first email is in the SMTP transaction (its outbox row says so) when both processes are told to stop.
+      await eventually(() => database.db.email.count({ where: { matchId, status: 'sending' } }), { timeoutMs: 30_000 });
+      const t0 = Date.now();
+      const [apiExit, workerExit] = await Promise.all([api!.stop('SIGTERM'), worker!.stop('SIGTERM')]);
+      const seconds = (Date.now() - t0) / 1000;
+      expect({ apiExit, workerExit }).toEqual({ apiExit: 0, workerExit: 0 });
+      expect(seconds).toBeLessThan(15 + 5);
+      // The email in flight was not cut off: the server has it, and the outbox recorded it as sent.
+      expect(slowSmtp.received.length).toBeGreaterThanOrEqual(1);
+      expect(await database.db.email.count({ where: { matchId, status: 'sent' } })).toBeGreaterThanOrEqual(1);
+      expect(await database.db.email.count({ where: { matchId, status: 'sending' } })).toBe(0);
+      expect(worker!.output()).toMatch(/"msg":"bansou worker: stopped"/);
+      expect(api!.output()).toMatch(/"msg":"bansou api: stopped"/);
+    } finally {
+      await slowSmtp.close();
+    }
   });
 });
