@@ -18,7 +18,7 @@ import {
   validateReassign,
   validateResume,
 } from '../../workflows/match/lifecycle';
-import { overtaken } from '../../workflows/match/mailer';
+import { overtaken, supersededByOverdue } from '../../workflows/match/mailer';
 import { validateCompleteTask } from '../../workflows/match/tasks';
 import type {
   CheckinAnsweredSignal,
@@ -359,5 +359,27 @@ describe('check-in answers and the mailer', () => {
     expect(overtaken(s, taskReminder)).toBeUndefined();
     task.status = 'done';
     expect(overtaken(s, taskReminder)).toBe('the task is done');
+  });
+
+  it("a task's opening reminder gives way to its overdue one, and only that", () => {
+    const s = fresh();
+    const task: MatchState['tasks'][number] = { ...s.tasks[0]!, status: 'open' };
+    s.tasks[0] = task;
+    const email = (overdue: boolean) =>
+      ({
+        key: overdue ? 'overdue' : 'open',
+        template: 'task-reminder',
+        to: 'coordinator',
+        recipient: SNAPSHOT.coordinator,
+        data: { task, overdue },
+        queuedAt: at(NOW),
+      }) satisfies PendingEmail;
+    expect(supersededByOverdue(s, email(false))).toBeUndefined();
+    task.overdueReminded = true;
+    expect(supersededByOverdue(s, email(false))).toBe('the overdue reminder replaces it');
+    expect(supersededByOverdue(s, email(true))).toBeUndefined();
+    expect(supersededByOverdue(s, { ...email(false), template: 'checkin-reminder' })).toBeUndefined();
+    task.status = 'done';
+    expect(supersededByOverdue(s, email(false))).toBeUndefined();
   });
 });

@@ -40,6 +40,14 @@ describe('match lifecycle: a six-month match that goes well', () => {
         durationMinutes: 60,
       }));
       await m.act(proposeKickoffSlotsUpdate, { slots, location: 'https://meet.example.jp/kickoff' });
+      // Proposing the slots was the preparation: the coordinator marks it done once its reminder is in, not after the
+      // proposals go out (before a long holiday they wait days for sending hours, and the task would fall due).
+      await advanceUntil(
+        h,
+        'the kickoff prep reminder',
+        () => m.emails((e) => e.to === coordinator.email && templateOf(e) === 'task-reminder').length > 0,
+      );
+      expect(await completeOpenTasks(m)).toEqual(['kickoff_prep']);
       await advanceUntil(
         h,
         'kickoff proposals',
@@ -51,7 +59,6 @@ describe('match lifecycle: a six-month match that goes well', () => {
         status: 'scheduled',
         scheduled: { startsAt: slots[1]!.startsAt, sequence: 1 },
       });
-      expect(await completeOpenTasks(m)).toEqual(['kickoff_prep']);
 
       // The day before, a reminder; after the meeting, the coordinator records it held.
       await h.advanceTo(Date.parse(slots[1]!.startsAt) + 2 * HOUR);

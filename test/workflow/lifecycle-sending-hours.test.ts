@@ -221,4 +221,37 @@ describe('match lifecycle: emails that wait for sending hours', () => {
       expect(skipped[0]!.at.getTime() - opens).toBeLessThan(HOUR);
     },
   );
+
+  it.each(CALENDAR_STARTS)(
+    'a task that falls due while its opening email waits for sending hours gets one email, the overdue one (from $name)',
+    async (start) => {
+      await h.startAt(start);
+      // The mid-point review opens at midnight JST and is due an hour later, long before sending hours open.
+      const tasks = DEFAULT_PLAYBOOK.tasks.map((t) => (t.key === 'midpoint_review' ? { ...t, dueWithin: '1h' } : t));
+      const m = await h.startMatch({ days: 60, playbook: { tasks } });
+      await holdKickoff(h, m);
+      const midpoint = (await m.state()).tasks.find((t) => t.key === 'midpoint_review')!;
+      expect(jstTime(midpoint.openAt)).toBe('00:00:00');
+      const opens = sendingOpensAt(Date.parse(midpoint.openAt));
+      const midpointEmails = () =>
+        m.emails((e) => templateOf(e) === 'task-reminder' && Boolean(e.mail.text?.includes('中間振り返り')));
+      await advanceUntil(h, 'the mid-point review email', () => midpointEmails().length > 0, {
+        step: HOUR,
+        within: opens - (await h.now()) + 2 * HOUR,
+      });
+      await h.advance(HOUR);
+      // Kept for the replay test: this history has the `opening-reminder-gives-way-to-overdue` patch marker.
+      saveHistories(
+        'opening-reminder-gave-way',
+        await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId),
+      );
+      expect(midpointEmails().map((e) => e.subject)).toEqual([expect.stringContaining('期限超過')]);
+      const skipped = (await m.timeline()).filter((e) => e.type === 'email.skipped');
+      expect(skipped.map((e) => e.payload)).toEqual([
+        { template: 'task-reminder', role: 'coordinator', reason: 'the overdue reminder replaces it' },
+      ]);
+      expect(skipped[0]!.at.getTime() - opens).toBeGreaterThanOrEqual(0);
+      expect(skipped[0]!.at.getTime() - opens).toBeLessThan(HOUR);
+    },
+  );
 });

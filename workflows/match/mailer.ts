@@ -49,6 +49,17 @@ export function overtaken(state: MatchState, email: PendingEmail): string | unde
   return undefined;
 }
 
+/**
+ * Why a task's opening reminder gives way, if it does: the task fell due while the reminder waited for sending hours,
+ * so its overdue reminder (queued behind it) says all there is to say, and the coordinator gets one email, not two.
+ */
+export function supersededByOverdue(state: MatchState, email: PendingEmail): string | undefined {
+  if (email.template !== 'task-reminder' || email.data.overdue !== false) return undefined;
+  const id = (email.data.task as { id?: string } | undefined)?.id;
+  const task = state.tasks.find((t) => t.id === id);
+  return task?.status === 'open' && task.overdueReminded ? 'the overdue reminder replaces it' : undefined;
+}
+
 /** The innermost message of an activity failure (the SMTP server's words, a missing template). */
 function errorMessage(error: unknown): string {
   let current: unknown = error;
@@ -77,10 +88,15 @@ export async function mailer(ctx: MatchContext): Promise<void> {
     }
     // An email that waited (for sending hours, a resume) may have been overtaken: nobody gets a reminder for
     // something they have already done.
+    // Since patched('opening-reminder-gives-way-to-overdue'): nor two emails for one task when it fell due meanwhile.
     const why = overtaken(state, email);
-    if (why && patched('mail-drops-overtaken-reminders')) {
+    const superseded = supersededByOverdue(state, email);
+    if (
+      (why && patched('mail-drops-overtaken-reminders')) ||
+      (superseded && patched('opening-reminder-gives-way-to-overdue'))
+    ) {
       unqueue(email);
-      ctx.record('email.skipped', { template: email.template, role: email.to, reason: why });
+      ctx.record('email.skipped', { template: email.template, role: email.to, reason: why ?? superseded });
       continue;
     }
     // The coordinator's emails go to whoever coordinates the match when they are sent (a reassign may have come
