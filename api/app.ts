@@ -50,6 +50,11 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.locals.log = log;
 
+  // What a caller waits for Temporal counts from the request's arrival.
+  app.use((_req, res, next) => {
+    res.locals.arrivedAt = Date.now();
+    next();
+  });
   // A request id on every answer and a logger carrying it; one line per request when it ends, and its metrics.
   const metrics = deps.metrics ?? createHttpMetrics();
   app.use(requestContext(log, metrics.observeRequest));

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { principalOf, requirePermission, type Permission, type Principal } from './auth';
 import { AppError, parseInput } from './errors';
 import { ZProblem } from './routes/schemas';
+import { fromArrival } from './services/actions';
 
 /**
  * One place that declares each JSON route: its input schemas, who may call it and what it answers. The same
@@ -153,7 +154,7 @@ export class ApiRoutes {
         req,
         res,
       };
-      const result = await handler(input);
+      const result = await fromArrival(res.locals.arrivedAt, () => handler(input));
       if (!result || res.headersSent) return;
       if (result.headers) res.set(result.headers);
       res.status(result.status ?? 200).json(result.body);

@@ -4,11 +4,11 @@ import type { LinkClaims } from '../../activities/links';
 import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import type { ExtraRoute } from '../openapi';
-import { AppError, retryLater } from '../errors';
+import { AppError } from '../errors';
 import { fill, formatInstant, PAGE_MESSAGES } from '../pages/messages';
 import { openLink } from '../pages/links';
-import { crossSite, csrfFor, csrfOk, renderMessage, renderPage } from '../pages/render';
-import { runAction } from '../services/actions';
+import { crossSite, csrfFor, csrfOk, renderMessage, renderPage, renderUnavailable } from '../pages/render';
+import { fromArrival, runAction } from '../services/actions';
 import { ZText } from '../../workflows/text';
 
 type KickoffContext = {
@@ -178,23 +178,19 @@ export function kickoffRoutes(deps: ApiDeps): Router {
       return showForm(req, res, ctx, { note: parsed.data.note }, PAGE_MESSAGES[ctx.locale].slotPassed);
     }
     try {
-      await runAction(deps, ctx.claims.matchId, respondKickoffUpdate, {
-        respondent: ctx.claims.respondent,
-        proposal: ctx.claims.n,
-        choice: parsed.data.choice,
-        ...(parsed.data.note ? { note: parsed.data.note } : {}),
-      });
+      await fromArrival(res.locals.arrivedAt, () =>
+        runAction(deps, ctx.claims.matchId, respondKickoffUpdate, {
+          respondent: ctx.claims.respondent,
+          proposal: ctx.claims.n,
+          choice: parsed.data.choice,
+          ...(parsed.data.note ? { note: parsed.data.note } : {}),
+        }),
+      );
     } catch (error) {
       if (error instanceof AppError && error.code === 'unavailable') {
-        // Temporal may still take the answer up later (see runAction): "try again", not "not saved".
-        retryLater(res);
-        return renderMessage(
-          res,
-          503,
-          ctx.locale,
-          { title: (t) => t.retryTitle, body: (t) => t.retryBody },
-          { programName: ctx.programName },
-        );
+        // Not taken (Temporal or its worker did not answer in time): the answer as typed, ready to send again. Should
+        // Temporal still take the first one up later, sending it again records the same choice once more.
+        return renderUnavailable(req, res);
       }
       if (error instanceof AppError) {
         return renderMessage(

@@ -4,6 +4,7 @@ import type { Database } from '../../prisma/client';
 import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 import type { CheckinAnswers, Respondent } from '../../workflows/checkin-questions';
 import { checkinAnsweredSignal, matchWorkflowId } from '../../workflows/shared';
+import { beforeDeadline } from './actions';
 
 const SIGNAL_DEADLINE_MS = 5_000;
 
@@ -43,7 +44,7 @@ async function deliver(
 ): Promise<boolean> {
   try {
     // A person is waiting for the page: give Temporal a few seconds, then leave it to the relay.
-    await temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+    await beforeDeadline(temporal, Date.now() + SIGNAL_DEADLINE_MS, () =>
       temporal.workflow.getHandle(matchWorkflowId(answer.matchId)).signal(checkinAnsweredSignal, {
         round: answer.round,
         respondent: answer.respondent,

@@ -3,15 +3,9 @@ import type { z } from 'zod';
 import { may, type Principal } from '../auth';
 import { AppError, fieldErrors } from '../errors';
 import { matchIdFor } from '../../workflows/shared';
+import { temporalDeadline } from './actions';
 import { matchSelect, ZCreateMatchRequest, type MatchRow, type TMatchInput } from './matches';
-import {
-  completeRegistration,
-  keyOf,
-  matchesOf,
-  registerMatch,
-  temporalDeadline,
-  type MatchStarter,
-} from './registration';
+import { completeRegistration, keyOf, matchesOf, registerMatch, type MatchStarter } from './registration';
 
 /**
  * Importing matches from the CSV files programs already keep. The header row names the columns, in English or in

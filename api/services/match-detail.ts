@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps';
 import { isoOrNull, summarySelect, toSummary, ZMatchSummary } from './match-list';
 import { reasonOf, silentLog } from '../../telemetry/log';
 import { inScope } from './scope';
+import { beforeDeadline } from './actions';
 
 /**
  * One match as the API's GET /matches/:id and the workspace's match page show it: the read model, its contracts,
@@ -165,7 +166,7 @@ export async function matchDetail(
   let liveError: string | undefined;
   try {
     if (options.live) {
-      live = await deps.temporal.withDeadline(Date.now() + 5000, () =>
+      live = await beforeDeadline(deps.temporal, Date.now() + 5000, () =>
         deps.temporal.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery),
       );
     }

@@ -7,7 +7,7 @@ import type { matchWorkflow } from '../../workflows';
 import { matchIdFor, matchReference, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
-import { TEMPORAL_DEADLINE_MS } from './actions';
+import { beforeDeadline, temporalDeadline } from './actions';
 import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
 import { personOf } from './people';
 import { currentPlaybook } from './playbooks';
@@ -30,9 +30,6 @@ import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 
 /** What registering a match needs: the database and a Temporal client (the API and the CLI both have them). */
 export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'temporalDeadlineMs'>;
-
-/** The instant by which Temporal must have answered a request that starts now. */
-export const temporalDeadline = (deps: MatchStarter) => Date.now() + (deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS);
 
 /** The memo key on a match workflow that names the registration that started it. */
 const REGISTRATION_MEMO = 'registration';
@@ -122,7 +119,7 @@ type Found = { registration: string | undefined } | undefined;
 /** The workflow `match:<id>` as far as registration cares: absent, or present with the registration in its memo. */
 async function findWorkflow(deps: MatchStarter, id: string, deadline: number): Promise<Found> {
   try {
-    const description = await deps.temporal.withDeadline(deadline, () =>
+    const description = await beforeDeadline(deps.temporal, deadline, () =>
       deps.temporal.workflow.getHandle(matchWorkflowId(id)).describe(),
     );
     const registration = description.memo?.[REGISTRATION_MEMO];
@@ -146,7 +143,7 @@ export async function completeRegistration(deps: MatchStarter, row: MatchRow, de
   const { db, temporal } = deps;
   const playbook = await currentPlaybook(db, row.programId);
   try {
-    await temporal.withDeadline(deadline, () =>
+    await beforeDeadline(temporal, deadline, () =>
       temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
         workflowId: matchWorkflowId(row.id),
         taskQueue: deps.taskQueue,
@@ -182,7 +179,8 @@ export async function completeRegistration(deps: MatchStarter, row: MatchRow, de
 
 /**
  * Registers a match: stores it and starts its workflow, idempotently (see the top of this file). Answers within the
- * Temporal deadline (10 s): half of it for asking whether the workflow exists, the rest for starting it.
+ * request's Temporal deadline (`temporalDeadline`): half of what is left for asking whether the workflow exists, the
+ * rest for starting it.
  */
 export async function registerMatch(deps: MatchStarter, input: TMatchInput): Promise<MatchRow> {
   const { db } = deps;
@@ -292,7 +290,7 @@ async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void>
   const { db, temporal } = deps;
   const deadline = temporalDeadline(deps);
   const handle = temporal.workflow.getHandle(workflowId);
-  const [history, description] = await temporal.withDeadline(deadline, () =>
+  const [history, description] = await beforeDeadline(temporal, deadline, () =>
     Promise.all([handle.fetchHistory(), handle.describe()]),
   );
   const registration = description.memo?.[REGISTRATION_MEMO];

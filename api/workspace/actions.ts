@@ -2,8 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { refusalText, type RefusalDetail } from '../../workflows/refusals';
 import { actorOf, type Actor } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldErrors } from '../errors';
-import { runAction } from '../services/actions';
+import { AppError, fieldErrors, retryLater } from '../errors';
+import { fromArrival, runAction } from '../services/actions';
 import {
   ESCALATION_ACTIONS,
   MATCH_ACTIONS,
@@ -209,8 +209,15 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
     const by = actorOf(signedIn(res));
     const before = await lastEvent(deps, matchId);
     try {
-      await runAction(deps, matchId, action.update, await action.arg(deps, parsed.data, params), by);
+      await fromArrival(res.locals.arrivedAt, async () =>
+        runAction(deps, matchId, action.update, await action.arg(deps, parsed.data, params), by),
+      );
     } catch (error) {
+      if (error instanceof AppError && error.code === 'unavailable') {
+        // Temporal or its worker did not take it in time: the same page, with what was typed, to send again later.
+        retryLater(res);
+        return refuse(req, res, { status: 503, kind: 'error', text: t.notTaken, form: formId, values });
+      }
       if (error instanceof AppError && (error.code === 'conflict' || error.code === 'rejected')) {
         const status = error.code === 'conflict' ? 409 : 422;
         return refuse(req, res, {

@@ -140,6 +140,8 @@ const ja = {
     coordinator: '新しいコーディネーター',
     until: 'いつまで',
   },
+  notTaken:
+    'いまは処理を完了できませんでした（ワークフローのサービスが一時的に応答していません）。入力した内容は残っています。1分ほど待ってから、マッチングの状態を確かめてもう一度送信してください。',
   done: {
     playbook: '支援プランを保存しました。',
     ack: 'エスカレーションの対応を始めました。',
@@ -394,6 +396,8 @@ const en: WorkspaceMessages = {
     coordinator: 'New coordinator',
     until: 'Until',
   },
+  notTaken:
+    'This could not be completed just now (the workflow service is not answering). What you entered is kept: wait a minute, check the match, then send it again.',
   done: {
     playbook: 'The playbook is saved.',
     ack: 'The escalation is acknowledged.',

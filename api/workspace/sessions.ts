@@ -6,6 +6,7 @@ import type { signInEmailWorkflow } from '../../workflows';
 import { signInWorkflowId, type Locale, type SignInEmailInput } from '../../workflows/shared';
 import { accountPrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
+import { beforeDeadline, temporalDeadline } from '../services/actions';
 
 /**
  * Signing in to the workspace: a one-time link by email, then a session held server-side.
@@ -100,13 +101,17 @@ export async function requestSignIn(deps: ApiDeps, email: string, pageLocale: Lo
     },
     validMinutes: SESSION_POLICY.LINK_MINUTES,
   };
-  await deps.temporal.workflow.start<typeof signInEmailWorkflow>('signInEmailWorkflow', {
-    workflowId: signInWorkflowId(id),
-    taskQueue: deps.taskQueue,
-    args: [input],
-    // Nobody needs the email once the link has expired.
-    workflowExecutionTimeout: `${SESSION_POLICY.LINK_MINUTES} minutes`,
-  });
+  // Like every call to Temporal, within its deadline: when it cannot be reached the caller logs it, and the person
+  // (who was already told to look in their inbox) asks for a link again.
+  await beforeDeadline(deps.temporal, temporalDeadline(deps), () =>
+    deps.temporal.workflow.start<typeof signInEmailWorkflow>('signInEmailWorkflow', {
+      workflowId: signInWorkflowId(id),
+      taskQueue: deps.taskQueue,
+      args: [input],
+      // Nobody needs the email once the link has expired.
+      workflowExecutionTimeout: `${SESSION_POLICY.LINK_MINUTES} minutes`,
+    }),
+  );
   return 'sent';
 }
 

@@ -279,7 +279,9 @@ describe('kickoff scheduling: proposal page, invites, changes and cancellation',
       let started = Date.now();
       const page = await postChoice(stack, link, { choice: '0' }, stalled.url);
       expect(page.status).toBe(503);
-      expect(page.text).toContain('ただいま受け付けられません');
+      // Not taken: said so, with the choice kept in the form to send again.
+      expect(page.text).toContain('回答はまだ保存されていません');
+      expect(page.text).toContain('<input type="hidden" name="choice" value="0">');
       expect(Date.now() - started).toBeLessThan(5000);
 
       started = Date.now();

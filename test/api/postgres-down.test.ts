@@ -6,32 +6,8 @@ import { addNoteUpdate, matchWorkflowId } from '../../workflows/shared';
 import { healthyAnswers } from '../support/answers';
 import { eventually } from '../support/eventually';
 import { captureLog } from '../support/logs';
-import { jstSlot } from '../support/instants';
-import type { ReceivedEmail } from '../support/smtp';
+import { hiddenFields, pagesAwaitingAnswers, postForm } from '../support/outage';
 import { createDevStack, type DevStack } from '../support/stack';
-
-const template = (e: ReceivedEmail) => String(e.mail.headers.get('x-bansou-template'));
-
-const decode = (html: string) =>
-  html.replace(
-    /&(amp|lt|gt|quot|#39);/g,
-    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!,
-  );
-
-/** The hidden fields of the form in a page (CSRF value, language; on the "not saved" page, everything typed). */
-function hiddenFields(html: string): Record<string, string> {
-  return Object.fromEntries(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decode(m[2]!)]),
-  );
-}
-
-/** Posts a page's form as a browser does. */
-const postForm = (stack: DevStack, path: string, fields: Record<string, string>) =>
-  fetch(`${stack.api.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
 
 describe('Postgres down: a real Postgres behind a proxy the test cuts and restores', () => {
   let stack: DevStack;
@@ -55,23 +31,8 @@ describe('Postgres down: a real Postgres behind a proxy the test cuts and restor
 
   it('every route answers 503 with Retry-After (problem+json, or a page that keeps the answer), and all recovers by itself', async () => {
     // Before the outage: match A has check-in 1 open for the host (ja); match B proposed kickoff slots (talent: en).
-    const a = await stack.createMatch();
-    const { host } = await stack.openFirstCheckin(a.id);
-    const checkinLink = stack.linkIn(host, 'checkins');
-    const checkinForm = hiddenFields((await stack.api.request('GET', checkinLink)).text);
+    const { a, checkinLink, checkinForm, kickoffLink, kickoffForm } = await pagesAwaitingAnswers(stack);
     expect(checkinForm).toMatchObject({ lang: 'ja', csrf: expect.any(String) });
-    const b = await stack.createMatch();
-    const slot = { startsAt: jstSlot(Date.now(), 30, 10), durationMinutes: 60 };
-    expect((await stack.api.request('POST', `/matches/${b.id}/kickoff/proposals`, { slots: [slot] })).status).toBe(200);
-    const [proposal] = await stack.smtp.waitFor(1, {
-      filter: (e) => template(e) === 'kickoff-proposal' && e.to === b.talent.email,
-    });
-    const kickoffLink = stack.linkIn(proposal!, 'kickoff');
-    await eventually(
-      async () =>
-        (await stack.database.db.match.findUniqueOrThrow({ where: { id: b.id } })).kickoffStatus === 'proposed',
-    );
-    const kickoffForm = hiddenFields((await stack.api.request('GET', kickoffLink)).text);
     expect(kickoffForm).toMatchObject({ lang: 'en' });
 
     const defs = createApp(stack.deps).locals.routeDefs as RouteDef<never, never, never>[];

@@ -10,7 +10,7 @@ import { matchIdFor, matchWorkflowId, searchAttributes } from '../../workflows/s
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchDates, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
-import { freePort, serve, type TestServer } from '../support/http';
+import { freeServerPort, serve, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import type { ReceivedEmail } from '../support/smtp';
 import { createDevStack, type DevStack } from '../support/stack';
@@ -43,7 +43,7 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
   let programId: string;
 
   beforeAll(async () => {
-    port = await freePort();
+    port = await freeServerPort();
     [temporal, database] = await Promise.all([createDevServerEnv({ port }), createTestDatabase()]);
     // The API's own client, as api/main.ts makes it: lazy, on the server's address.
     connection = Connection.lazy({ address: `127.0.0.1:${port}` });

@@ -26,6 +26,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * A free loopback port below Linux's range for the local end of outgoing connections (32768-60999), for a server the
+ * test stops and starts again: while it is down, clients retrying it could be given that very port as their own end,
+ * connect to themselves (a TCP simultaneous open) and hold it.
+ */
+export async function freeServerPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const probe = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+  }
+}
+
+/**
  * Serves an Express app on a loopback port (a free one unless given) and talks to it over real HTTP, with
  * `headers` (e.g. an API key) on every request unless a request says otherwise.
  */

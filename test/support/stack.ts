@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
@@ -5,16 +8,23 @@ import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
 import { csrfFor } from '../../api/pages/render';
 import { createDatabase, type Database } from '../../prisma/client';
+import { connectWorker, lazyClient, temporalSettings } from '../../temporal/connection';
 import type { Playbook } from '../../workflows/playbook';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from './database';
 import { eventually } from './eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
-import { freePort, serve, type TestServer } from './http';
+import { freePort, freeServerPort, serve, type TestServer } from './http';
 import { keyHeaders } from './keys';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-import { createDevServerEnv, createTestWorker } from './temporal';
+import {
+  createDevServerEnv,
+  createTestWorker,
+  startKillableDevServer,
+  testDataConverter,
+  type KillableDevServer,
+} from './temporal';
 
 export const SIGNING_SECRET = 'stack-test-signing-secret-0123456789abcdef';
 
@@ -40,6 +50,12 @@ export type DevStack = {
    * restore (`database.db` stays a direct connection, for the test's own reads and writes).
    */
   postgres?: TcpProxy;
+  /**
+   * With `stoppableTemporal`: kills the dev server (SIGKILL; its state stays in a file) and starts it
+   * again on the same port and file. The API and the worker keep their own connections, as their processes do; `env`
+   * is the server running now.
+   */
+  temporal?: { stop(): Promise<void>; start(): Promise<void> };
   /** An admin key (the API requests above send it unless told otherwise). */
   adminHeaders: Record<string, string>;
   /** POST /matches; the workflow starts. Returns the request, its `id` replaced by the match's id. */
@@ -60,20 +76,36 @@ export async function createDevStack(
     apiRateLimit?: number;
     /** The API and the worker reach Postgres through a proxy the test can cut (each with its own pool). */
     cuttablePostgres?: boolean;
+    /** The dev server keeps its state in a file and can be stopped and started again (`temporal`). */
+    stoppableTemporal?: boolean;
     log?: ApiDeps['log'];
     /** How the SMTP listener treats some recipients (reject, defer). */
     smtp?: SmtpListenerOptions;
   } = {},
 ): Promise<DevStack> {
-  const [env, database, smtp, port] = await Promise.all([
-    createDevServerEnv(),
+  const server = options.stoppableTemporal
+    ? {
+        port: await freeServerPort(),
+        dbFilename: path.join(mkdtempSync(path.join(os.tmpdir(), 'bansou-temporal-')), 'db'),
+      }
+    : undefined;
+  const [temporalServer, database, smtp, port] = await Promise.all([
+    server ? startKillableDevServer(server) : createDevServerEnv(),
     createTestDatabase(),
     startSmtpListener(options.smtp),
     freePort(),
   ]);
+  const killable = server ? (temporalServer as KillableDevServer) : undefined;
+  const env = killable ? killable.env : (temporalServer as TestWorkflowEnvironment);
+  let running = true;
   // Links in emails point at this API, so a browser can follow them.
   const links = { publicBaseUrl: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET };
   const taskQueue = unique('stack');
+  // Connections of their own, made as the worker and API processes make them (the API's lazily).
+  const temporalAt = server
+    ? temporalSettings({ TEMPORAL_ADDRESS: `127.0.0.1:${server.port}`, TASK_QUEUE: taskQueue })
+    : undefined;
+  const workerConnection = temporalAt ? await connectWorker(temporalAt) : env.nativeConnection;
   const transport = createMailTransport(smtp.url);
   let postgres: TcpProxy | undefined;
   let connect = (): Database => database.db;
@@ -89,15 +121,16 @@ export async function createDevStack(
       return db;
     };
   }
-  const worker: Worker = await createTestWorker(env, taskQueue, {
-    db: connect(),
-    mail: { transport, from: 'bansou <noreply@bansou.test>' },
-    links,
-  });
-  const running = worker.run();
+  const worker: Worker = await createTestWorker(
+    env,
+    taskQueue,
+    { db: connect(), mail: { transport, from: 'bansou <noreply@bansou.test>' }, links },
+    workerConnection,
+  );
+  const working = worker.run();
   const deps: ApiDeps = {
     db: connect(),
-    temporal: env.client,
+    temporal: temporalAt ? lazyClient(temporalAt, testDataConverter()) : env.client,
     taskQueue,
     links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
@@ -108,7 +141,8 @@ export async function createDevStack(
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
   const adminHeaders = await keyHeaders(database.db, 'admin');
   const api = await serve(createApp(deps), { port, headers: adminHeaders });
-  const state = (matchId: string) => env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
+  const state = (matchId: string) =>
+    stack.env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
 
   const stack: DevStack = {
     env,
@@ -118,6 +152,21 @@ export async function createDevStack(
     programId: program.id,
     deps,
     postgres,
+    ...(server
+      ? {
+          temporal: {
+            async stop() {
+              running = false;
+              await killable!.kill();
+            },
+            async start() {
+              await killable!.start();
+              stack.env = killable!.env;
+              running = true;
+            },
+          },
+        }
+      : {}),
     adminHeaders,
     async createMatch(overrides = {}) {
       const body = matchRequest(program.id, overrides);
@@ -159,11 +208,16 @@ export async function createDevStack(
     },
     async close() {
       await api.close();
+      if (!running) await stack.temporal?.start(); // (the worker finishes its tasks against a running server)
       worker.shutdown();
-      await running;
+      await working;
       await Promise.all(ownPools.map((db) => db.$disconnect()));
       await postgres?.close();
-      await Promise.all([env.teardown(), database.drop(), smtp.close()]);
+      // The API's connection stays open: calls it gave up on at their deadline may still be sleeping in the client's
+      // retries, whose timers would throw into a closed channel.
+      if (server) await workerConnection.close();
+      await Promise.all([killable ? killable.kill() : env.teardown(), database.drop(), smtp.close()]);
+      if (server) rmSync(path.dirname(server.dbFilename), { recursive: true, force: true });
     },
   };
   return stack;

@@ -1,14 +1,17 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/common';
-import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import { ZPayloadKeysEnv } from '../../config/env';
 import { dataConverter } from '../../temporal/data-converter';
 import { createMatchWorker } from '../../worker/worker';
 import { searchAttributes } from '../../workflows/shared';
 import type { ActivityDeps } from '../../activities';
 import { testEnv } from './env';
+import { eventually } from './eventually';
 
 let runtimeInstalled = false;
 /**
@@ -163,14 +166,65 @@ export async function createDevServerEnv({ port }: { port?: number } = {}): Prom
   );
 }
 
+/**
+ * A dev server that can be killed (SIGKILL, as a crash would end it) and started again on the same port, carrying on
+ * from the state it keeps in `dbFilename`. It runs as this process's own child, so that `kill` returns only once the
+ * process is gone; `env` talks to the server running now.
+ */
+export type KillableDevServer = { env: TestWorkflowEnvironment; kill(): Promise<void>; start(): Promise<void> };
+
+export async function startKillableDevServer({
+  port,
+  dbFilename,
+}: {
+  port: number;
+  dbFilename: string;
+}): Promise<KillableDevServer> {
+  const cli = testEnv().TEMPORAL_CLI_PATH;
+  if (!cli) throw new Error('a killable dev server needs the Temporal CLI on disk (TEMPORAL_CLI_PATH)');
+  quietRuntime();
+  const args = [
+    ...['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)],
+    ...['--namespace', 'default', '--db-filename', dbFilename, '--log-level', 'error'],
+    ...['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+    ...['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true'],
+    ...Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ];
+  let exited: Promise<unknown> = Promise.resolve();
+  let child: ChildProcess | undefined;
+  const server: KillableDevServer = {
+    env: undefined as unknown as TestWorkflowEnvironment,
+    async start() {
+      child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      exited = once(child, 'exit');
+      server.env = await eventually(
+        () =>
+          TestWorkflowEnvironment.createFromExistingServer({
+            address: `127.0.0.1:${port}`,
+            client: { dataConverter: testDataConverter() },
+          }),
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    },
+    async kill() {
+      await server.env.teardown();
+      child?.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await server.start();
+  return server;
+}
+
 /** A worker with the real activities, on the workflow bundle the global setup built once. */
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   deps: ActivityDeps,
+  connection: NativeConnection = env.nativeConnection,
 ): Promise<Worker> {
   return createMatchWorker({
-    connection: env.nativeConnection,
+    connection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     deps,
