@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -53,9 +54,42 @@ export async function serve(
   app: Express,
   { port = 0, headers = {} }: { port?: number; headers?: Record<string, string> } = {},
 ): Promise<TestServer> {
-  const server = await new Promise<ReturnType<Express['listen']>>((resolve) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+  const server = await listening(port);
+  server.on('request', app);
+  return testServer(server, headers);
+}
+
+/**
+ * A loopback server already listening on a free port, for an app that must know its own URL before it exists (links in
+ * emails): unlike a port probed and released, nobody can take the port in between.
+ */
+export async function reserveServer(): Promise<{
+  port: number;
+  serve(app: Express, options?: { headers?: Record<string, string> }): TestServer;
+}> {
+  const server = await listening(0);
+  return {
+    port: (server.address() as AddressInfo).port,
+    serve: (app, { headers = {} } = {}) => {
+      server.on('request', app);
+      return testServer(server, headers);
+    },
+  };
+}
+
+async function listening(port: number): Promise<http.Server> {
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  return server;
+}
+
+function testServer(server: http.Server, headers: Record<string, string>): TestServer {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

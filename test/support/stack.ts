@@ -14,7 +14,7 @@ import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflo
 import { createTestDatabase, type TestDatabase } from './database';
 import { eventually } from './eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from './fixtures';
-import { freePort, freeServerPort, serve, type TestServer } from './http';
+import { freeServerPort, reserveServer, type TestServer } from './http';
 import { keyHeaders } from './keys';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
@@ -89,15 +89,16 @@ export async function createDevStack(
         dbFilename: path.join(mkdtempSync(path.join(os.tmpdir(), 'bansou-temporal-')), 'db'),
       }
     : undefined;
-  const [temporalServer, database, smtp, port] = await Promise.all([
+  const [temporalServer, database, smtp, reserved] = await Promise.all([
     server ? startKillableDevServer(server) : createDevServerEnv(),
     createTestDatabase(),
     startSmtpListener(options.smtp),
-    freePort(),
+    reserveServer(),
   ]);
   const killable = server ? (temporalServer as KillableDevServer) : undefined;
   const env = killable ? killable.env : (temporalServer as TestWorkflowEnvironment);
   let running = true;
+  const { port } = reserved;
   // Links in emails point at this API, so a browser can follow them.
   const links = { publicBaseUrl: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET };
   const taskQueue = unique('stack');
@@ -140,7 +141,7 @@ export async function createDevStack(
   };
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);
   const adminHeaders = await keyHeaders(database.db, 'admin');
-  const api = await serve(createApp(deps), { port, headers: adminHeaders });
+  const api = reserved.serve(createApp(deps), { headers: adminHeaders });
   const state = (matchId: string) =>
     stack.env.client.workflow.getHandle(matchWorkflowId(matchId)).query(matchStateQuery);
 
