@@ -14,6 +14,7 @@ import { ApiRoutes, methodNotAllowed } from './routing';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { CHECKIN_PAGE_ROUTES, checkinRoutes } from './routes/checkins';
+import { codecCors, codecRoutes, keyOrSession } from './routes/codec';
 import { escalationRoutes } from './routes/escalations';
 import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
@@ -164,7 +165,16 @@ export function createApp(deps: ApiDeps): Express {
   escalationRoutes(api, deps);
   importRoutes(api, deps);
   apiKeyRoutes(api, deps);
+  // The Temporal Web UI's codec endpoint: CORS for the UI's origins only (preflights answered there), then an admin
+  // key or an admin's workspace session.
+  const codec = new ApiRoutes([keyOrSession(deps), perKey]);
+  if (deps.codec) {
+    app.use('/codec', codecCors(deps.codec.uiOrigins));
+    codecRoutes(codec, deps.codec.codecs);
+    api.defs.push(...codec.defs);
+  }
   metaRoutes(api, deps, [...CHECKIN_PAGE_ROUTES, ...KICKOFF_PAGE_ROUTES, FRONT_PAGE_ROUTE]);
+  app.use(codec.router);
   app.use(api.router);
   app.use(
     methodNotAllowed([

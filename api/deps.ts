@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Database } from '../prisma/client';
 import type { Log } from '../telemetry/log';
 import type { HttpMetrics } from '../telemetry/metrics';
@@ -8,6 +9,11 @@ export type ApiDeps = {
   db: Database;
   temporal: Client;
   taskQueue: string;
+  /**
+   * The payload codecs of the data converter, served at /codec/encode and /codec/decode for the Temporal Web UI
+   * (whose origins `uiOrigins` are the only ones let in by CORS); no codec endpoint without them.
+   */
+  codec?: { codecs: PayloadCodec[]; uiOrigins: string[] };
   links: {
     /** PUBLIC_BASE_URL: where people reach the pages. */
     publicBaseUrl: string;

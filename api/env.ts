@@ -29,6 +29,30 @@ export const ZApiEnv = z
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     /** Requests per minute per client on the check-in and kickoff pages. */
     PAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(60),
+    /**
+     * The origins of the Temporal Web UI whose pages may call /codec/encode and /codec/decode from the browser
+     * (comma-separated, e.g. `https://temporal.example.org`); unset, only callers without an origin (the CLI) may.
+     */
+    TEMPORAL_UI_ORIGIN: z
+      .string()
+      .transform((value, ctx) => {
+        const origins = value.split(',').map((entry) => entry.trim().replace(/\/$/, ''));
+        for (const origin of origins) {
+          if (
+            !URL.canParse(origin) ||
+            !/^https?:$/.test(new URL(origin).protocol) ||
+            new URL(origin).origin !== origin
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${origin}" is not an origin: scheme, host and port only, e.g. https://temporal.example.org`,
+            });
+            return z.NEVER;
+          }
+        }
+        return origins;
+      })
+      .optional(),
   })
   .superRefine(checkTemporalEnv);
 export type TApiEnv = z.infer<typeof ZApiEnv>;

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     pageRateLimit: env.PAGE_RATE_LIMIT,
     log,
     stopping: () => stopping,
+    codec: { codecs: converter.payloadCodecs ?? [], uiOrigins: env.TEMPORAL_UI_ORIGIN ?? [] },
     checkSmtp: async () => {
       await smtp.verify();
     },

@@ -208,6 +208,14 @@ async function startMailCatcher(): Promise<void> {
   await waitFor('mail catcher', () => portAnswers(env.MAIL_SMTP_PORT));
 }
 
+/**
+ * The API's codec endpoint, which the dev server's Web UI calls from the browser to show payloads decrypted (the API
+ * lets the UI's origins in with TEMPORAL_UI_ORIGIN). The API's own host, so the workspace's session cookie goes along.
+ */
+const API_URL = `http://localhost:${env.PORT}`;
+const CODEC_ENDPOINT = `${API_URL}/codec`;
+const UI_ORIGINS = [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`];
+
 async function startTemporal(): Promise<string> {
   const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
   const dbFile = path.join(dataDir, 'temporal.sqlite');
@@ -223,7 +231,7 @@ async function startTemporal(): Promise<string> {
       '--ui-port',
       String(env.TEMPORAL_UI_PORT),
     ];
-    args.push('--db-filename', dbFile, '--log-level', 'warn');
+    args.push('--db-filename', dbFile, '--log-level', 'warn', '--ui-codec-endpoint', CODEC_ENDPOINT);
     for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
     startChild('temporal', cli.path, args, {});
   } else {
@@ -236,6 +244,7 @@ async function startTemporal(): Promise<string> {
         uiPort: env.TEMPORAL_UI_PORT,
         dbFilename: dbFile,
         searchAttributes: Object.values(searchAttributes),
+        extraArgs: ['--ui-codec-endpoint', CODEC_ENDPOINT],
       },
     });
     started.push({ name: 'temporal', stop: () => server.teardown() });
@@ -294,9 +303,10 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     SMTP_URL: `smtp://127.0.0.1:${env.MAIL_SMTP_PORT}`,
     MAIL_FROM: 'bansou <noreply@bansou.localhost>',
-    PUBLIC_BASE_URL: `http://localhost:${env.PORT}`,
+    PUBLIC_BASE_URL: API_URL,
     SIGNING_SECRET: devSigningSecret(),
     PAYLOAD_ENCRYPTION_KEYS: devPayloadKeys(),
+    TEMPORAL_UI_ORIGIN: UI_ORIGINS.join(','),
     PORT: String(env.PORT),
     HOST: '127.0.0.1',
     METRICS_PORT: String(env.METRICS_PORT),
@@ -323,7 +333,8 @@ async function main(): Promise<void> {
       `  API            http://localhost:${env.PORT}          (docs: /docs, health: /healthz, metrics: /metrics)`,
       `  Worker metrics http://localhost:${env.METRICS_PORT}/metrics`,
       `  API key        ${apiKey}   (admin; also in .data/dev-api-key)`,
-      `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}`,
+      `  Temporal UI    http://localhost:${env.TEMPORAL_UI_PORT}   (payloads decrypted by ${CODEC_ENDPOINT} for an admin`,
+      `                 signed in above, once "Include cross-origin credentials" is on in the UI's codec settings)`,
       `  Mail view      http://localhost:${env.MAIL_WEB_PORT}          (SMTP on 127.0.0.1:${env.MAIL_SMTP_PORT})`,
       `  Temporal gRPC  ${temporalAddress}`,
       `  PostgreSQL     ${databaseUrl}`,

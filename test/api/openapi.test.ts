@@ -251,6 +251,14 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
       'POST /api-keys': () =>
         stack.api.request('POST', '/api-keys', { name: 'oa', role: 'coordinator', programIds: [program] }),
       'GET /api-keys': () => stack.api.request('GET', '/api-keys'),
+      'POST /codec/encode': () =>
+        stack.api.request('POST', '/codec/encode', {
+          payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: 'e30=' }],
+        }),
+      'POST /codec/decode': () =>
+        stack.api.request('POST', '/codec/decode', {
+          payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: '' }],
+        }),
       'POST /api-keys/:id/revoke': async () => {
         const made = await stack.api.request('POST', '/api-keys', { name: 'oa-revoke', role: 'admin' });
         return stack.api.request('POST', `/api-keys/${made.body.id}/revoke`);
@@ -279,7 +287,12 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
     }
     // The samples cover success and the workflow's rejections (409/422) and validation (400).
     expect(seen).toEqual(
-      expect.arrayContaining(['POST /matches/:id/end-early → 400', 'POST /escalations/:id/ack → 422']),
+      expect.arrayContaining([
+        'POST /matches/:id/end-early → 400',
+        'POST /escalations/:id/ack → 422',
+        'POST /codec/encode → 200',
+        'POST /codec/decode → 400',
+      ]),
     );
   });
 });

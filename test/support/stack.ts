@@ -137,6 +137,7 @@ export async function createDevStack(
     pageRateLimit: options.pageRateLimit ?? 10_000,
     ...(options.apiRateLimit ? { apiRateLimit: options.apiRateLimit } : {}),
     checkSmtp: async () => void (await transport.verify()),
+    codec: { codecs: testDataConverter().payloadCodecs ?? [], uiOrigins: [] },
     ...(options.log ? { log: options.log } : {}),
   };
   const program = await seedProgram(database.db, undefined, undefined, options.playbook ?? QUICK_PLAYBOOK);

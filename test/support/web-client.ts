@@ -87,7 +87,7 @@ const decodeEntities = (s: string) =>
     .replace(/&gt;/g, '>');
 
 /** A client signed in as `email` (through a sign-in link made directly, then the link's page and button). */
-export async function signedInClient(stack: DevStack, email: string): Promise<WebClient> {
+export async function signedInClient(stack: Pick<DevStack, 'api' | 'deps'>, email: string): Promise<WebClient> {
   const client = new WebClient(stack.api.url);
   const token = await createSignInLink(stack.deps, email);
   const page = await client.get(`/workspace/sign-in/${token}`);

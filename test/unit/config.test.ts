@@ -78,6 +78,19 @@ describe('environment schemas', () => {
     expect(() => parseEnv(ZApiEnv, { ...valid, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required/);
   });
 
+  it("reads the Temporal UI's origins for the codec endpoint, and names one that is not an origin", () => {
+    expect(parseEnv(ZApiEnv, valid).TEMPORAL_UI_ORIGIN).toBeUndefined();
+    const origins = 'https://temporal.example.org, http://localhost:8233/';
+    expect(parseEnv(ZApiEnv, { ...valid, TEMPORAL_UI_ORIGIN: origins }).TEMPORAL_UI_ORIGIN).toEqual([
+      'https://temporal.example.org',
+      'http://localhost:8233',
+    ]);
+    for (const bad of ['https://temporal.example.org/namespaces', 'temporal.example.org', 'ftp://x.example'])
+      expect(() => parseEnv(ZApiEnv, { ...valid, TEMPORAL_UI_ORIGIN: bad })).toThrow(
+        /TEMPORAL_UI_ORIGIN: .* is not an origin/,
+      );
+  });
+
   it('rejects a port out of range and a non-smtp SMTP_URL', () => {
     expect(() => parseEnv(ZApiEnv, { ...valid, PORT: '70000' })).toThrow(/PORT/);
     expect(() => parseEnv(ZApiEnv, { ...valid, SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL: must be an smtp/);
