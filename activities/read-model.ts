@@ -1,7 +1,7 @@
 import { Prisma } from '@prisma/client';
 import type { Database } from '../prisma/client';
 import type { MatchReadModel } from '../workflows/read-model';
-import type { PendingEvent } from '../workflows/shared';
+import type { Participant, PendingEvent } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
 
 export type SyncMatchInput = {
@@ -62,12 +62,39 @@ const changedAt = (events: PendingEvent[]) =>
   new Date(Math.max(...events.map((e) => Date.parse(e.at)).filter((t) => !Number.isNaN(t)), 0) || Date.now());
 
 /**
+ * The person of the match's program a (reassigned) coordinator is, made here once the workflow has taken the handover
+ * (the API stores nobody before): with the id the workflow was given, unless another person already has it (ids a
+ * test or an older workflow chose), and never twice for one address.
+ */
+async function coordinatorPerson(tx: Tx, programId: string, coordinator: Participant): Promise<{ id: string }> {
+  const data = {
+    programId,
+    email: coordinator.email,
+    name: coordinator.name,
+    locale: coordinator.locale,
+    role: 'coordinator',
+  };
+  const [made] = await tx.person.createManyAndReturn({
+    data: [{ id: coordinator.personId, ...data }],
+    skipDuplicates: true,
+    select: { id: true },
+  });
+  return (
+    made ??
+    tx.person.upsert({
+      where: { programId_email: { programId, email: coordinator.email } },
+      create: data,
+      update: {},
+      select: { id: true },
+    })
+  );
+}
+
+/**
  * The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says; a health
  * that changed is also kept as a sample at `at` (the program's health over time).
  */
 async function writeModel(tx: Tx, matchId: string, model: MatchReadModel, at: Date): Promise<void> {
-  const coordinator = model.coordinator;
-  // A reassigned coordinator becomes (or stays) a person of the match's program that the read model points at.
   const { programId, healthScore, healthBand } = await tx.match.findUniqueOrThrow({
     where: { id: matchId },
     select: { programId: true, healthScore: true, healthBand: true },
@@ -75,18 +102,7 @@ async function writeModel(tx: Tx, matchId: string, model: MatchReadModel, at: Da
   if (healthScore !== model.health.score || healthBand !== model.health.band) {
     await tx.healthSample.create({ data: { matchId, at, score: model.health.score, band: model.health.band } });
   }
-  const person = await tx.person.upsert({
-    where: { programId_email: { programId, email: coordinator.email } },
-    create: {
-      programId,
-      email: coordinator.email,
-      name: coordinator.name,
-      locale: coordinator.locale,
-      role: 'coordinator',
-    },
-    update: {},
-    select: { id: true },
-  });
+  const person = await coordinatorPerson(tx, programId, model.coordinator);
   const lastAnswered = model.checkins.lastRoundAnswered;
   await tx.match.update({
     where: { id: matchId },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { localDate } from '../../workflows/calendar';
@@ -10,7 +11,6 @@ import {
 } from '../../workflows/shared';
 import { ZText } from '../../workflows/text';
 import type { Database } from '../../prisma/client';
-import { personOf } from './people';
 
 const ZIsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
 
@@ -173,13 +173,25 @@ export function toSnapshot(m: MatchRow): MatchSnapshot {
   };
 }
 
-/** A coordinator taking over a match, as the workflow knows them: a person of the match's program first. */
+/**
+ * A coordinator taking over a match, as the workflow knows them: the id of the program's person with that address,
+ * or a new one. Nothing is stored here: the read model makes the person (with this id) once the workflow has taken
+ * the handover, so a handover refused, or never taken because Temporal was down, leaves no record behind.
+ */
 export async function coordinatorParticipant(
   db: Database,
   matchId: string,
   coordinator: z.infer<typeof ZPersonInput>,
 ): Promise<Participant> {
   const { programId } = await db.match.findUniqueOrThrow({ where: { id: matchId }, select: { programId: true } });
-  const person = await personOf(db, programId, coordinator, 'coordinator');
-  return { personId: person.id, name: coordinator.name, email: coordinator.email, locale: coordinator.locale };
+  const known = await db.person.findUnique({
+    where: { programId_email: { programId, email: coordinator.email } },
+    select: { id: true },
+  });
+  return {
+    personId: known?.id ?? randomUUID(),
+    name: coordinator.name,
+    email: coordinator.email,
+    locale: coordinator.locale,
+  };
 }

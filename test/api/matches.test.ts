@@ -2,11 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createMailTransport } from '../../activities/mail/transport';
 import { createApp } from '../../api/app';
-import { matchIdFor, matchWorkflowId } from '../../workflows/shared';
+import { lazyClient, temporalSettings } from '../../temporal/connection';
+import { matchIdFor, matchStateQuery, matchWorkflowId } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtures';
-import { serve, type TestServer } from '../support/http';
+import { freePort, serve, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, createTestWorker } from '../support/temporal';
@@ -216,6 +217,65 @@ describe('matches API (dev server, real Postgres)', () => {
     expect(seen).toHaveLength(all);
     expect(seen.slice(0, 120).map((e) => e.payload.n)).toEqual(Array.from({ length: 120 }, (_, n) => n));
     expect((await api.request('GET', `/matches/${id}/timeline?cursor=nonsense`)).status).toBe(400);
+  });
+
+  it('hands a match to a new coordinator once the workflow takes it; a refused handover stores nobody', async () => {
+    const newcomer = (name: string) => ({ name, email: `${unique('coordinator')}@npo.example`, locale: 'ja' });
+    const stored = (email: string) => database.db.person.findMany({ where: { programId, email } });
+    const a = matchRequest(programId);
+    const b = matchRequest(programId);
+    const [idA, idB] = [matchIdFor(programId, a.id), matchIdFor(programId, b.id)];
+    expect((await api.request('POST', '/matches', a)).status).toBe(201);
+    expect((await api.request('POST', '/matches', b)).status).toBe(201);
+
+    // Taken: the read model makes the person, with the id the workflow was given, and points the match at them.
+    const sato = newcomer('佐藤 三郎');
+    const taken = await api.request('POST', `/matches/${idA}/reassign`, { coordinator: sato });
+    expect(taken.status).toBe(200);
+    const [person] = await eventually(async () => {
+      const people = await stored(sato.email);
+      expect(people).toHaveLength(1);
+      return people;
+    });
+    expect(person).toMatchObject({ name: '佐藤 三郎', role: 'coordinator' });
+    await eventually(
+      async () => (await database.db.match.findUniqueOrThrow({ where: { id: idA } })).coordinatorId === person!.id,
+    );
+    const live = await env.client.workflow.getHandle(matchWorkflowId(idA)).query(matchStateQuery);
+    expect(live.match.coordinator.personId).toBe(person!.id);
+
+    // Refused by the workflow (the match is cancelled): nobody is stored.
+    expect((await api.request('POST', `/matches/${idB}/cancel`, { reason: '取りやめ' })).status).toBe(200);
+    const suzuki = newcomer('鈴木 四郎');
+    const refused = await api.request('POST', `/matches/${idB}/reassign`, { coordinator: suzuki });
+    expect(refused.status).toBe(409);
+    await expect(stored(suzuki.email)).resolves.toEqual([]);
+
+    // Not taken because Temporal cannot be reached: a 503, and nobody is stored either.
+    const nowhere = lazyClient(
+      temporalSettings({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TASK_QUEUE: taskQueue }),
+    );
+    const unreachable = await serve(
+      createApp({
+        db: database.db,
+        temporal: nowhere,
+        taskQueue,
+        links: LINKS,
+        temporalDeadlineMs: 2000,
+        checkSmtp: async () => undefined,
+      }),
+      { headers: await keyHeaders(database.db, 'admin') },
+    );
+    try {
+      const tanaka = newcomer('田中 五郎');
+      const down = await unreachable.request('POST', `/matches/${idA}/reassign`, { coordinator: tanaka });
+      expect(down.status).toBe(503);
+      await expect(stored(tanaka.email)).resolves.toEqual([]);
+    } finally {
+      // (`nowhere` stays open: a call given up at its deadline may still sleep in the client's retries, whose timer
+      // would throw into a closed channel.)
+      await unreachable.close();
+    }
   });
 
   it('answers 404 for an unknown match and 400 for a malformed id', async () => {
