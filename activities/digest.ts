@@ -1,11 +1,15 @@
 import type { Locale, Participant } from '../workflows/shared';
 import { startOfDate } from '../workflows/calendar';
+import type { LocalizedText } from '../workflows/locale';
+import type { RiskState } from '../workflows/risk-model';
+import { CAUSE_LABELS } from '../workflows/risk-reasons';
 import type { ActivityDeps } from './deps';
 
 export type DigestItem = {
   matchId: string;
   matchTitle: string;
-  kind: 'task' | 'escalation' | 'kickoff' | 'checkin';
+  /** `watch`: the risk model watches a cause on the match (no escalation, so no email of its own). */
+  kind: 'task' | 'escalation' | 'kickoff' | 'checkin' | 'watch';
   /** Already in the coordinator's language. */
   label: string;
   dueAt?: string;
@@ -34,6 +38,13 @@ const ESCALATION_TITLES: Record<string, Record<Locale, string>> = {
   kickoff_not_held: { ja: 'エスカレーション: キックオフ未実施', en: 'Escalation: kickoff not held' },
 };
 
+/** An escalation's title in the digest: the round-by-round rules' types, or the risk model's causes. */
+function escalationTitle(type: string, locale: Locale): string {
+  const label: LocalizedText | undefined = CAUSE_LABELS[type as keyof typeof CAUSE_LABELS];
+  const titled = label && { ja: `エスカレーション: ${label.ja}`, en: `Escalation: ${label.en}` };
+  return (ESCALATION_TITLES[type] ?? titled)?.[locale] ?? type;
+}
+
 export function createDigestActivities({ db }: ActivityDeps) {
   return {
     /**
@@ -57,6 +68,7 @@ export function createDigestActivities({ db }: ActivityDeps) {
           title: true,
           kickoffStatus: true,
           kickoffAt: true,
+          risk: true,
           program: { select: { name: true } },
           coordinator: { select: { id: true, name: true, email: true, locale: true } },
           tasks: {
@@ -103,8 +115,10 @@ export function createDigestActivities({ db }: ActivityDeps) {
             overdue: Boolean(dueAt && dueAt < now),
           });
         for (const t of m.tasks) item('task', (t.label as Record<Locale, string>)[locale], t.dueAt);
-        for (const e of m.escalations) {
-          item('escalation', ESCALATION_TITLES[e.type]?.[locale] ?? e.type, e.status === 'open' ? e.dueAt : null);
+        for (const e of m.escalations)
+          item('escalation', escalationTitle(e.type, locale), e.status === 'open' ? e.dueAt : null);
+        for (const c of (m.risk as RiskState | null)?.causes ?? []) {
+          if (c.level === 'watch') item('watch', `${CAUSE_LABELS[c.cause][locale]}: ${c.reason[locale]}`, null);
         }
         if (
           m.kickoffStatus === 'scheduled' &&

@@ -10,7 +10,7 @@ import {
   type ScaleQuestion,
 } from '../workflows/checkin-questions';
 import { DEFAULT_PLAYBOOK, type Playbook, type RiskModel } from '../workflows/playbook';
-import { evaluateRound, ROUND_SIGNAL_TYPES, type RiskSignalType } from '../workflows/risk';
+import { evaluateRound, ROUND_SIGNAL_TYPES, type RiskSignal } from '../workflows/risk';
 import { CAUSE_QUESTIONS } from '../workflows/risk-evidence';
 import { assessRisk } from '../workflows/risk-model';
 import { TROUBLE_CAUSES, type SimulatedMatch, type Trouble, type TroubleCause } from './risk-simulator';
@@ -31,7 +31,7 @@ export function currentRules(playbook: Playbook = DEFAULT_PLAYBOOK): Policy {
     escalations({ rounds }) {
       const missedInARow: Record<Respondent, number> = { host: 0, talent: 0 };
       const previous: Partial<Record<Respondent, CheckinAnswers>> = {};
-      const open = new Set<RiskSignalType>();
+      const open = new Set<RiskSignal['type']>();
       const opened: Opened[] = [];
       for (const { round, answers } of rounds) {
         for (const side of RESPONDENTS) missedInARow[side] = answers[side] ? 0 : missedInARow[side] + 1;

@@ -3,6 +3,7 @@
  * serve (never by polling workflows). A projection of the state, without the snapshot and playbook it started with.
  */
 import type { Health } from './health';
+import type { RiskState } from './risk-model';
 import type { NextStep } from './schedule';
 import type {
   ContractDocumentState,
@@ -22,6 +23,8 @@ export type MatchReadModel = {
   coordinator: Participant;
   paused: boolean;
   health: Health;
+  /** The risk model's state; null for a match judged by the round-by-round rules. */
+  risk: RiskState | null;
   kickoff: Pick<KickoffState, 'status' | 'deadlineAt' | 'heldAt' | 'proposal' | 'slots' | 'location'> & {
     startsAt?: string;
   };
@@ -70,6 +73,7 @@ export function readModelOf(state: MatchState, next: NextStep | null): MatchRead
     coordinator: state.match.coordinator,
     paused: Boolean(state.paused),
     health: state.health,
+    risk: state.risk?.state ?? null,
     kickoff: {
       status: state.kickoff.status,
       deadlineAt: state.kickoff.deadlineAt,

@@ -17,7 +17,7 @@ export const ACCUMULATED_CAUSES = [
   'silence',
 ] as const;
 export type AccumulatedCause = (typeof ACCUMULATED_CAUSES)[number];
-type AnsweredCause = Exclude<AccumulatedCause, 'silence'>;
+export type AnsweredCause = Exclude<AccumulatedCause, 'silence'>;
 
 /** Causes escalated at once, without accumulating: someone asks, nobody answers, a milestone is missed. */
 export const EXPLICIT_CAUSES = ['wants_coordinator', 'rounds_missed', 'contract_overdue', 'kickoff_not_held'] as const;
@@ -223,4 +223,66 @@ export function learnFrom(b: Baselines, answers: Partial<Record<Respondent, Chec
     }
     b.asked[side] += 1;
   }
+}
+
+// What a cause's evidence says, with its numbers ---------------------------------------------------------------------
+
+/** One source's evidence since it last started to add up: the usual answers it fell from and the answers since. */
+export type Run = {
+  score: number;
+  usual: Partial<Record<ScaleQuestion, number>>;
+  seen: Partial<Record<ScaleQuestion, number[]>>;
+  /** Gap runs: each side's answers per gap question. */
+  pairs: Partial<Record<ScaleQuestion, { host: number[]; talent: number[] }>>;
+  missed: number;
+};
+
+const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+export const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * A side's answers on a cause's questions since they started to fall (the question that fell most, and any other
+ * that fell clearly), and satisfaction if it fell clearly too.
+ */
+export function fallsOf(
+  cause: AnsweredCause,
+  side: Respondent,
+  run: Run,
+  b: Baselines,
+  model: RiskModel,
+): RiskEvidence[] {
+  const clearly = model.allowance * wobbleOf(b, side, model);
+  const fall = (q: ScaleQuestion) => (run.seen[q]?.length ? run.usual[q]! - mean(run.seen[q]!) : -Infinity);
+  const fell = (q: ScaleQuestion): RiskEvidence => ({
+    kind: 'fell',
+    side,
+    question: q,
+    usual: round2(run.usual[q]!),
+    recent: [...run.seen[q]!],
+  });
+  const [first, ...others] = [...CAUSE_QUESTIONS[cause]].sort((x, y) => fall(y) - fall(x));
+  return [
+    ...(run.seen[first!]?.length ? [fell(first!)] : []),
+    ...others.filter((q) => fall(q) >= clearly).map(fell),
+    ...(cause !== 'satisfaction' && fall('satisfaction') >= clearly ? [fell('satisfaction')] : []),
+  ];
+}
+
+/** The gap question that moved most from the pair's usual gap, with both sides' answers since. */
+export function gapOf(run: Run): RiskEvidence[] {
+  const moved = (q: ScaleQuestion) => {
+    const pair = run.pairs[q];
+    return pair ? Math.abs(mean(pair.host.map((h, i) => h - pair.talent[i]!)) - run.usual[q]!) : -1;
+  };
+  const q = [...GAP_QUESTIONS].sort((x, y) => moved(y) - moved(x))[0]!;
+  const pair = run.pairs[q];
+  return pair
+    ? [{ kind: 'gap', question: q, host: [...pair.host], talent: [...pair.talent], usualGap: round2(run.usual[q]!) }]
+    : [];
+}
+
+/** How long a side has been quiet, and how reliably it answered before. */
+export function silentOf(b: Baselines, side: Respondent): RiskEvidence {
+  const missed = b.missedInARow[side];
+  return { kind: 'silent', side, missed, answeredBefore: b.answered[side], askedBefore: b.asked[side] - missed };
 }

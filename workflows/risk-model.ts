@@ -22,8 +22,12 @@ import {
   EXPLICIT_CAUSES,
   GAP_QUESTIONS,
   learnFrom,
+  fallsOf,
+  gapOf,
   newBaselines,
-  wobbleOf,
+  round2,
+  silentOf,
+  type Run,
   expectedAnswer,
   expectedGap,
   type AccumulatedCause,
@@ -34,6 +38,7 @@ import {
   type RiskEvidence,
 } from './risk-evidence';
 import { describe, describeClosing } from './risk-reasons';
+import type { RiskSignal, Severity } from './risk';
 
 export { RISK_CAUSES, type RiskCause, type RiskEvidence } from './risk-evidence';
 
@@ -45,7 +50,7 @@ export type RiskRoundEntry = {
   round: number;
   /** When it closed (ISO 8601, UTC). */
   at: string;
-  /** The close-out survey: read like any round, but it escalates nothing. */
+  /** Read after the match closed (its close-out survey): shown like any round, but it escalates nothing. */
   final?: boolean;
   /** Each side's answers as saved; a side that is absent did not answer. */
   answers: Partial<Record<Respondent, CheckinAnswers>>;
@@ -61,12 +66,16 @@ export type RiskMilestoneEntry = {
   detail?: Record<string, unknown>;
 };
 
-/** The coordinator resolved or snoozed a cause's escalation: only new evidence raises it again. */
+/**
+ * The coordinator resolved or snoozed a cause's escalation: only new evidence raises it again. When a snooze ends,
+ * the escalation re-opens if evidence enough came in since it was snoozed (or the milestone is still missed, or
+ * both sides are still not answering).
+ */
 export type RiskCoordinatorEntry = {
   kind: 'coordinator';
   at: string;
   cause: RiskCause;
-  action: 'resolved' | 'snoozed';
+  action: 'resolved' | 'snoozed' | 'snooze_ended';
   /** Snoozed: not escalated again before then (ISO 8601, UTC). */
   until?: string;
 };
@@ -106,17 +115,23 @@ export type RiskStep = {
   closed: RiskClosing[];
 };
 
-// The model ------------------------------------------------------------------------------------------------------
+/** How much an escalated cause weighs: a request to talk is medium, the rest high; a watch is low. */
+export function severityOf(cause: RiskCause, level: RiskLevel): Severity {
+  if (level === 'watch') return 'low';
+  return cause === 'wants_coordinator' ? 'medium' : 'high';
+}
 
-/** One source's evidence since it last started to add up: the usual answers it fell from and the answers since. */
-type Run = {
-  score: number;
-  usual: Partial<Record<ScaleQuestion, number>>;
-  seen: Partial<Record<ScaleQuestion, number[]>>;
-  /** Gap runs: each side's answers per gap question. */
-  pairs: Partial<Record<ScaleQuestion, { host: number[]; talent: number[] }>>;
-  missed: number;
-};
+/** The risk state as the signals health weighs and the timeline shows. */
+export function riskSignals(state: RiskState): RiskSignal[] {
+  return state.causes.map((c) => ({
+    type: c.cause,
+    severity: severityOf(c.cause, c.level),
+    reason: c.reason.en,
+    evidence: { level: c.level, score: c.score, reason: c.reason, evidence: c.evidence },
+  }));
+}
+
+// The model ------------------------------------------------------------------------------------------------------
 
 type CauseTrack = {
   runs: Partial<Record<EvidenceSource, Run>>;
@@ -132,11 +147,15 @@ type CauseTrack = {
   snoozedUntil?: string;
 };
 
-type ExplicitTrack = { open: boolean; clean: number; evidence: RiskEvidence[] };
+type ExplicitTrack = {
+  open: boolean;
+  clean: number;
+  evidence: RiskEvidence[];
+  /** Milestones: missed and not met since. */
+  missed?: boolean;
+};
 
 const SIDE_SOURCES = RESPONDENTS;
-const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
-const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * The risk of one match, step by step: for each history entry (in order), the state after it and the escalations it
@@ -287,11 +306,7 @@ class Assessment {
     const { model } = this;
     const score = this.score(cause);
     if (!track.open) {
-      const enough =
-        score >= (cause === 'silence' ? model.silence.escalateAt : model.escalateAt) &&
-        (cause === 'silence' || track.checkins >= model.checkinsToEscalate) &&
-        !this.explainedElsewhere(cause);
-      if (!enough) return;
+      if (!this.enough(cause)) return;
       const heldBack = entry.final
         ? 'final'
         : track.closedAtRound !== null && this.rounds - track.closedAtRound <= model.cooldownRounds
@@ -315,6 +330,16 @@ class Assessment {
     }
   }
 
+  /** Evidence enough to escalate a cause: its score, from at least `checkinsToEscalate` check-ins, not explained elsewhere. */
+  private enough(cause: AccumulatedCause): boolean {
+    const { model } = this;
+    return (
+      this.score(cause) >= (cause === 'silence' ? model.silence.escalateAt : model.escalateAt) &&
+      (cause === 'silence' || this.causes[cause].checkins >= model.checkinsToEscalate) &&
+      !this.explainedElsewhere(cause)
+    );
+  }
+
   /**
    * Falling satisfaction is its own cause only when no other cause explains it; silence only when the silent side is
    * not already escalated for a cause it fell on before going quiet (the silence is evidence of that cause).
@@ -334,6 +359,7 @@ class Assessment {
 
   private onMilestone(entry: RiskMilestoneEntry): void {
     const track = this.explicit[entry.cause];
+    track.missed = entry.missed;
     if (entry.missed) {
       track.evidence = [{ kind: 'milestone', detail: entry.detail ?? {} }];
       if (!track.open) this.open(entry.cause, track.evidence);
@@ -345,11 +371,12 @@ class Assessment {
 
   private onCoordinator(entry: RiskCoordinatorEntry): void {
     const { cause } = entry;
+    if (entry.action === 'snooze_ended') return this.snoozeEnded(cause);
     if ((EXPLICIT_CAUSES as readonly string[]).includes(cause)) {
       const track = this.explicit[cause as ExplicitCause];
       if (track.open) this.close(cause, entry.action, 0);
       if (cause === 'rounds_missed') this.bothMissed = 0;
-      track.evidence = [];
+      if (cause === 'wants_coordinator' || cause === 'rounds_missed') track.evidence = [];
       return;
     }
     const track = this.causes[cause as AccumulatedCause];
@@ -360,6 +387,24 @@ class Assessment {
     track.closedAtRound = this.rounds;
     if (cause === 'silence') for (const side of RESPONDENTS) this.b.silence[side] = 0;
     if (entry.action === 'snoozed' && entry.until) track.snoozedUntil = entry.until;
+  }
+
+  /** A snooze ended: the escalation re-opens now if what it is about came back while it was snoozed. */
+  private snoozeEnded(cause: RiskCause): void {
+    if ((EXPLICIT_CAUSES as readonly string[]).includes(cause)) {
+      const track = this.explicit[cause as ExplicitCause];
+      const still = cause === 'rounds_missed' ? this.bothMissed >= this.model.bothSidesMissedInARow : track.missed;
+      if (!track.open && still) this.open(cause, track.evidence);
+      return;
+    }
+    const accumulated = cause as AccumulatedCause;
+    const track = this.causes[accumulated];
+    track.snoozedUntil = undefined;
+    if (!track.open && this.enough(accumulated)) {
+      track.openedWith = this.evidenceOf(accumulated);
+      track.clean = 0;
+      this.open(accumulated, track.openedWith, this.score(accumulated));
+    }
   }
 
   private open(cause: RiskCause, evidence: RiskEvidence[], score: number | null = null): void {
@@ -427,64 +472,20 @@ class Assessment {
       return RESPONDENTS.filter((side) => this.b.missedInARow[side] > 0 && this.b.silence[side] > 0).flatMap((side) => [
         ...ACCUMULATED_CAUSES.flatMap((c) => {
           const run = c === 'silence' ? undefined : this.causes[c].runs[side];
-          return run?.missed ? this.falls(c as Exclude<AccumulatedCause, 'silence'>, side, run) : [];
+          return run?.missed ? fallsOf(c as Exclude<AccumulatedCause, 'silence'>, side, run, this.b, this.model) : [];
         }),
-        this.silent(side),
+        silentOf(this.b, side),
       ]);
     }
     const { runs } = this.causes[cause];
     const sources = (Object.keys(runs) as EvidenceSource[]).sort((x, y) => runs[y]!.score - runs[x]!.score);
     return sources.flatMap((source) => {
       const run = runs[source]!;
-      if (source === 'gap') return this.gap(run);
+      if (source === 'gap') return gapOf(run);
       return [
-        ...this.falls(cause, source, run),
-        ...(run.missed && this.b.missedInARow[source] ? [this.silent(source)] : []),
+        ...fallsOf(cause, source, run, this.b, this.model),
+        ...(run.missed && this.b.missedInARow[source] ? [silentOf(this.b, source)] : []),
       ];
     });
-  }
-
-  /** A side's answers on a cause's questions since they started to fall (the one that fell most, and any other
-   * that fell clearly), and satisfaction if it fell too. */
-  private falls(cause: Exclude<AccumulatedCause, 'silence'>, side: Respondent, run: Run): RiskEvidence[] {
-    const clearly = this.model.allowance * wobbleOf(this.b, side, this.model);
-    const fall = (q: ScaleQuestion) => (run.seen[q]?.length ? run.usual[q]! - mean(run.seen[q]!) : -Infinity);
-    const fell = (q: ScaleQuestion): RiskEvidence => ({
-      kind: 'fell',
-      side,
-      question: q,
-      usual: round2(run.usual[q]!),
-      recent: [...run.seen[q]!],
-    });
-    const [first, ...others] = [...CAUSE_QUESTIONS[cause]].sort((x, y) => fall(y) - fall(x));
-    return [
-      ...(run.seen[first!]?.length ? [fell(first!)] : []),
-      ...others.filter((q) => fall(q) >= clearly).map(fell),
-      ...(cause !== 'satisfaction' && fall('satisfaction') >= clearly ? [fell('satisfaction')] : []),
-    ];
-  }
-
-  /** The gap question that moved most from the pair's usual gap, with both sides' answers since. */
-  private gap(run: Run): RiskEvidence[] {
-    const moved = (q: ScaleQuestion) => {
-      const pair = run.pairs[q];
-      return pair ? Math.abs(mean(pair.host.map((h, i) => h - pair.talent[i]!)) - run.usual[q]!) : -1;
-    };
-    const q = [...GAP_QUESTIONS].sort((x, y) => moved(y) - moved(x))[0]!;
-    const pair = run.pairs[q];
-    return pair
-      ? [{ kind: 'gap', question: q, host: [...pair.host], talent: [...pair.talent], usualGap: round2(run.usual[q]!) }]
-      : [];
-  }
-
-  private silent(side: Respondent): RiskEvidence {
-    const missed = this.b.missedInARow[side];
-    return {
-      kind: 'silent',
-      side,
-      missed,
-      answeredBefore: this.b.answered[side],
-      askedBefore: this.b.asked[side] - missed,
-    };
   }
 }

@@ -101,8 +101,8 @@ function sentence(e: RiskEvidence): LocalizedText {
       };
     case 'rounds_missed':
       return {
-        en: `neither host nor talent answered the last ${e.rounds} check-ins`,
-        ja: `直近${e.rounds}回のチェックインに、受入事業者・人材のどちらも回答していません`,
+        en: `neither host nor talent answered ${e.rounds === 1 ? 'the last check-in' : `the last ${e.rounds} check-ins`}`,
+        ja: `${e.rounds === 1 ? '直近のチェックイン' : `直近${e.rounds}回のチェックイン`}に、受入事業者・人材のどちらも回答していません`,
       };
     case 'milestone':
       return milestoneSentence(e.detail);

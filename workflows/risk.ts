@@ -4,6 +4,7 @@
  */
 import { WATCHED_SCALES, type CheckinAnswers, type Respondent, type ScaleQuestion } from './checkin-questions';
 import type { Playbook } from './playbook';
+import type { RiskCause } from './risk-evidence';
 
 export const RISK_SIGNAL_TYPES = [
   'missed_checkin',
@@ -20,8 +21,12 @@ export type RiskSignalType = (typeof RISK_SIGNAL_TYPES)[number];
 export type Severity = 'low' | 'medium' | 'high';
 export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3 };
 
+/**
+ * A risk signal: from the round-by-round rules here (matches started before the risk model), or a cause of the risk
+ * model (workflows/risk-model.ts) as health and the timeline read it.
+ */
 export type RiskSignal = {
-  type: RiskSignalType;
+  type: RiskSignalType | RiskCause;
   severity: Severity;
   /** One sentence, for people reading the API; emails render their own wording from type and evidence. */
   reason: string;
@@ -142,7 +147,7 @@ export function kickoffNotHeldSignal(deadline: string, kickoffStatus: string): R
 }
 
 /** Round-based signals clear when a later round no longer shows them; milestone signals clear when the milestone is met. */
-export const ROUND_SIGNAL_TYPES: readonly RiskSignalType[] = [
+export const ROUND_SIGNAL_TYPES: readonly string[] = [
   'missed_checkin',
   'priority_gap',
   'expectation_gap',

@@ -35,6 +35,7 @@ import type {
 } from './messages';
 import type { Playbook } from './playbook';
 import type { RiskSignal, RiskSignalType, Severity } from './risk';
+import type { RiskCause, RiskHistoryEntry, RiskState } from './risk-model';
 
 export { LOCALES, type Locale } from './locale';
 export { CONTRACT_STATUSES, TERMINATION_REASONS } from './messages';
@@ -201,9 +202,12 @@ export type TaskState = {
 
 export type EscalationState = {
   id: string;
-  type: RiskSignalType;
+  /** A cause of the risk model, or a signal of the round-by-round rules (matches started before the model). */
+  type: RiskSignalType | RiskCause;
   severity: Severity;
   reasons: string[];
+  /** The risk model's reason in words, in both languages (what the email says). */
+  reason?: LocalizedText;
   evidence: Record<string, unknown>;
   status: 'open' | 'acknowledged' | 'snoozed' | 'resolved';
   /** 1: the coordinator; 2: raised to the program manager after the SLA. */
@@ -217,6 +221,9 @@ export type EscalationState = {
   resolvedAt?: string;
   resolution?: { by: 'coordinator' | 'auto'; note: string };
 };
+
+/** What the risk model has read of a match (its input, in order) and what it makes of it now. */
+export type MatchRisk = { history: RiskHistoryEntry[]; state: RiskState };
 
 /** The whole durable state of a match workflow; carried across continue-as-new, returned by the query. */
 export type MatchState = {
@@ -250,6 +257,11 @@ export type MatchState = {
   escalations: EscalationState[];
   /** Signals from the last closed round, and milestone signals (kickoff, contracts) that still hold. */
   signals: { round: RiskSignal[]; milestones: RiskSignal[] };
+  /**
+   * The risk model's history and state, for matches judged by it (those started with a playbook that has a
+   * `riskModel`, since the patch `risk-model`); absent, the round-by-round rules of `risk.ts` apply.
+   */
+  risk?: MatchRisk;
   sentiment?: number;
   health: Health;
   previousRoundScore: number | null;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
 import { may, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { isoOrNull, summarySelect, toSummary, ZMatchSummary } from './match-list';
+import { isoOrNull, summarySelect, toRiskView, toSummary, ZMatchSummary, ZRiskView } from './match-list';
 import { reasonOf, silentLog } from '../../telemetry/log';
 import { inScope } from './scope';
 import { beforeDeadline } from './actions';
@@ -30,6 +30,7 @@ const ZCheckinRoundView = z.object({
 });
 export const ZMatchDetail = z.object({
   match: ZMatchSummary,
+  risk: ZRiskView,
   contracts: z.array(
     z.object({
       type: z.string(),
@@ -68,6 +69,10 @@ export const ZEscalationBrief = z.object({
   status: z.string(),
   level: z.number().int(),
   reasons: z.array(z.string()),
+  reason: z
+    .object({ ja: z.string(), en: z.string() })
+    .nullable()
+    .describe("the risk model's reason in words (null for the round-by-round rules)"),
   openedAt: z.string(),
   dueAt: z.string(),
   snoozedUntil: z.string().nullable(),
@@ -89,6 +94,8 @@ function withoutAnswers(state: MatchState): MatchState {
   const current = state.checkins.current;
   return {
     ...state,
+    // The risk model's history holds the answers; its state (evidence and reasons) stays.
+    ...(state.risk ? { risk: { ...state.risk, history: [] } } : {}),
     checkins: {
       ...state.checkins,
       lastAnswers: {},
@@ -180,6 +187,7 @@ export async function matchDetail(
   }
   return {
     match: toSummary(row),
+    risk: toRiskView(row),
     contracts: contracts.map((c) => ({
       type: c.type,
       label: c.label as Record<string, string>,
@@ -214,6 +222,7 @@ export function toEscalationBrief(e: {
   status: string;
   level: number;
   reasons: unknown;
+  reason: unknown;
   openedAt: Date;
   dueAt: Date;
   snoozedUntil: Date | null;
@@ -226,6 +235,7 @@ export function toEscalationBrief(e: {
     status: e.status,
     level: e.level,
     reasons: e.reasons as string[],
+    reason: (e.reason as { ja: string; en: string } | null) ?? null,
     openedAt: e.openedAt.toISOString(),
     dueAt: e.dueAt.toISOString(),
     snoozedUntil: isoOrNull(e.snoozedUntil),

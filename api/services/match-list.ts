@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import type { DeliveryProblem } from '../../workflows/shared';
 import { AppError } from '../errors';
+import { RISK_CAUSES } from '../../workflows/risk-model';
+import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import { ZText } from '../../workflows/text';
 import { matchSelect, toMatchView, ZMatchView } from './matches';
 import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList, type SortSpec } from './pagination';
@@ -24,6 +26,10 @@ export const ZListMatchesQuery = z.object({
   status: ZQueryList(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
   phase: ZQueryList(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
   risk: ZQueryList(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
+  riskLevel: ZQueryList(['none', 'watch', 'escalated'])
+    .optional()
+    .describe("the risk model's level (matches judged by the round-by-round rules have none of these)"),
+  cause: ZQueryList(RISK_CAUSES).optional().describe('a cause watched or escalated now'),
   q: ZText.line({ max: 200 }).optional().describe('text in the id, title, host, talent or coordinator'),
   sort: z
     .enum(SORT_VALUES)
@@ -49,9 +55,37 @@ export const ZDeliveryProblem = z.object({
   at: z.string(),
 });
 
+const ZRiskLevel = z.enum(['none', 'watch', 'escalated']);
+const ZLocalizedView = z.object({ ja: z.string(), en: z.string() });
+
+/** The risk model's state of a match: each cause watched or escalated, with its evidence and its reason in words. */
+export const ZRiskView = z
+  .object({
+    level: ZRiskLevel,
+    causes: z.array(
+      z.object({
+        cause: z.enum(RISK_CAUSES),
+        label: ZLocalizedView,
+        level: ZRiskLevel.exclude(['none']),
+        score: z.number().nullable().describe('accumulated evidence (null for causes escalated at once)'),
+        reason: ZLocalizedView,
+        evidence: z.array(z.record(z.string(), z.unknown())),
+        heldBack: z.enum(['cooldown', 'snoozed', 'final']).optional(),
+      }),
+    ),
+  })
+  .nullable()
+  .describe('null: the match is judged by the round-by-round rules it started with');
+
 export const ZMatchSummary = ZMatchView.extend({
   cohort: z.string(),
   health: ZHealthView,
+  risk: z
+    .object({
+      level: ZRiskLevel,
+      causes: z.array(z.object({ cause: z.enum(RISK_CAUSES), level: ZRiskLevel.exclude(['none']) })),
+    })
+    .nullable(),
   openEscalations: z.number().int(),
   kickoff: z.object({ status: z.string(), at: z.string().nullable(), heldAt: z.string().nullable() }),
   checkins: z.object({
@@ -75,6 +109,8 @@ export const summarySelect = {
   healthScore: true,
   healthBand: true,
   healthTrend: true,
+  riskLevel: true,
+  risk: true,
   openEscalations: true,
   kickoffStatus: true,
   kickoffAt: true,
@@ -95,11 +131,25 @@ type SummaryRow = Prisma.MatchGetPayload<{ select: typeof summarySelect }>;
 
 export const isoOrNull = (d: Date | null) => d?.toISOString() ?? null;
 
+type RiskRow = {
+  level: 'none' | 'watch' | 'escalated';
+  causes: Omit<z.infer<typeof ZRiskView> & object, 'level'>['causes'];
+};
+
+/** The risk model's state as the read model keeps it, each cause with its name in both languages. */
+export function toRiskView(m: Pick<SummaryRow, 'riskLevel' | 'risk'>): z.infer<typeof ZRiskView> {
+  if (!m.riskLevel || !m.risk) return null;
+  const risk = m.risk as RiskRow;
+  return { level: risk.level, causes: risk.causes.map((c) => ({ ...c, label: CAUSE_LABELS[c.cause] })) };
+}
+
 export function toSummary(m: SummaryRow): z.infer<typeof ZMatchSummary> {
+  const risk = toRiskView(m);
   return {
     ...toMatchView(m),
     cohort: m.cohort,
     health: { score: m.healthScore, band: m.healthBand as 'green', trend: m.healthTrend as 'up' | null },
+    risk: risk && { level: risk.level, causes: risk.causes.map((c) => ({ cause: c.cause, level: c.level })) },
     openEscalations: m.openEscalations,
     kickoff: { status: m.kickoffStatus, at: isoOrNull(m.kickoffAt), heldAt: isoOrNull(m.kickoffHeldAt) },
     checkins: {
@@ -147,6 +197,8 @@ export async function listMatches(db: Database, scope: string[] | undefined, que
       query.status ? { status: { in: query.status } } : {},
       query.phase ? { phase: { in: query.phase } } : {},
       query.risk ? { healthBand: { in: query.risk } } : {},
+      query.riskLevel ? { riskLevel: { in: query.riskLevel } } : {},
+      query.cause ? { riskCauses: { hasSome: query.cause } } : {},
       query.q ? { OR: textFields(likeLiteral(query.q)) } : {},
       after ? keysetAfter(sort, after) : {},
     ],

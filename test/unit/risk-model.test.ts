@@ -254,6 +254,69 @@ describe('risk model: hysteresis, cooldown and the coordinator', () => {
   });
 });
 
+describe('risk model: when a snooze ends', () => {
+  const trouble: Side[] = [{}, {}, {}, {}, { working_style: 1 }, { working_style: 1 }];
+  const snoozed = (until: number): RiskHistoryEntry => ({
+    kind: 'coordinator',
+    at: at(6.5),
+    cause: 'working_style',
+    action: 'snoozed',
+    until: at(until),
+  });
+  const ended = (when: number): RiskHistoryEntry => ({
+    kind: 'coordinator',
+    at: at(when),
+    cause: 'working_style',
+    action: 'snooze_ended',
+  });
+
+  it('re-opens at once when evidence enough came in while snoozed', () => {
+    const history = [
+      ...rounds(trouble),
+      snoozed(9),
+      ...[7, 8].map((n) => round(n, {}, { working_style: 1 })),
+      ended(9),
+    ];
+    const steps = assessRisk(history, model);
+    expect(steps.at(-1)!.opened.map((o) => o.cause)).toEqual(['working_style']);
+  });
+
+  it('stays closed when nothing new came in', () => {
+    const history = [...rounds(trouble), snoozed(9), ...[7, 8].map((n) => round(n, {}, {})), ended(9)];
+    const steps = assessRisk(history, model);
+    expect(steps.at(-1)!.opened).toEqual([]);
+    expect(steps.at(-1)!.state.level).toBe('none');
+  });
+
+  it('a milestone still missed re-opens; once met it does not', () => {
+    const missed: RiskHistoryEntry = {
+      kind: 'milestone',
+      at: at(0),
+      cause: 'kickoff_not_held',
+      missed: true,
+      detail: { deadline: '2027-01-18', kickoffStatus: 'proposed' },
+    };
+    const snooze: RiskHistoryEntry = {
+      kind: 'coordinator',
+      at: at(0.2),
+      cause: 'kickoff_not_held',
+      action: 'snoozed',
+      until: at(0.5),
+    };
+    const end: RiskHistoryEntry = {
+      kind: 'coordinator',
+      at: at(0.5),
+      cause: 'kickoff_not_held',
+      action: 'snooze_ended',
+    };
+    const still = assessRisk([missed, snooze, end], model);
+    expect(still[0]!.opened[0]!.reason.en).toBe('the kickoff was not held by 2027-01-18 (proposed)');
+    expect(still[2]!.opened.map((o) => o.cause)).toEqual(['kickoff_not_held']);
+    const met: RiskHistoryEntry = { kind: 'milestone', at: at(0.3), cause: 'kickoff_not_held', missed: false };
+    expect(assessRisk([missed, snooze, met, end], model)[3]!.opened).toEqual([]);
+  });
+});
+
 describe('risk model: one function, replayable', () => {
   it('a longer history gives the same first steps (the workflow acts on the last one)', () => {
     const talent: Side[] = [{}, {}, null, { satisfaction: 2 }, { remote_tools: 2 }, { remote_tools: 1 }, null, {}];

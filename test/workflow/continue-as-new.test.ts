@@ -33,6 +33,8 @@ const durable = (s: MatchState) => ({
   endAt: s.endAt,
 });
 
+const TALENT_DRIFTS_AWAY = { priority: 1, expectation: 1 };
+
 /** Each scenario starts on a working-day morning; what it checks does not depend on the calendar after that. */
 describe('continue-as-new', () => {
   let h: Harness;
@@ -62,9 +64,10 @@ describe('continue-as-new', () => {
 
     for (let round = 1; round < ROUNDS_PER_RUN; round++) {
       await nextRound(h, m);
-      // From round 2 on host and talent rate the priority apart; the escalation stays open across the new run.
+      // From round 2 on the talent's priority and expectations fall while the host's priority rises: escalated at
+      // round 3, the escalation stays open across the new run.
       await answerWhenAsked(h, m, round, 'host', round >= 2 ? { scores: { priority: 5 } } : {});
-      await answerWhenAsked(h, m, round, 'talent', round >= 2 ? { scores: { priority: 3 } } : {});
+      await answerWhenAsked(h, m, round, 'talent', round >= 2 ? { scores: TALENT_DRIFTS_AWAY } : {});
     }
     const [gap] = (await m.state()).escalations;
     expect(gap).toMatchObject({ type: 'priority_gap' });
@@ -76,7 +79,7 @@ describe('continue-as-new', () => {
     const before = await m.state();
     expect(before.run).toBe(1);
     await Promise.all([
-      answerWhenAsked(h, m, last, 'talent', { scores: { priority: 3 } }),
+      answerWhenAsked(h, m, last, 'talent', { scores: TALENT_DRIFTS_AWAY }),
       m.act(addNoteUpdate, { text: '同時に届いたメモ', sentiment: 2 }),
     ]);
 
@@ -92,6 +95,9 @@ describe('continue-as-new', () => {
       sentiment: 2, // the note that arrived with the closing answer was not lost
     });
     expect(after.escalations).toEqual([expect.objectContaining({ id: gap!.id, status: 'acknowledged' })]);
+    // The risk model's history carries over whole: the new run judges on everything the match has seen.
+    expect(after.risk!.history.slice(0, before.risk!.history.length)).toEqual(before.risk!.history);
+    expect(after.risk!.history.filter((e) => e.kind === 'round')).toHaveLength(ROUNDS_PER_RUN);
     const timeline = await m.timeline();
     expect(timeline.filter((e) => e.type === 'note.added').map((e) => e.payload.text)).toEqual([
       '初回面談: 良好',

@@ -19,7 +19,13 @@ import {
   untilRoundCloses,
 } from '../support/people';
 
-describe('match lifecycle: risk signals and the escalation ladder', () => {
+/**
+ * Matches started before the risk model (their playbook has no `riskModel`) keep the round-by-round rules of
+ * workflows/risk.ts for life; the escalation ladder is the same for both.
+ */
+const ROUND_BY_ROUND = { riskModel: undefined };
+
+describe('match lifecycle on the round-by-round rules: risk signals and the escalation ladder', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness();
@@ -33,7 +39,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
     'missed check-ins escalate to the coordinator, then up to the program manager after the SLA, and clear when answered (from $name)',
     async (start) => {
       await h.startAt(start);
-      const m = await h.startMatch({ months: 6 });
+      const m = await h.startMatch({ months: 6, playbook: ROUND_BY_ROUND });
       await holdKickoff(h, m);
 
       // Round 1: nobody answers. It closes after 7 days with a missed check-in for both sides.
@@ -119,7 +125,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
 
   it('a priority gap escalates; a snooze holds the ladder; the next round that agrees closes it', async () => {
     await h.startAt(WORKING_DAY_MORNING);
-    const m = await h.startMatch({ months: 6 });
+    const m = await h.startMatch({ months: 6, playbook: ROUND_BY_ROUND });
     await holdKickoff(h, m);
 
     const r1 = await nextRound(h, m);
@@ -162,7 +168,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
 
   it('a snooze that ends on an open condition reopens it; an acknowledged escalation does not climb the ladder', async () => {
     await h.startAt(WORKING_DAY_MORNING);
-    const m = await h.startMatch({ months: 6 });
+    const m = await h.startMatch({ months: 6, playbook: ROUND_BY_ROUND });
     await holdKickoff(h, m);
     const r1 = await nextRound(h, m);
     await answerWhenAsked(h, m, r1, 'host', { wantsCoordinator: true });
@@ -191,7 +197,7 @@ describe('match lifecycle: risk signals and the escalation ladder', () => {
 
   it('silence clears nothing but a missed check-in: a gap stays open when only one side answers the next round', async () => {
     await h.startAt(WORKING_DAY_MORNING);
-    const m = await h.startMatch({ months: 6 });
+    const m = await h.startMatch({ months: 6, playbook: ROUND_BY_ROUND });
     await holdKickoff(h, m);
     const r1 = await nextRound(h, m);
     await answerWhenAsked(h, m, r1, 'host', { scores: { priority: 5 } });

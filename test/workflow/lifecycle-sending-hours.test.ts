@@ -77,7 +77,10 @@ describe('match lifecycle: emails that wait for sending hours', () => {
       s = await m.state();
       expect(s.escalations[0]).toMatchObject({
         status: 'resolved',
-        resolution: { by: 'auto', note: 'all required documents are verified' },
+        resolution: {
+          by: 'auto',
+          note: '必要な契約書類が確認されました / the required contract documents are verified',
+        },
       });
       expect(s.contracts[0]).toMatchObject({ status: 'verified' });
       await eventually(async () => {

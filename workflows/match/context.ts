@@ -3,12 +3,20 @@
  * drain (emails for the mailer, timeline events for the syncer), and how a part waits for its time. Each part
  * (kickoff, contracts, check-ins, tasks, escalations, lifecycle) reads and changes the state only through here.
  */
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { computeHealth } from '../health';
 import { problemsWith, ZActor, type Actor } from '../messages';
 import { REFUSALS, refusalText, type RefusalDetail, type RefusalKey, type RefusalValues } from '../refusals';
+import { riskSignals } from '../risk-model';
 import { initialState } from '../schedule';
 import {
   REJECTION_CODES,
@@ -96,6 +104,11 @@ export class MatchContext {
     this.outbox = input.carried?.outbox ?? [];
     this.events = input.carried?.events ?? [];
     if (input.carried) this.state.run += 1;
+    // A match whose playbook has a risk model is judged by it from its start; one started before keeps the
+    // round-by-round rules for life (its state carries no `risk`). Retire the patch once no match started before it runs.
+    else if (input.playbook.riskModel && patched('risk-model')) {
+      this.state.risk = { history: [], state: { level: 'none', causes: [] } };
+    }
   }
 
   /**
@@ -166,7 +179,7 @@ export class MatchContext {
   changed(): void {
     const { state } = this;
     state.health = computeHealth({
-      signals: [...state.signals.round, ...state.signals.milestones],
+      signals: state.risk ? riskSignals(state.risk.state) : [...state.signals.round, ...state.signals.milestones],
       completedRounds: state.checkins.completedRounds,
       unverifiedRequiredDocuments: state.contracts.filter((c) => c.required && c.status !== 'verified').length,
       sentiment: state.sentiment,
