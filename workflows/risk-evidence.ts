@@ -252,20 +252,31 @@ export function fallsOf(
   model: RiskModel,
 ): RiskEvidence[] {
   const clearly = model.allowance * wobbleOf(b, side, model);
-  const fall = (q: ScaleQuestion) => (run.seen[q]?.length ? run.usual[q]! - mean(run.seen[q]!) : -Infinity);
+  const recent = (q: ScaleQuestion) => sinceLastUsual(run.seen[q] ?? [], run.usual[q]!);
+  const fall = (q: ScaleQuestion) => (recent(q).length ? run.usual[q]! - mean(recent(q)) : -Infinity);
   const fell = (q: ScaleQuestion): RiskEvidence => ({
     kind: 'fell',
     side,
     question: q,
     usual: round2(run.usual[q]!),
-    recent: [...run.seen[q]!],
+    recent: recent(q),
   });
   const [first, ...others] = [...CAUSE_QUESTIONS[cause]].sort((x, y) => fall(y) - fall(x));
   return [
-    ...(run.seen[first!]?.length ? [fell(first!)] : []),
+    ...(recent(first!).length ? [fell(first!)] : []),
     ...others.filter((q) => fall(q) >= clearly).map(fell),
     ...(cause !== 'satisfaction' && fall('satisfaction') >= clearly ? [fell('satisfaction')] : []),
   ];
+}
+
+/**
+ * The answers since the last one that was still about usual (half a point below it or more): what the reason
+ * quotes, so an odd week that has passed is not told as part of the fall. All of them if the last is usual again.
+ */
+function sinceLastUsual(values: number[], usual: number): number[] {
+  let from = values.length;
+  while (from > 0 && values[from - 1]! <= usual - 0.5) from--;
+  return from < values.length ? values.slice(from) : [...values];
 }
 
 /** The gap question that moved most from the pair's usual gap, with both sides' answers since. */
