@@ -14,6 +14,26 @@ type Summary = {
 };
 
 const BANDS = ['green', 'amber', 'red', 'too_early'] as const;
+
+/** The risk model's state of seeded match i: none of it (round-by-round rules), nothing, a watch, an escalation. */
+function riskOf(i: number) {
+  const cause = (name: string, level: 'watch' | 'escalated') => ({
+    cause: name,
+    level,
+    score: 2,
+    evidence: [],
+    reason: { ja: '理由', en: 'reason' },
+  });
+  const causes = [
+    [],
+    [],
+    [cause('remote_tools', 'watch')],
+    [cause('priority_gap', 'escalated'), cause('remote_tools', 'watch')],
+  ][i % 4]!;
+  if (i % 5 === 0) return {};
+  const level = causes.some((c) => c.level === 'escalated') ? 'escalated' : causes.length ? 'watch' : 'none';
+  return { riskLevel: level, riskCauses: causes.map((c) => c.cause), risk: { level, causes } };
+}
 const STATUSES = ['open', 'open', 'open', 'paused', 'completed', 'terminated_early'] as const;
 
 describe('lists, filters, pagination and KPIs on the read model', () => {
@@ -47,6 +67,7 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
           region: i % 2 ? '長野県' : '高知県',
           startDate: new Date(Date.UTC(2026, i % 12, 1 + (i % 28))),
           cohort: `2026-${String((i % 12) + 1).padStart(2, '0')}`,
+          ...riskOf(i),
         };
       },
       coords,
@@ -113,6 +134,38 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
     ).map((m) => m.id);
     expect(combined.map((m) => m.id).sort()).toEqual(expected.sort());
     expect(combined.length).toBeGreaterThan(0);
+  });
+
+  it("filters by the risk model's level and by a cause watched or escalated", async () => {
+    const expected = (where: object) =>
+      stack.database.db.match
+        .findMany({ where: { programId, ...where }, select: { id: true } })
+        .then((rows) => rows.map((m) => m.id).sort());
+    const watched = await walk(`program=${programId}&riskLevel=watch,escalated`, 50);
+    expect(watched.map((m) => m.id).sort()).toEqual(await expected({ riskLevel: { in: ['watch', 'escalated'] } }));
+    expect(watched.length).toBeGreaterThan(0);
+    const remote = await walk(`program=${programId}&cause=remote_tools`, 50);
+    expect(remote.map((m) => m.id).sort()).toEqual(await expected({ riskCauses: { has: 'remote_tools' } }));
+    const escalated = await walk(`program=${programId}&riskLevel=escalated&cause=priority_gap`, 50);
+    expect(escalated.map((m) => m.id).sort()).toEqual(await expected({ riskLevel: 'escalated' }));
+    expect(escalated.length).toBeGreaterThan(0);
+    expect(escalated.length).toBeLessThan(remote.length);
+    // Each match says its level and its causes; one judged by the round-by-round rules has no risk state.
+    const page = await stack.api.request('GET', `/matches?program=${programId}&sort=id&limit=100`);
+    const levels = new Set(page.body.items.map((m: { risk: { level: string } | null }) => m.risk?.level ?? null));
+    expect([...levels].sort()).toEqual(['escalated', 'none', 'watch', null].sort());
+    expect(escalated[0]).toMatchObject({
+      risk: {
+        level: 'escalated',
+        causes: [
+          { cause: 'priority_gap', level: 'escalated' },
+          { cause: 'remote_tools', level: 'watch' },
+        ],
+      },
+    });
+    const bad = await stack.api.request('GET', `/matches?program=${programId}&cause=bad_luck`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['cause[0]']);
   });
 
   it('searches text and sorts by start date, newest first', async () => {

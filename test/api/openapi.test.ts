@@ -86,12 +86,17 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
       'status',
       'phase',
       'risk',
+      'riskLevel',
+      'cause',
       'q',
       'sort',
       'cursor',
       'limit',
     ]);
     expect(list.parameters.find((p: { name: string }) => p.name === 'risk').description).toBe('health band');
+    expect(list.parameters.find((p: { name: string }) => p.name === 'cause').description).toBe(
+      'a cause watched or escalated now',
+    );
     expect(res.body.paths['/matches'].post.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['id', 'programId', 'title', 'startDate', 'host', 'talent', 'coordinator']),
     );

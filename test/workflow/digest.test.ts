@@ -148,6 +148,21 @@ describe('weekly coordinator digest', () => {
         }),
       });
       await db.match.update({ where: { id: other.id }, data: { status: 'completed', phase: 'closed' } });
+      // The risk model watches a cause on match A: listed, with its reason, though nobody was emailed about it.
+      const watch = {
+        cause: 'remote_tools',
+        level: 'watch',
+        score: 1.8,
+        evidence: [],
+        reason: {
+          ja: '人材の「オンラインツール・リモートでの進め方」の回答が、いつもの4から直近の回答で2に下がりました',
+          en: "talent's answers on remote tools fell from their usual 4 to 2 in their last check-in",
+        },
+      };
+      await db.match.update({
+        where: { id: a.id },
+        data: { riskLevel: 'watch', riskCauses: ['remote_tools'], risk: { level: 'watch', causes: [watch] } },
+      });
 
       // As the schedule starts it: no week given, the week is the one it starts in.
       const { result, sentAt } = await digest({});
@@ -158,11 +173,12 @@ describe('weekly coordinator digest', () => {
 
       const [mine] = await smtp.waitFor(1, { filter: (e) => e.to === coordinator.email });
       expect(mine!.subject).toContain('今週の対応事項');
-      expect(mine!.subject).toContain('3件');
+      expect(mine!.subject).toContain('4件');
       const text = mine!.mail.text!;
       expect(text).toContain('案件A 販路開拓');
       expect(text).toContain('案件B 採用広報');
       expect(text).toContain('優先度の認識のずれ');
+      expect(text).toContain(`[見守り] オンラインツール・リモートでの進め方: ${watch.reason.ja}`);
       expect(text).not.toContain('事後振り返り'); // done
       expect(text).not.toContain('案件C'); // someone else's
       expect(text.indexOf('中間振り返り')).toBeLessThan(text.indexOf('キックオフの準備')); // overdue first
