@@ -30,7 +30,15 @@ export const TUNING_SEEDS = [1, 2, 3, 4, 5];
 export const REPORT_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110];
 export const COHORT_SIZES = [30, 100, 300];
 
-type Options = { seeds: number[]; seedsName: string; sizes: number[]; troubleShare: number; trouble: TroubleSpec };
+type Options = {
+  seeds: number[];
+  seedsName: string;
+  sizes: number[];
+  troubleShare: number;
+  trouble: TroubleSpec;
+  /** Also print recall, precision and emails at other escalation thresholds (the trade-off a program chooses on). */
+  curve: boolean;
+};
 
 function options(argv: string[]): Options {
   const value = (flag: string) => {
@@ -55,13 +63,13 @@ function options(argv: string[]): Options {
     [...(trouble.drop ?? []), ...(trouble.lasts ?? [])].some(Number.isNaN)
   )
     throw new Error(
-      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5]',
+      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5] [--curve]',
     );
-  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble };
+  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble, curve: argv.includes('--curve') };
 }
 
 /** Every cohort of every seed and size, through every policy. */
-export function evaluate(policies: Policy[], o: Omit<Options, 'seedsName'>): Figures[] {
+export function evaluate(policies: Policy[], o: Omit<Options, 'seedsName' | 'curve'>): Figures[] {
   const figures = policies.map(() => emptyFigures());
   for (const seed of o.seeds) {
     for (const size of o.sizes) {
@@ -117,6 +125,7 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
     (h) => `${fixed(h.emailsPerHealthy)} ${verdict((h.emailsPerHealthy ?? 99) <= TARGETS.emailsPerHealthy)}`,
   );
   target('precision, escalated within the window', (h) => fixed(h.precisionInWindow));
+  target('precision, requests to talk left out', (h) => fixed(h.precisionUnasked));
   row(
     'healthy matches escalated at all',
     figures.map((f) => fixed(f.healthyEscalated / f.healthy)),
@@ -158,6 +167,35 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+/** The same cohorts at other escalation thresholds: fewer emails cost recall, for the model and for the reference. */
+function printCurve(o: Options): void {
+  const out = ['', 'Trade-off: the same cohorts at other escalation thresholds (escalateAt)'];
+  const row = (cells: string[]) => out.push(cells.map((c, i) => c.padEnd(i ? 12 : 34)).join(''));
+  row(['', 'escalateAt', 'recall', 'precision', 'emails per healthy match']);
+  const lines: [string, number, Policy][] = [
+    ...[2.0, 2.4, 2.8, 3.2, DEFAULT_RISK_MODEL.escalateAt, 4.0].map((at): [string, number, Policy] => [
+      `risk model v${DEFAULT_RISK_MODEL.version}`,
+      at,
+      riskModel({ ...DEFAULT_RISK_MODEL, escalateAt: at }),
+    ]),
+    ...[0.8, 1.2, 1.6, 2.4, 3.2].map((at): [string, number, Policy] => [
+      'reference: true baselines',
+      at,
+      knownBaselines(at),
+    ]),
+  ];
+  const figures = evaluate(
+    lines.map(([, , p]) => p),
+    o,
+  );
+  lines.forEach(([name, at], i) => {
+    const h = headline(figures[i]!);
+    row([`  ${name}`, at.toFixed(2), fixed(h.recall), fixed(h.precision), fixed(h.emailsPerHealthy)]);
+  });
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 const o = options(process.argv.slice(2));
 const policies = [currentRules(), riskModel(DEFAULT_RISK_MODEL), knownBaselines()];
 print(policies, evaluate(policies, o), o);
+if (o.curve) printCurve(o);

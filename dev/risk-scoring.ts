@@ -78,7 +78,7 @@ const REFERENCE = { allowance: 1.25, maxPerCheckin: 2.5, escalateAt: 3.2, satisf
  * usual answers, drift and wobble. It reads answers only (and escalates requests for the coordinator at once), so
  * what it cannot catch at a given email rate shows how hard the simulated trouble is to tell from noise.
  */
-export function knownBaselines(): Policy {
+export function knownBaselines(escalateAt: number = REFERENCE.escalateAt): Policy {
   return {
     name: 'reference: true baselines',
     escalations({ rounds, people }) {
@@ -103,8 +103,7 @@ export function knownBaselines(): Policy {
             const before = score.get(key) ?? 0;
             const after = Math.max(0, before + Math.min(REFERENCE.maxPerCheckin, e - REFERENCE.allowance));
             score.set(key, after);
-            if (before < REFERENCE.escalateAt && after >= REFERENCE.escalateAt)
-              opened.push({ round, cause: CAUSE_OF[q] });
+            if (before < escalateAt && after >= escalateAt) opened.push({ round, cause: CAUSE_OF[q] });
           }
         }
       }
@@ -124,6 +123,9 @@ export type Figures = {
   escalatedMatches: number;
   healthyEscalated: number;
   troubledEscalated: number;
+  /** The same, counting only escalations other than a request to talk to the coordinator (always escalated). */
+  healthyEscalatedUnasked: number;
+  troubledEscalatedUnasked: number;
   /** Troubled matches escalated between the start of their trouble and their failure. */
   caught: number;
   delays: number[];
@@ -145,6 +147,8 @@ export function emptyFigures(): Figures {
     escalatedMatches: 0,
     healthyEscalated: 0,
     troubledEscalated: 0,
+    healthyEscalatedUnasked: 0,
+    troubledEscalatedUnasked: 0,
     caught: 0,
     delays: [],
     healthyEmails: 0,
@@ -172,16 +176,19 @@ export function kindsOf(t: Trouble): string[] {
 export function score(figures: Figures, match: SimulatedMatch, opened: Opened[]): void {
   figures.matches += 1;
   if (opened.length) figures.escalatedMatches += 1;
+  const unasked = opened.some((o) => o.cause !== 'wants_coordinator');
   const { trouble } = match;
   if (!trouble) {
     figures.healthy += 1;
     figures.healthyEmails += opened.length;
     if (opened.length) figures.healthyEscalated += 1;
+    if (unasked) figures.healthyEscalatedUnasked += 1;
     for (const o of opened) figures.healthyByCause[o.cause] = (figures.healthyByCause[o.cause] ?? 0) + 1;
     return;
   }
   figures.troubled += 1;
   if (opened.length) figures.troubledEscalated += 1;
+  if (unasked) figures.troubledEscalatedUnasked += 1;
   figures.earlyEmails += opened.filter((o) => o.round < trouble.startRound).length;
   const inWindow = opened.filter((o) => o.round >= trouble.startRound && o.round <= trouble.failRound);
   const cause = figures.perCause[trouble.cause];
@@ -216,6 +223,11 @@ export function headline(f: Figures) {
     precision: f.escalatedMatches ? f.troubledEscalated / f.escalatedMatches : null,
     /** Stricter: of matches escalated, the share escalated between the start of their trouble and their failure. */
     precisionInWindow: f.escalatedMatches ? f.caught / f.escalatedMatches : null,
+    /** Precision when requests to talk to the coordinator (escalated whoever asks) are left out. */
+    precisionUnasked:
+      f.troubledEscalatedUnasked + f.healthyEscalatedUnasked
+        ? f.troubledEscalatedUnasked / (f.troubledEscalatedUnasked + f.healthyEscalatedUnasked)
+        : null,
     medianDelay: median(f.delays),
     emailsPerHealthy: f.healthy ? f.healthyEmails / f.healthy : null,
   };
