@@ -20,7 +20,15 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { matchDates, matchRequest, seedMatch, seedProgram, unique } from './fixtures';
 import type { CalendarStart } from './instants';
 import { startSmtpListener, type ReceivedEmail, type SmtpListener, type SmtpListenerOptions } from './smtp';
-import { createTestWorker, createTimeSkippingEnv, moveClockTo, steadyClient, terminateWhenIdle } from './temporal';
+import {
+  createTestWorker,
+  createTimeSkippingEnv,
+  moveClockTo,
+  steadyClient,
+  terminateWhenIdle,
+  untilAtRest,
+  type AtRest,
+} from './temporal';
 
 export type { AnswerInput } from './answers';
 
@@ -144,6 +152,13 @@ export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}
       started.push(handle.workflowId);
       // Without a run id, queries and updates reach the newest run after a continue-as-new.
       const latest = () => client.workflow.getHandle<typeof matchWorkflow>(matchWorkflowId(snapshot.id));
+      // Queries and updates reach the match only at rest: one that meets a workflow task ending in continue-as-new
+      // leaves the time-skipping server holding its clock for good (every later sleep would take real time).
+      let rest: AtRest | undefined;
+      const atRest = async () => {
+        rest = await untilAtRest(env, handle.workflowId, rest);
+        return latest();
+      };
       const people = [snapshot.host.email, snapshot.talent.email, snapshot.coordinator.email, programManagerEmail];
       return {
         id: snapshot.id,
@@ -157,8 +172,8 @@ export async function createHarness(options: { smtp?: SmtpListenerOptions } = {}
           }
           return latest().result();
         },
-        state: () => latest().query(matchStateQuery),
-        act: (update, arg) => latest().executeUpdate(update, { args: [arg] }),
+        state: async () => (await atRest()).query(matchStateQuery),
+        act: async (update, arg) => (await atRest()).executeUpdate(update, { args: [arg] }),
         async answer(round, respondent, answers = {}) {
           const saved = await saveAndDeliverAnswer(database.db, env.client, {
             matchId: snapshot.id,

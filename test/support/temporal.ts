@@ -70,27 +70,45 @@ const WORKFLOW_TASK_EVENTS = new Set([
   EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
 ]);
 
+const { PENDING_ACTIVITY_STATE_SCHEDULED } = temporal.api.enums.v1.PendingActivityState;
+
+/** What `untilAtRest` found: the run it waited for, and whether it is still running. */
+export type AtRest = { runId: string; historyLength: number; running: boolean };
+
 /**
- * Terminates a workflow (its newest run) once it is at rest: no activity running, its last workflow task completed.
- * The time-skipping server stops skipping time while a task is in flight, and a run terminated meanwhile never gives
- * that back: every later sleep would take real time.
+ * Waits until a workflow (its newest run) is at rest: ended, or no activity under way and its last workflow task
+ * completed. An activity waiting to be retried waits on the clock, so it counts as at rest. While the test holds the
+ * clock, nothing then happens in that run until the test acts on it. `known` is what an earlier call found: a run at
+ * rest whose history has not grown since is still at rest, and its history is not read again.
  */
-export async function terminateWhenIdle(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
+export async function untilAtRest(env: TestWorkflowEnvironment, workflowId: string, known?: AtRest): Promise<AtRest> {
   const handle = env.client.workflow.getHandle(workflowId);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const { status, raw } = await handle.describe();
-    if (status.name !== 'RUNNING') return;
-    if (!raw.pendingActivities?.length) {
+    const { status, runId, historyLength, raw } = await handle.describe();
+    const found = { runId, historyLength, running: status.name === 'RUNNING' };
+    if (!found.running) return found;
+    const activityUnderWay = (raw.pendingActivities ?? []).some(
+      (a) => a.state !== PENDING_ACTIVITY_STATE_SCHEDULED || (a.attempt ?? 1) <= 1,
+    );
+    if (!activityUnderWay) {
+      if (known?.running && known.runId === runId && known.historyLength === historyLength) return found;
       const events = (await handle.fetchHistory()).events ?? [];
       const lastTask = events.findLast((e) => WORKFLOW_TASK_EVENTS.has(e.eventType!));
-      if (lastTask?.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
-        await handle.terminate('the scenario is over');
-        return;
-      }
+      if (lastTask?.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return found;
     }
     if (Date.now() > deadline) throw new Error(`${workflowId} is still busy after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Terminates a workflow (its newest run) once it is at rest. The time-skipping server stops skipping time while a
+ * task is in flight, and a run terminated meanwhile never gives that back: every later sleep would take real time.
+ */
+export async function terminateWhenIdle(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
+  if ((await untilAtRest(env, workflowId)).running) {
+    await env.client.workflow.getHandle(workflowId).terminate('the scenario is over');
   }
 }
 
