@@ -19,6 +19,8 @@ const ja = {
     'コーディネーター・プログラム担当の方は、登録されているメールアドレスを入力してください。サインイン用のリンクをお送りします。',
   email: 'メールアドレス',
   emailInvalid: 'メールアドレスの形式で入力してください',
+  signInUnavailable:
+    'いまはサインイン用のリンクを送れませんでした（ワークフローのサービスが一時的に応答していません）。メールは送られていません。1分ほど待ってから、もう一度送信してください。',
   sendLink: 'サインイン用リンクを送る',
   checkInboxTitle: 'メールをご確認ください',
   checkInboxBody:
@@ -279,6 +281,8 @@ const en: WorkspaceMessages = {
     'Coordinators and program managers: enter the email address bansou knows you by. We will email you a sign-in link.',
   email: 'Email address',
   emailInvalid: 'Enter an email address',
+  signInUnavailable:
+    'The sign-in link could not be sent just now (the workflow service is not answering), and no email was sent. Wait a minute, then send it again.',
   sendLink: 'Email me a sign-in link',
   checkInboxTitle: 'Check your inbox',
   checkInboxBody:

@@ -70,6 +70,25 @@ function setCookie(res: Response, publicBaseUrl: string, name: string, value: st
 
 export type SignInRequestOutcome = 'sent' | 'unknown' | 'throttled';
 
+/** How long a sign-in request waits to learn whether Temporal answers. */
+const SIGN_IN_TEMPORAL_CHECK_MS = 3000;
+
+/**
+ * Whether Temporal answers, so that a sign-in email could be started. Asked for every address alike, before the page
+ * is answered: a person is told at once that no link can be sent now, and neither the page nor its timing says whether
+ * bansou knows the address.
+ */
+export async function canSendSignInLinks(deps: ApiDeps): Promise<boolean> {
+  try {
+    await beforeDeadline(deps.temporal, Date.now() + SIGN_IN_TEMPORAL_CHECK_MS, () =>
+      deps.temporal.workflowService.getSystemInfo({}),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Emails a sign-in link when bansou knows the address (someone with a role in a program, or an admin). Unknown and
  * throttled addresses get nothing; the caller shows the same page whatever the outcome.
@@ -101,8 +120,8 @@ export async function requestSignIn(deps: ApiDeps, email: string, pageLocale: Lo
     },
     validMinutes: SESSION_POLICY.LINK_MINUTES,
   };
-  // Like every call to Temporal, within its deadline: when it cannot be reached the caller logs it, and the person
-  // (who was already told to look in their inbox) asks for a link again.
+  // Like every call to Temporal, within its deadline. The page checked that Temporal answers (canSendSignInLinks); if
+  // it went away since, the caller logs it and the person, told to look in their inbox, asks for a link again.
   await beforeDeadline(deps.temporal, temporalDeadline(deps), () =>
     deps.temporal.workflow.start<typeof signInEmailWorkflow>('signInEmailWorkflow', {
       workflowId: signInWorkflowId(id),

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { WORKSPACE_MESSAGES, fill } from './messages';
 import { contextOf, renderNotice, renderView } from './render';
+import { retryLater } from '../errors';
 import {
+  canSendSignInLinks,
   consumeSignInLink,
   endSession,
   inspectSignInLink,
@@ -47,8 +49,13 @@ export function signInRoutes(router: Router, deps: ApiDeps): void {
       return renderView(res, 400, 'sign-in', { email: typed, error: WORKSPACE_MESSAGES[ctx.locale].emailInvalid });
     }
     // Known or not, the same page at once: the email (if any) is prepared after the answer, so neither the page nor
-    // its timing says whether bansou knows the address.
+    // its timing says whether bansou knows the address. While Temporal does not answer no email could be started:
+    // every address is told so, with what was typed kept, and nothing is stored.
     const email = parsed.data;
+    if (!(await canSendSignInLinks(deps))) {
+      retryLater(res);
+      return renderView(res, 503, 'sign-in', { email, unavailable: true });
+    }
     setImmediate(() => {
       requestSignIn(deps, email, ctx.locale).catch((error: unknown) =>
         requestLog(res).warn({ reason: reasonOf(error) }, 'sign-in email not started'),

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createApp } from '../../api/app';
+import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { createSignInLink, SESSION_POLICY } from '../../api/workspace/sessions';
+import { lazyClient, temporalSettings } from '../../temporal/connection';
 import { eventually } from '../support/eventually';
-import { serve } from '../support/http';
+import { freePort, serve } from '../support/http';
 import { createDevStack, type DevStack } from '../support/stack';
 import { csrfIn, signedInClient, WebClient } from '../support/web-client';
 
@@ -202,6 +204,37 @@ describe('workspace sign-in and sessions', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('while Temporal cannot be reached, says at once that no link was sent, the same for a known and an unknown address', async () => {
+    const address = (await stack.createMatch()).coordinator.email;
+    // The API with a Temporal that does not answer (nothing listens at its address); the same database.
+    // (The client stays open: a call given up at its deadline may still sleep in the client's retries.)
+    const nowhere = lazyClient(
+      temporalSettings({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TASK_QUEUE: stack.deps.taskQueue }),
+    );
+    const down = await serve(createApp({ ...stack.deps, temporal: nowhere }));
+    try {
+      const browser = new WebClient(down.url);
+      const known = await requestLink(browser, address);
+      const unknown = await requestLink(browser, 'nobody-here@example.jp');
+      for (const page of [known, unknown]) {
+        expect([page.status, page.headers.get('retry-after')]).toEqual([503, String(RETRY_AFTER_SECONDS)]);
+        expect(page.text).toContain('サインイン用のリンクを送れませんでした');
+      }
+      // What was typed stays in the form, to send again.
+      expect(known.text).toContain(`value="${address}"`);
+      const strip = (html: string) => html.replace(/[\w.+-]+@[\w.-]+/g, '@').replace(/name="csrf" value="[^"]+"/g, '');
+      expect(strip(known.text)).toEqual(strip(unknown.text));
+      // No link was made that nobody will receive.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await stack.database.db.signInLink.count({ where: { email: address } })).toBe(0);
+    } finally {
+      await down.close();
+    }
+    // With Temporal there, the same address gets its email.
+    expect((await requestLink(new WebClient(stack.api.url), address)).status).toBe(200);
+    await stack.smtp.waitFor(1, { filter: (e) => e.to === address && e.subject.includes('サインイン') });
   });
 
   it('refuses a form without its CSRF value, with another browser’s, or posted from another site', async () => {
