@@ -69,7 +69,8 @@ export function decodeCsv(bytes: Buffer): DecodedCsv {
 }
 
 type ParsedRows = {
-  rows: { row: number; input: Record<string, unknown> }[];
+  header: string[];
+  rows: { row: number; cells: string[]; input: Record<string, unknown> }[];
   columnOf: (field: string) => string;
   errors: ImportRowError[];
 };
@@ -157,9 +158,9 @@ export function parseImport(bytes: Buffer): ParsedRows {
       if (inner) input[outer] = { ...((input[outer] as object) ?? {}), [inner]: value };
       else input[outer] = value;
     });
-    return { row: i + 2, input };
+    return { row: i + 2, cells, input };
   });
-  return { rows, errors, columnOf: (field) => columnNames.get(field) ?? IMPORT_COLUMNS[field]?.[0] ?? field };
+  return { header, rows, errors, columnOf: (field) => columnNames.get(field) ?? IMPORT_COLUMNS[field]?.[0] ?? field };
 }
 
 const sameMatch = (
@@ -172,31 +173,38 @@ const sameMatch = (
   stored.hostEmail === input.host.email &&
   stored.talentEmail === input.talent.email;
 
-/** Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs. */
-export async function importMatches(
-  deps: MatchStarter,
+/** What checking a file found: its rows as read, the problems by row and column, and what registering would do. */
+export type ImportCheck = {
+  /** The header row and each data row's cells, as the file has them (row numbers as a spreadsheet shows them). */
+  header: string[];
+  rows: { row: number; cells: string[] }[];
+  errors: ImportRowError[];
+  /** Rows whose program the principal may not register matches in (unknown programs too: no probing). */
+  outside: number[];
+  /** The matches to register, and those the file names that are registered already. */
+  fresh: TMatchInput[];
+  existing: MatchRow[];
+};
+
+/**
+ * Checks every row of a file and reads what is stored, registering nothing: the API import and the workspace's
+ * preview both start here. `principal` null: the CLI, all programs.
+ */
+export async function checkImport(
+  deps: Pick<MatchStarter, 'db'>,
   principal: Principal | null,
   bytes: Buffer,
-): Promise<ImportResult> {
-  const { rows, errors, columnOf } = parseImport(bytes);
+): Promise<ImportCheck> {
+  const { header, rows, errors, columnOf } = parseImport(bytes);
   const valid: { row: number; input: TMatchInput }[] = [];
+  const outside: number[] = [];
   for (const { row, input } of rows) {
     const parsed = ZCreateMatchRequest.safeParse(input);
     if (!parsed.success) {
       for (const e of fieldErrors(parsed.error as z.ZodError))
         errors.push({ row, column: columnOf(e.field), message: e.message });
-    } else valid.push({ row, input: parsed.data });
-  }
-
-  // Rows for programs the key does not cover make the whole request a 403 (unknown programs too: no probing).
-  if (principal) {
-    const outside = valid.filter((v) => !may(principal, 'register', v.input.programId)).map((v) => v.row);
-    if (outside.length) {
-      throw new AppError(
-        'forbidden',
-        `This API key does not cover the program of row(s) ${outside.join(', ')}; nothing was imported.`,
-      );
-    }
+    } else if (principal && !may(principal, 'register', parsed.data.programId)) outside.push(row);
+    else valid.push({ row, input: parsed.data });
   }
 
   // Ids are the programs' own: the same id twice within a program, not across programs, is a mistake.
@@ -234,9 +242,25 @@ export async function importMatches(
     } else if (found) existing.push(found);
     else fresh.push(input);
   }
+  errors.sort((a, b) => a.row - b.row);
+  return { header, rows: rows.map(({ row, cells }) => ({ row, cells })), errors, outside, fresh, existing };
+}
 
+/** Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs. */
+export async function importMatches(
+  deps: MatchStarter,
+  principal: Principal | null,
+  bytes: Buffer,
+): Promise<ImportResult> {
+  const { rows, errors, outside, fresh, existing } = await checkImport(deps, principal, bytes);
+  // Rows for programs the key does not cover make the whole request a 403 (unknown programs too: no probing).
+  if (outside.length) {
+    throw new AppError(
+      'forbidden',
+      `This API key does not cover the program of row(s) ${outside.join(', ')}; nothing was imported.`,
+    );
+  }
   if (errors.length) {
-    errors.sort((a, b) => a.row - b.row);
     throw new AppError(
       'validation_failed',
       `${errors.length} problem(s) in the CSV; nothing was imported.`,

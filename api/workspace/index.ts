@@ -12,6 +12,7 @@ import { csrfToken, csrfValid, currentSession, formBinding } from './sessions';
 import { actionRoutes } from './actions';
 import { adminRoutes } from './admins';
 import { matchRoutes } from './match';
+import { importConfirmBody, importRoutes, importUpload } from './imports';
 import { matchListRoutes } from './matches';
 import { playbookRoutes } from './playbook';
 import { programRoutes } from './programs';
@@ -46,6 +47,8 @@ export function workspaceRoutes(deps: ApiDeps): Router {
       },
     }),
   );
+  // The import's confirmation carries the checked file back: its own, larger limit (express reads a body once).
+  router.post('/imports', importConfirmBody);
   router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
 
   // Who is asking, in which language, and the CSRF value of this page's forms.
@@ -85,6 +88,8 @@ export function workspaceRoutes(deps: ApiDeps): Router {
     next();
   };
   router.use(context);
+  // A file upload's fields (the CSRF value among them) are read before the check below.
+  router.post('/imports/preview', importUpload);
 
   // Every form post carries the page's CSRF value and comes from this site.
   router.use((req, res, next) => {
@@ -120,6 +125,7 @@ export function workspaceRoutes(deps: ApiDeps): Router {
   adminRoutes(router, deps);
   programRoutes(router, deps);
   playbookRoutes(router, deps);
+  importRoutes(router, deps);
 
   router.post('/locale', async (req, res) => {
     const ctx = contextOf(res);

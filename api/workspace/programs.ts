@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { programScope } from '../auth';
+import { may, programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { programKpis, type Kpis } from '../services/kpis';
 import { programTrends, type ProgramTrends } from '../services/program-trends';
@@ -62,7 +62,7 @@ export function programRoutes(router: Router, deps: ApiDeps): void {
       orderBy: { id: 'asc' },
       select: { id: true, name: true, region: true },
     });
-    renderView(res, 200, 'programs', { nav: 'programs', programs });
+    renderView(res, 200, 'programs', { nav: 'programs', programs, canImport: may(signedIn(res), 'register') });
   });
 
   router.get('/programs/:id', async (req, res) => {
@@ -76,6 +76,7 @@ export function programRoutes(router: Router, deps: ApiDeps): void {
       nav: 'programs',
       wide: true,
       program,
+      canImport: may(signedIn(res), 'register', program.id),
       kpis,
       trends,
       charts: programCharts(kpis, trends, WORKSPACE_MESSAGES[locale], formattersFor(locale)),

@@ -1,19 +1,20 @@
 /// <reference lib="dom" />
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createSignInLink } from '../../api/workspace/sessions';
-import { fitsWidth, launch, PHONE, SCREENSHOTS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { fitsWidth, launch } from '../support/browser';
 import { unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
+import {
+  addProgramManager,
+  chooseLocale,
+  DESKTOP,
+  signedInPage,
+  workspaceShot as shot,
+} from '../support/workspace-pages';
 
 /**
  * A program manager's pages in real Chromium against the real stack: the playbook, edited with the changes shown
  * before anything is saved. Screenshots under test-artifacts/screenshots/.
  */
-const DESKTOP = { width: 1280, height: 900 };
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(SCREENSHOTS, `workspace-${name}.png`), fullPage: true });
-
 describe('a program manager’s workspace in real Chromium', () => {
   let stack: DevStack;
   let browser: Browser;
@@ -21,24 +22,15 @@ describe('a program manager’s workspace in real Chromium', () => {
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([createDevStack(), launch()]);
-    const db = stack.database.db;
-    const person = await db.person.create({
-      data: { programId: stack.programId, email: manager, name: '事務局 佐藤', role: 'program_manager' },
-    });
-    await db.programManager.create({ data: { programId: stack.programId, personId: person.id } });
+    await addProgramManager(stack, manager);
   });
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
   });
 
-  async function signedIn(email: string, viewport = PHONE) {
-    const context = await browser.newContext({ viewport, locale: 'ja-JP' });
-    const page = await context.newPage();
-    await page.goto(`${stack.api.url}/workspace/sign-in/${await createSignInLink(stack.deps, email)}`);
-    await Promise.all([page.waitForURL(`${stack.api.url}/workspace`), page.getByRole('button').last().click()]);
-    return { context, page };
-  }
+  const signedIn = (email: string, viewport?: { width: number; height: number }) =>
+    signedInPage(browser, stack, email, viewport);
   const playbookPage = () => `${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}/playbook`;
 
   it('edits the playbook: sees each change before saving, a wrong setting named, and the new version saved', async () => {
@@ -97,12 +89,7 @@ describe('a program manager’s workspace in real Chromium', () => {
   });
 
   it('refuses to save over a version someone else saved meanwhile, and shows the changes against it', async () => {
-    // The manager chose English (as the language switch stores it).
-    await stack.database.db.account.upsert({
-      where: { email: manager },
-      create: { email: manager, locale: 'en' },
-      update: { locale: 'en' },
-    });
+    await chooseLocale(stack, manager, 'en');
     const { context, page } = await signedIn(manager, DESKTOP);
     await page.goto(playbookPage());
     const edit = page.getByLabel('Playbook (JSON)');
