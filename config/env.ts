@@ -127,11 +127,13 @@ export function parseEnv<T extends z.ZodType>(
   );
 }
 
-/** Runs a process entry point, turning a ConfigError into a one-screen message and exit code 78 (EX_CONFIG). */
-export function exitOnConfigError(error: unknown): never {
+/**
+ * For a process entry point's failure: a ConfigError ends the process with a one-screen message and exit code 78
+ * (EX_CONFIG); any other error is left to the caller (which logs it and exits 1).
+ */
+export function exitOnConfigError(error: unknown): void {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exit(78);
   }
-  throw error;
 }

@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
@@ -289,6 +290,20 @@ function tlsProblem(s: TemporalSettings, error: NodeJS.ErrnoException & { reason
 }
 
 /**
+ * The server closed the connection right after a handshake in which this process showed its client certificate,
+ * before its first HTTP/2 frame: what a TLS terminator that checks certificates after the handshake does to one it
+ * refuses (nginx, or Node's own TLS server). Without a client certificate such a close says nothing: `undefined`.
+ */
+function closedAfterHandshake(s: TemporalSettings): Issue | undefined {
+  const tls = s.tls as TlsSettings;
+  if (!tls.clientCert) return undefined;
+  return {
+    variable: s.names.clientCert,
+    message: `was refused by Temporal at ${s.address}${subjectOf(tls.clientCert)}: it closed the connection right after the TLS handshake, as a server does that does not accept the client certificate (or one with nothing answering behind it)`,
+  };
+}
+
+/**
  * With TLS on, opens one HTTP/2 connection as the SDK would and waits for the server's first frame: a certificate
  * the server refuses (or one it asks for and is not set), or a server this process cannot trust, becomes a
  * ConfigError naming the variable. A server that cannot be reached is no configuration error: `unreachable`.
@@ -298,25 +313,48 @@ export async function checkTemporalTls(s: TemporalSettings, timeoutMs = 5000): P
   const { host, port } = splitAddress(s.address);
   const serverName = s.tls.serverName ?? (isIP(host) ? undefined : host);
   return new Promise((resolve, reject) => {
-    const session = http2.connect(`https://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+    // The TLS socket is made here rather than by http2, whose session does not report an alert that arrives after
+    // the handshake (a TLS 1.3 server refuses a client certificate then).
+    const socket = connectTls({
+      host,
+      port,
+      ALPNProtocols: ['h2'],
       ...(s.tls && s.tls.serverCa ? { ca: s.tls.serverCa } : {}),
       ...(s.tls && s.tls.clientCert ? { cert: s.tls.clientCert, key: s.tls.clientKey } : {}),
       ...(serverName ? { servername: serverName } : {}),
     });
+    const session = http2.connect(`https://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+      createConnection: () => socket,
+    });
+    let handshaken = false;
+    let settled = false;
     const done = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      session.removeAllListeners();
-      session.on('error', () => undefined);
+      for (const emitter of [session, socket]) {
+        emitter.removeAllListeners();
+        emitter.on('error', () => undefined);
+      }
       session.destroy();
+      socket.destroy();
       outcome();
     };
     const timer = setTimeout(() => done(() => resolve('unreachable')), timeoutMs);
+    socket.once('secureConnect', () => (handshaken = true));
     session.once('remoteSettings', () => done(() => resolve('ok')));
-    session.once('error', (error: NodeJS.ErrnoException) => {
-      const problem = tlsProblem(s, error);
+    const failed = (error: NodeJS.ErrnoException) => {
+      const problem = tlsProblem(s, error) ?? (handshaken ? closedAfterHandshake(s) : undefined);
       done(() => (problem ? reject(new ConfigError([problem])) : resolve('unreachable')));
-    });
-    session.once('close', () => done(() => resolve('unreachable')));
+    };
+    socket.once('error', failed);
+    session.once('error', failed);
+    const closed = () => {
+      const problem = handshaken ? closedAfterHandshake(s) : undefined;
+      done(() => (problem ? reject(new ConfigError([problem])) : resolve('unreachable')));
+    };
+    socket.once('close', closed);
+    session.once('close', closed);
   });
 }
 

@@ -25,6 +25,19 @@ export type TcpProxy = {
   close(): Promise<void>;
 };
 
+/** Keeps a proxied connection's two sockets in `sockets` while both are open; when either ends, both go. */
+export function track(sockets: Set<net.Socket>, client: net.Socket, upstream: net.Socket): void {
+  sockets.add(client).add(upstream);
+  const drop = () => {
+    client.destroy();
+    upstream.destroy();
+    sockets.delete(client);
+    sockets.delete(upstream);
+  };
+  client.on('error', drop).on('close', drop);
+  upstream.on('error', drop).on('close', drop);
+}
+
 /**
  * A loopback TCP proxy in front of a real server (Postgres, Temporal), so a test can take the server away and bring
  * it back, or lose its replies, while the application keeps its own connection settings.
@@ -36,15 +49,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 
   const onConnection = (client: net.Socket) => {
     const upstream = net.connect(target);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    track(sockets, client, upstream);
     // The last bytes of the previous chunk too, so a marker split across two chunks is still seen.
     let tail = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
