@@ -8,6 +8,7 @@ import {
   ZPayloadKeysEnv,
   ZShutdownEnv,
   ZTemporalEnv,
+  ZTracingEnv,
 } from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
@@ -22,6 +23,7 @@ export const ZApiEnv = z
     ...ZLinkEnv.shape,
     ...ZLogEnv.shape,
     ...ZShutdownEnv.shape,
+    ...ZTracingEnv.shape,
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
     HOST: z.string().min(1).default('0.0.0.0'),

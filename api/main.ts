@@ -2,6 +2,7 @@ import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { createLog } from '../telemetry/log';
+import { startTracing } from '../telemetry/tracing';
 import { checkTemporalTls, lazyClient, temporalSettings } from '../temporal/connection';
 import { dataConverter } from '../temporal/data-converter';
 import { createApp } from './app';
@@ -13,6 +14,8 @@ import { startRegistrationReconciler } from './services/registration';
 async function main(): Promise<void> {
   const env = loadApiEnv();
   const log = createLog({ service: 'api', level: env.LOG_LEVEL });
+  // Before the server listens: its requests are the traces' roots.
+  const tracing = startTracing({ service: 'api', endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, http: true, log });
   const temporalAt = temporalSettings(env);
   // A certificate Temporal refuses stops the API here, with the variable named; Temporal down does not.
   await checkTemporalTls(temporalAt);
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
       await temporal.connection.close();
       smtp.close();
       await db.$disconnect();
+      await tracing.shutdown();
       log.info('bansou api: stopped');
       process.exit(0);
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Log } from '../telemetry/log';
 import type { RequestObservation } from '../telemetry/metrics';
+import { nameRequestSpan } from '../telemetry/tracing';
 import type { Principal } from './auth';
 
 /** What every request carries from its first middleware on: its id and a logger bound to it. */
@@ -47,6 +48,7 @@ export function requestContext(log: Log, observe?: RequestObserver): RequestHand
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(req);
+      if (route !== 'unmatched') nameRequestSpan(route);
       observe?.({ method: req.method, route, status: res.statusCode, seconds });
       const principal = res.locals.principal as Principal | undefined;
       const matchId = matchOf(req, route);

@@ -102,6 +102,15 @@ export const ZShutdownEnv = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 });
 
+/**
+ * Tracing (OpenTelemetry): spans are exported by OTLP over HTTP to this collector (its base URL; `/v1/traces` is
+ * added) when it is set, and nowhere otherwise. The exporter reads the other standard `OTEL_EXPORTER_OTLP_*`
+ * variables itself (headers, timeout).
+ */
+export const ZTracingEnv = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+});
+
 /** Raised when the environment does not match a process's schema; the message names every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {

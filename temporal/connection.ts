@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
@@ -358,16 +359,24 @@ export async function checkTemporalTls(s: TemporalSettings, timeoutMs = 5000): P
   });
 }
 
+// Starting, signalling or updating a workflow carries the caller's trace context (a no-op while tracing is off), so
+// the workflow's spans and its activities' continue the trace of the request that asked for it.
+const clientOn = (connection: Connection, s: TemporalSettings, dataConverter?: DataConverter): Client =>
+  new Client({
+    connection,
+    namespace: s.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
+
 /** A client connection (API, CLI, dev tools); fails if Temporal cannot be reached. */
 export async function connectClient(s: TemporalSettings, dataConverter?: DataConverter): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(s));
-  return new Client({ connection, namespace: s.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return clientOn(await Connection.connect(connectionOptions(s)), s, dataConverter);
 }
 
 /** A client that connects on first use, so a process can start while Temporal is still down (the API). */
 export function lazyClient(s: TemporalSettings, dataConverter?: DataConverter): Client {
-  const connection = Connection.lazy(connectionOptions(s));
-  return new Client({ connection, namespace: s.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return clientOn(Connection.lazy(connectionOptions(s)), s, dataConverter);
 }
 
 /** The worker's connection (the SDK's native one). */

@@ -4,13 +4,15 @@ import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
 
 /**
- * The workflow bundle: the workflows and what runs beside them in the sandbox (the failure converter). Built once
+ * The workflow bundle: the workflows and what runs beside them in the sandbox (the failure converter, the tracing
+ * interceptors whose spans leave through the worker's sink, `worker/worker.ts`). Built once
  * ahead of time (the image build, the test setup) and loaded by the worker through `workflowBundle`; the worker
  * bundles from source with the same options when it is given no bundle.
  */
 export const WORKFLOW_BUNDLE_OPTIONS = {
   workflowsPath: require.resolve('../workflows'),
   failureConverterPath: FAILURE_CONVERTER_PATH,
+  workflowInterceptorModules: [require.resolve('../workflows/tracing')],
 } satisfies Partial<BundleOptions>;
 
 /** Writes the bundle to `file`. */

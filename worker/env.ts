@@ -9,6 +9,7 @@ import {
   ZPayloadKeysEnv,
   ZShutdownEnv,
   ZTemporalEnv,
+  ZTracingEnv,
 } from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
@@ -46,6 +47,7 @@ export const ZWorkerEnv = z
     ...ZLinkEnv.shape,
     ...ZLogEnv.shape,
     ...ZShutdownEnv.shape,
+    ...ZTracingEnv.shape,
     /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
     MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
     /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */

@@ -6,6 +6,7 @@ import { registerDomainMetrics } from '../telemetry/domain-metrics';
 import { healthChecks, readinessOf } from '../telemetry/health';
 import { createLog, temporalLogger } from '../telemetry/log';
 import { createRegistry } from '../telemetry/metrics';
+import { startTracing } from '../telemetry/tracing';
 import { checkTemporalTls, connectClient, connectWorker, temporalSettings } from '../temporal/connection';
 import { dataConverter } from '../temporal/data-converter';
 import { loadWorkerEnv } from './env';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       metrics: { prometheus: { bindAddress: `127.0.0.1:${coreMetricsPort}`, useSecondsForDurations: true } },
     },
   });
+  const tracing = startTracing({ service: 'worker', endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, log });
   const temporal = temporalSettings(env);
   const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
   // A certificate Temporal refuses stops the worker here, with the variable named, before the SDK's retries.
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     taskQueue: temporal.taskQueue,
     dataConverter: converter,
     ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
+    tracing,
     deps: {
       db,
       mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
   await connection.close();
   transport.close();
   await db.$disconnect();
+  await tracing.shutdown();
   log.info('bansou worker: stopped');
 }
 

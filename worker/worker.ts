@@ -1,6 +1,12 @@
 import type { DataConverter } from '@temporalio/common';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { startTracing, type Tracing } from '../telemetry/tracing';
 import { WORKFLOW_BUNDLE_OPTIONS } from './bundle';
 
 /** How the worker uses its machine (from `WORKER_*` in the environment; the SDK's defaults where absent). */
@@ -28,19 +34,52 @@ export type CreateMatchWorkerOptions = {
   /** A pre-built workflow bundle (the image, the tests); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: WorkerTuning;
+  /** Where the spans of workflows and activities go (`telemetry/tracing.ts`); off unless given. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 };
+
+/**
+ * The worker's half of tracing: activities continue the trace their workflow passed them (and their log lines carry
+ * its ids); the workflows' spans, made in the sandbox by the interceptors the bundle holds (`worker/bundle.ts`), come
+ * out through a sink. The sink is there even while tracing is off (and when replaying), since the bundle's
+ * interceptors always call it.
+ */
+export function workerTracing(
+  tracing: Pick<Tracing, 'spanProcessor' | 'resource'> = startTracing({ service: 'worker' }),
+): Required<Pick<WorkerOptions, 'interceptors' | 'sinks'>> {
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
+}
 
 /** The worker for match workflows and their activities; the process entry point and the tests both use it. */
 export async function createMatchWorker(options: CreateMatchWorkerOptions): Promise<Worker> {
+  const tracing = workerTracing(options.tracing);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
+    sinks: tracing.sinks,
+    // A bundle holds its workflow interceptors already; bundled here, they are named as the prebuilt one names them.
     ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath }),
+      ? { workflowBundle: options.workflowBundle, interceptors: tracing.interceptors }
+      : {
+          workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
+          interceptors: {
+            ...tracing.interceptors,
+            workflowModules: WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules,
+          },
+        }),
     ...options.tuning,
   });
 }

@@ -1,4 +1,5 @@
 import type { Payload } from '@temporalio/common';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { temporal } from '@temporalio/proto';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../temporal/payload-codec';
 import { matchWorkflowId } from '../../workflows/shared';
@@ -10,7 +11,7 @@ const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).
 
 /**
  * Every payload in a history that bansou's data converter wrote: not search attributes (Temporal indexes those, so
- * they stay clear; bansou's hold ids and states only) nor the SDK's patch markers (a patch id).
+ * they stay clear; bansou's hold ids and states only), the SDK's patch markers (a patch id) nor trace headers.
  */
 function payloadsIn(node: unknown, found: Payload[] = []): Payload[] {
   if (!node || typeof node !== 'object' || node instanceof Uint8Array) return found;
@@ -25,7 +26,11 @@ function payloadsIn(node: unknown, found: Payload[] = []): Payload[] {
     return found;
   }
   if (record.markerName === 'core_patch') return found;
-  for (const [key, value] of Object.entries(record)) if (key !== 'searchAttributes') payloadsIn(value, found);
+  // Search attributes, and the trace context a header carries (ids, no data: the SDK does not pass headers through the
+  // codec), are not what bansou stores.
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'searchAttributes' && key !== TRACE_HEADER) payloadsIn(value, found);
+  }
   return found;
 }
 

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/fixtures';
 import { request } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
+import { startApiAndWorker, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, testProcessEnv } from '../support/temporal';
 
@@ -39,12 +39,7 @@ describe('end to end: a match through every phase in seconds', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     };
-    processes.push(
-      ...(await Promise.all([
-        startProcess('api', 'api/main.ts', processEnv, API_READY),
-        startProcess('worker', 'worker/main.ts', processEnv, WORKER_READY),
-      ])),
-    );
+    processes.push(...(await startApiAndWorker(processEnv)));
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));

@@ -8,7 +8,7 @@ import { eventually } from '../support/eventually';
 import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtures';
 import { freePort, type HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { API_READY, WORKER_READY, startProcess, type RunningProcess } from '../support/processes';
+import { API_READY, WORKER_READY, startApiAndWorker, startProcess, type RunningProcess } from '../support/processes';
 import { parseMetrics, valueOf } from '../support/prometheus';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createDevServerEnv, testProcessEnv } from '../support/temporal';
@@ -31,12 +31,7 @@ describe('operations: the processes observed (dev server, real Postgres and SMTP
     apiUrl = `http://127.0.0.1:${apiPort}`;
     metricsUrl = `http://127.0.0.1:${metricsPort}`;
     const processEnv = envFor({ apiPort, metricsPort, smtpUrl: smtp.url, taskQueue: unique('operations') });
-    processes.push(
-      ...(await Promise.all([
-        startProcess('api', 'api/main.ts', processEnv, API_READY),
-        startProcess('worker', 'worker/main.ts', processEnv, WORKER_READY),
-      ])),
-    );
+    processes.push(...(await startApiAndWorker(processEnv)));
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));

@@ -71,3 +71,11 @@ export async function startProcess(
     },
   };
 }
+
+/** The API and a worker with one environment, as an operator starts them; both serving once it resolves. */
+export function startApiAndWorker(env: Record<string, string>): Promise<RunningProcess[]> {
+  return Promise.all([
+    startProcess('api', 'api/main.ts', env, API_READY),
+    startProcess('worker', 'worker/main.ts', env, WORKER_READY),
+  ]);
+}

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { workerTracing } from '../../worker/worker';
 import { testEnv } from '../support/env';
 import { REPLAYED_DIR } from '../support/histories';
 import { testDataConverter } from '../support/temporal';
@@ -23,7 +24,11 @@ describe('replay of recorded histories', () => {
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(REPLAYED_DIR, file), 'utf8')));
     await expect(
       Worker.runReplayHistory(
-        { workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE }, dataConverter: testDataConverter() },
+        {
+          workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE },
+          dataConverter: testDataConverter(),
+          sinks: workerTracing().sinks,
+        },
         history,
         file,
       ),
