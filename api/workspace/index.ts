@@ -12,6 +12,7 @@ import { csrfToken, csrfValid, currentSession, formBinding } from './sessions';
 import { actionRoutes } from './actions';
 import { adminRoutes } from './admins';
 import { matchRoutes } from './match';
+import { exportRoutes } from './exports';
 import { importConfirmBody, importRoutes, importUpload } from './imports';
 import { matchListRoutes } from './matches';
 import { playbookRoutes } from './playbook';
@@ -119,6 +120,7 @@ export function workspaceRoutes(deps: ApiDeps): Router {
   });
 
   todayRoutes(router, deps);
+  exportRoutes(router, deps);
   matchListRoutes(router, deps);
   matchRoutes(router, deps);
   actionRoutes(router, deps);

@@ -1,5 +1,5 @@
-import type { Router } from 'express';
-import { programScope } from '../auth';
+import type { Request, Router } from 'express';
+import { programScope, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { listMatches, ZListMatchesQuery } from '../services/match-list';
@@ -14,20 +14,27 @@ const FILTERS = {
 } as const;
 const SORTS = ['health', '-health', 'nextStep', 'startDate', '-startDate', '-updatedAt'] as const;
 
+/**
+ * The list's query from the address: empty fields of the filter form mean "any"; the rest is the API's query (GET
+ * /matches), checked by the API's schema (the list and its CSV download read it alike). Another program is a 403.
+ */
+export function listQuery(req: Request, principal: Principal) {
+  const scope = programScope(principal);
+  const raw = Object.fromEntries(
+    Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
+  ) as Record<string, string>;
+  const parsed = ZListMatchesQuery.safeParse({ limit: '25', ...raw });
+  const query = parsed.success ? parsed.data : ZListMatchesQuery.parse({ limit: '25' });
+  if (query.program && scope && !scope.includes(query.program)) {
+    throw new AppError('forbidden', 'You do not cover that program.');
+  }
+  return { raw, valid: parsed.success, query, scope };
+}
+
 /** The match list: the read model through the same service as GET /matches, with filters, search, sort and pages. */
 export function matchListRoutes(router: Router, deps: ApiDeps): void {
   router.get('/matches', async (req, res) => {
-    const principal = signedIn(res);
-    const scope = programScope(principal);
-    // Empty fields of the filter form mean "any"; the rest is the API's query, checked by the API's schema.
-    const raw = Object.fromEntries(
-      Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
-    ) as Record<string, string>;
-    const parsed = ZListMatchesQuery.safeParse({ limit: '25', ...raw });
-    const query = parsed.success ? parsed.data : ZListMatchesQuery.parse({ limit: '25' });
-    if (query.program && scope && !scope.includes(query.program)) {
-      throw new AppError('forbidden', 'You do not cover that program.');
-    }
+    const { raw, valid, query, scope } = listQuery(req, signedIn(res));
     const [page, programs] = await Promise.all([
       listMatches(deps.db, scope, query),
       deps.db.program.findMany({
@@ -39,7 +46,7 @@ export function matchListRoutes(router: Router, deps: ApiDeps): void {
     const params = new URLSearchParams(raw);
     params.delete('cursor');
     const base = params.toString();
-    renderView(res, parsed.success ? 200 : 400, 'matches', {
+    renderView(res, valid ? 200 : 400, 'matches', {
       nav: 'matches',
       wide: true,
       items: page.items,
@@ -51,7 +58,8 @@ export function matchListRoutes(router: Router, deps: ApiDeps): void {
       programs,
       filters: FILTERS,
       sorts: SORTS,
-      invalid: !parsed.success,
+      invalid: !valid,
+      download: `/workspace/matches.csv${base ? `?${base}` : ''}`,
       nextStep: (what: string) => describeNextStep(what, contextOf(res).locale),
     });
   });

@@ -1,14 +1,13 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { matchIdFor } from '../../workflows/shared';
-import { fitsWidth, launch } from '../support/browser';
-import { matchDates, seedProgram, unique } from '../support/fixtures';
-import { createDevStack, type DevStack } from '../support/stack';
+import { fitsWidth } from '../support/browser';
+import { matchDates, unique } from '../support/fixtures';
 import {
-  addProgramManager,
   chooseLocale,
   DESKTOP,
   signedInPage,
+  twoProgramScene,
   workspaceShot as shot,
 } from '../support/workspace-pages';
 
@@ -18,10 +17,7 @@ import {
  * same roles and program scope as the API import. Screenshots under test-artifacts/screenshots/.
  */
 describe('CSV import in the workspace, in real Chromium', () => {
-  let stack: DevStack;
-  let browser: Browser;
-  let otherProgram: string;
-  const manager = `pm.${unique('pm')}@pref.example.jp`;
+  const scene = twoProgramScene();
   const dates = matchDates();
   /** The Japanese header a program's spreadsheet has. */
   const header =
@@ -29,7 +25,7 @@ describe('CSV import in the workspace, in real Chromium', () => {
   const line = (id: string, overrides: { program?: string; hostEmail?: string } = {}) =>
     [
       id,
-      overrides.program ?? stack.programId,
+      overrides.program ?? scene.stack.programId,
       `"販路開拓, ${id}"`, // a comma inside a quoted cell
       dates.startDate.replaceAll('-', '/'),
       dates.endDate,
@@ -43,18 +39,8 @@ describe('CSV import in the workspace, in real Chromium', () => {
     ].join(',');
   const csv = (...lines: string[]) => Buffer.from(`\uFEFF${[header, ...lines].join('\r\n')}\r\n`);
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([createDevStack(), launch()]);
-    otherProgram = (await seedProgram(stack.database.db)).id;
-    await addProgramManager(stack, manager);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
-
   const signedIn = (email: string, viewport?: { width: number; height: number }) =>
-    signedInPage(browser, stack, email, viewport);
+    signedInPage(scene.browser, scene.stack, email, viewport);
   const upload = async (page: Page, file: Buffer, name = 'matches.csv') => {
     await page
       .getByLabel('CSV ファイル')
@@ -63,18 +49,20 @@ describe('CSV import in the workspace, in real Chromium', () => {
     await page.getByRole('button', { name: /内容を確認する|Check the file/ }).click();
   };
   const stored = (ids: string[]) =>
-    stack.database.db.match.count({ where: { id: { in: ids.map((id) => matchIdFor(stack.programId, id)) } } });
+    scene.stack.database.db.match.count({
+      where: { id: { in: ids.map((id) => matchIdFor(scene.stack.programId, id)) } },
+    });
 
   it('shows each problem by row and column, registers nothing, then registers the fixed file once on confirming', async () => {
-    const { context, page } = await signedIn(manager);
-    await page.goto(`${stack.api.url}/workspace/programs`);
+    const { context, page } = await signedIn(scene.manager);
+    await page.goto(`${scene.stack.api.url}/workspace/programs`);
     await page.getByRole('link', { name: 'CSV でマッチングを登録' }).click();
     expect(await page.locator('h1').textContent()).toBe('CSV でマッチングを登録');
 
     const [good, bad, outside] = [unique('imp'), unique('imp'), unique('imp')];
     await upload(
       page,
-      csv(line(good), line(bad, { hostEmail: 'not-an-email' }), line(outside, { program: otherProgram })),
+      csv(line(good), line(bad, { hostEmail: 'not-an-email' }), line(outside, { program: scene.otherProgram })),
     );
     await expect(page.locator('#notice').textContent()).resolves.toContain('2 件の問題があります');
     const row3 = page.locator('#row-3');
@@ -89,7 +77,7 @@ describe('CSV import in the workspace, in real Chromium', () => {
     await expect(page.locator('#row-2').textContent()).resolves.toContain(`販路開拓, ${good}`);
     expect(await page.getByRole('button', { name: /件を登録する/ }).count()).toBe(0);
     expect(await stored([good, bad, outside])).toBe(0);
-    expect(await stack.database.db.match.count({ where: { programId: otherProgram } })).toBe(0);
+    expect(await scene.stack.database.db.match.count({ where: { programId: scene.otherProgram } })).toBe(0);
     expect(await fitsWidth(page)).toBe(true);
     await shot(page, 'import-problems-ja-360');
 
@@ -137,9 +125,9 @@ describe('CSV import in the workspace, in real Chromium', () => {
   });
 
   it('in English at desktop width: a file that is not CSV is named; an upload without the form’s CSRF value is refused', async () => {
-    await chooseLocale(stack, manager, 'en');
-    const { context, page } = await signedIn(manager, DESKTOP);
-    await page.goto(`${stack.api.url}/workspace/imports`);
+    await chooseLocale(scene.stack, scene.manager, 'en');
+    const { context, page } = await signedIn(scene.manager, DESKTOP);
+    await page.goto(`${scene.stack.api.url}/workspace/imports`);
     const id = unique('imp');
     await upload(page, Buffer.from(`${header}\r\n${id},"unclosed\r\n`));
     await expect(page.locator('#notice').textContent()).resolves.toBe(
@@ -165,16 +153,16 @@ describe('CSV import in the workspace, in real Chromium', () => {
 
   it('a coordinator (who may register, as with the API) gets the same words for another program and for none', async () => {
     const coordinator = { name: '鈴木 一郎', email: `coord.${unique('c')}@npo.example.jp`, locale: 'ja' as const };
-    await stack.createMatch({ coordinator });
+    await scene.stack.createMatch({ coordinator });
     const { context, page } = await signedIn(coordinator.email);
-    await page.goto(`${stack.api.url}/workspace/programs`);
+    await page.goto(`${scene.stack.api.url}/workspace/programs`);
     await page.getByRole('link', { name: 'CSV でマッチングを登録' }).click();
     const [theirs, nowhere] = [unique('imp'), unique('imp')];
-    await upload(page, csv(line(theirs, { program: otherProgram }), line(nowhere, { program: unique('none') })));
+    await upload(page, csv(line(theirs, { program: scene.otherProgram }), line(nowhere, { program: unique('none') })));
     const words = 'プログラムID: このプログラムにマッチングを登録する権限がありません';
     await expect(page.locator('#row-2 .row-problems').textContent()).resolves.toBe(words);
     await expect(page.locator('#row-3 .row-problems').textContent()).resolves.toBe(words);
-    expect(await stack.database.db.match.count({ where: { programId: otherProgram } })).toBe(0);
+    expect(await scene.stack.database.db.match.count({ where: { programId: scene.otherProgram } })).toBe(0);
     await context.close();
   });
 
@@ -182,7 +170,7 @@ describe('CSV import in the workspace, in real Chromium', () => {
     const id = unique('imp');
     const body = new FormData();
     body.append('file', new Blob([`${header}\n${line(id)}`], { type: 'text/csv' }), 'm.csv');
-    const response = await fetch(`${stack.api.url}/workspace/imports/preview`, { method: 'POST', body });
+    const response = await fetch(`${scene.stack.api.url}/workspace/imports/preview`, { method: 'POST', body });
     expect(response.status).toBe(403);
     expect(await stored([id])).toBe(0);
   });

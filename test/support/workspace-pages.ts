@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createSignInLink } from '../../api/workspace/sessions';
-import { PHONE, SCREENSHOTS } from './browser';
-import type { DevStack } from './stack';
+import { launch, PHONE, SCREENSHOTS } from './browser';
+import { seedProgram, unique } from './fixtures';
+import { createDevStack, type DevStack } from './stack';
 
 /** A desktop screen. */
 export const DESKTOP = { width: 1280, height: 900 };
@@ -32,4 +33,27 @@ export async function signedInPage(browser: Browser, stack: DevStack, email: str
 /** The language `email` chose in the workspace (as its language switch stores it). */
 export async function chooseLocale(stack: DevStack, email: string, locale: 'ja' | 'en'): Promise<void> {
   await stack.database.db.account.upsert({ where: { email }, create: { email, locale }, update: { locale } });
+}
+
+/**
+ * The scene of a browser test file: the stack and Chromium, a program manager of the stack's program, and a second
+ * program that manager does not cover (started before the file's tests, closed after).
+ */
+export function twoProgramScene() {
+  const scene = { manager: `pm.${unique('pm')}@pref.example.jp` } as {
+    stack: DevStack;
+    browser: Browser;
+    otherProgram: string;
+    manager: string;
+  };
+  beforeAll(async () => {
+    [scene.stack, scene.browser] = await Promise.all([createDevStack(), launch()]);
+    scene.otherProgram = (await seedProgram(scene.stack.database.db)).id;
+    await addProgramManager(scene.stack, scene.manager);
+  });
+  afterAll(async () => {
+    await scene.browser?.close();
+    await scene.stack?.close();
+  });
+  return scene;
 }
