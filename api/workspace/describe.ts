@@ -20,6 +20,16 @@ const question = (value: unknown, locale: Locale) =>
 const list = (items: string[], locale: Locale) => items.join(locale === 'ja' ? '、' : ', ');
 
 /**
+ * What a card says of an escalation: the risk model's reason in words when it gave one (`{ ja, en }`, with its
+ * numbers), else the round-by-round rules' evidence described.
+ */
+export function escalationLines(e: { evidence?: unknown; reason?: unknown }, locale: Locale): string[] {
+  const reason = e.reason as Partial<Record<Locale, unknown>> | null | undefined;
+  const words = reason?.[locale] ?? reason?.ja;
+  return typeof words === 'string' && words ? [words] : describeEvidence(e.evidence, locale);
+}
+
+/**
  * An escalation's evidence in words: which round, who, which question, the scores. Known shapes are put into
  * sentences; anything else the risk policy adds later shows as its name and value, never hidden.
  */

@@ -1,4 +1,5 @@
 import type { ScaleQuestion } from '../../workflows/checkin-questions';
+import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import type { Locale } from '../../workflows/shared';
 
 /** Names of the states and kinds bansou keeps, as people read them, in both languages. */
@@ -26,15 +27,13 @@ export const BANDS: Labels = {
   too_early: { ja: '判定前', en: 'Too early' },
 };
 
+/** What raised an escalation: a cause of the risk model, or one of the round-by-round rules of older matches. */
 export const ESCALATION_TYPES: Labels = {
+  ...CAUSE_LABELS,
   missed_checkin: { ja: 'チェックイン未回答', en: 'Missed check-in' },
-  priority_gap: { ja: '優先度の認識のずれ', en: 'Priority gap' },
   expectation_gap: { ja: '期待する成果のずれ', en: 'Expectation gap' },
   low_score: { ja: '低い評価', en: 'Low score' },
   falling_score: { ja: '評価の低下', en: 'Falling score' },
-  wants_coordinator: { ja: 'コーディネーターとの相談希望', en: 'Asked to talk to the coordinator' },
-  contract_overdue: { ja: '契約書類の期限超過', en: 'Contract overdue' },
-  kickoff_not_held: { ja: 'キックオフ未実施', en: 'Kickoff not held' },
 };
 
 export const SEVERITIES: Labels = {

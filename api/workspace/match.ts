@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps';
 import { matchDetail } from '../services/match-detail';
 import { matchInScope } from '../services/scope';
 import { lineChart } from './charts';
-import { describeEvent, describeEvidence, describeNextStep } from './describe';
+import { describeEvent, describeNextStep, escalationLines } from './describe';
 import { label, QUESTION_SHORT, RESPONDENTS } from './labels';
 import { doneNotice, type PageNotice } from './notices';
 import { contextOf, formattersFor, renderView, signedIn } from './render';
@@ -107,10 +107,9 @@ export async function showMatch(
     overdue: e.status === 'open' && Date.parse(e.dueAt) < Date.now(),
   }));
   const evidenceOf = new Map(
-    (await deps.db.escalation.findMany({ where: { matchId }, select: { id: true, evidence: true } })).map((e) => [
-      e.id,
-      e.evidence,
-    ]),
+    (await deps.db.escalation.findMany({ where: { matchId }, select: { id: true, evidence: true, reason: true } })).map(
+      (e) => [e.id, e],
+    ),
   );
   const now = Date.now();
   renderView(res, notice?.status ?? 200, 'match', {
@@ -125,7 +124,11 @@ export async function showMatch(
     comments,
     timeline,
     notes: timeline.filter((e) => e.type === 'note.added'),
-    escalations: escalations.map((e) => ({ ...e, evidence: evidenceOf.get(e.id) })),
+    escalations: escalations.map((e) => ({
+      ...e,
+      evidence: evidenceOf.get(e.id)?.evidence,
+      reason: evidenceOf.get(e.id)?.reason,
+    })),
     tasks: detail.tasks.map((task) => ({
       ...task,
       matchId,
@@ -143,7 +146,7 @@ export async function showMatch(
     ),
     kickoffResponses: detail.timeline.filter((e) => e.type === 'kickoff.responded'),
     terminationReasons: TERMINATION_REASONS,
-    evidence: (e: unknown) => describeEvidence(e, locale),
+    evidence: (e: { evidence?: unknown; reason?: unknown }) => escalationLines(e, locale),
     describe: (type: string, payload: Record<string, unknown>) => describeEvent(type, payload, locale),
     nextStep: (what: string) => describeNextStep(what, locale),
     slotDefaults: [3, 4, 5].map(

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { may, programScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { needsAttention } from '../services/attention';
-import { describeEvidence } from './describe';
+import { escalationLines } from './describe';
 import { backTo, contextOf, formattersFor, renderView, signedIn } from './render';
 import { doneNotice, type PageNotice } from './notices';
 
@@ -28,7 +28,7 @@ export async function showToday(deps: ApiDeps, req: Request, res: Response, noti
     coordinates,
     mine,
     attention,
-    evidence: (e: unknown) => describeEvidence(e, locale),
+    evidence: (e: { evidence?: unknown; reason?: unknown }) => escalationLines(e, locale),
     actsIn: (programId: string) => may(principal, 'act', programId),
     snoozeDefault: formattersFor(locale).localInput(now + 3 * 86_400_000),
     back: req.method === 'GET' ? contextOf(res).here : backTo(req, '/workspace'),

@@ -45,12 +45,13 @@ describe('the coordinator’s workspace in real Chromium', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     [stack, browser] = await Promise.all([
       createDevStack({
-        // Rounds close 3 s after they open: a check-in nobody answers raises a real escalation at once.
+        // Rounds every 4 s, each closed 3 s after it opens: two check-ins nobody answers raise a real escalation within
+        // seconds (the risk model escalates a match neither side answers twice in a row).
         playbook: {
           ...ALWAYS_SEND,
           kickoff: { deadline: '7d', reminderBefore: '1s' },
           checkins: {
-            cadence: '1h',
+            cadence: '4s',
             firstAfterKickoff: '1s',
             reminderAfter: '2s',
             closeAfter: '3s',
@@ -113,10 +114,10 @@ describe('the coordinator’s workspace in real Chromium', () => {
   it('triages an escalation the workflow raised: acknowledge, then resolve with a note', async () => {
     const match = await stack.createMatch({ coordinator: COORDINATOR, title: 'EC 販路開拓（未回答）' });
     await stack.openFirstCheckin(match.id);
-    // Nobody answers; the round closes after 3 s and the workflow escalates the missed check-in.
+    // Nobody answers two rounds in a row; the workflow escalates the silence.
     const escalation = await eventually(
       async () =>
-        (await stack.database.db.escalation.findFirst({ where: { matchId: match.id, type: 'missed_checkin' } }))!,
+        (await stack.database.db.escalation.findFirst({ where: { matchId: match.id, type: 'rounds_missed' } }))!,
       { timeoutMs: 30_000 },
     );
     const { context, page } = await signedIn(DESKTOP, 'ja-JP');
@@ -124,9 +125,12 @@ describe('the coordinator’s workspace in real Chromium', () => {
     // Ids hold a colon (`<program>:<reference>`), so the card is found by its id attribute, not a `#` selector.
     const cardOf = `[id="esc-${escalation.id}"]`;
     const card = page.locator(cardOf);
-    await expect(card.textContent()).resolves.toContain('チェックイン未回答');
-    await expect(card.textContent()).resolves.toContain('第1回のチェックイン');
-    await expect(card.textContent()).resolves.toContain('受入事業者、兼業人材');
+    // The cause in words, and the reason with its numbers (not the evidence's raw shape).
+    await expect(card.textContent()).resolves.toContain('どちらもチェックインに未回答');
+    await expect(card.textContent()).resolves.toContain(
+      '直近2回のチェックインに、受入事業者・人材のどちらも回答していません',
+    );
+    await expect(card.textContent()).resolves.not.toContain('rounds_missed');
     await shot(page, 'today-ja-1280');
     await card.getByRole('button', { name: '対応を始める（確認）' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('エスカレーションの対応を始めました');
