@@ -8,6 +8,7 @@ import {
 } from '../../workflows/shared';
 import { saveHistories } from '../support/histories';
 import { WORKING_DAY_MORNING } from '../support/instants';
+import { eventually } from '../support/eventually';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
 import {
   advanceUntil,
@@ -98,7 +99,11 @@ describe('continue-as-new', () => {
     // The risk model's history carries over whole: the new run judges on everything the match has seen.
     expect(after.risk!.history.slice(0, before.risk!.history.length)).toEqual(before.risk!.history);
     expect(after.risk!.history.filter((e) => e.kind === 'round')).toHaveLength(ROUNDS_PER_RUN);
-    const timeline = await m.timeline();
+    // The new run writes what the old one carried to the read model (its syncer, a moment after it starts).
+    const timeline = (await eventually(async () => {
+      const events = await m.timeline();
+      return events.some((e) => e.type === 'workflow.continued') ? events : undefined;
+    }))!;
     expect(timeline.filter((e) => e.type === 'note.added').map((e) => e.payload.text)).toEqual([
       '初回面談: 良好',
       '同時に届いたメモ',
