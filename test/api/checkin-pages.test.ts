@@ -221,8 +221,9 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
       expect(res.status).toBe(200);
       expect(res.text).toContain('Thank you for your answers');
     } finally {
+      // The dead connection stays open to the end of the file: the call the API gave up on at its deadline may still
+      // be retrying in the SDK, and closing the channel under that retry throws from its timer.
       await cut.close();
-      await deadTemporal.connection.close().catch(() => undefined);
     }
     const row = await stack.database.db.checkinAnswer.findUniqueOrThrow({
       where: { matchId_round_respondent: { matchId: match.id, round: 1, respondent: 'talent' } },
