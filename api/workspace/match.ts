@@ -108,7 +108,7 @@ export async function showMatch(
   }));
   const evidenceOf = new Map(
     (await deps.db.escalation.findMany({ where: { matchId }, select: { id: true, evidence: true, reason: true } })).map(
-      (e) => [e.id, e],
+      ({ id, evidence, reason }) => [id, { evidence, reason }],
     ),
   );
   const now = Date.now();
@@ -124,11 +124,7 @@ export async function showMatch(
     comments,
     timeline,
     notes: timeline.filter((e) => e.type === 'note.added'),
-    escalations: escalations.map((e) => ({
-      ...e,
-      evidence: evidenceOf.get(e.id)?.evidence,
-      reason: evidenceOf.get(e.id)?.reason,
-    })),
+    escalations: escalations.map((e) => ({ ...e, evidence: undefined, reason: undefined, ...evidenceOf.get(e.id) })),
     tasks: detail.tasks.map((task) => ({
       ...task,
       matchId,

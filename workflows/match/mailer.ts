@@ -42,8 +42,7 @@ export function overtaken(state: MatchState, email: PendingEmail): string | unde
     if (round.answers[email.checkin.respondent]) return 'answered meanwhile';
   }
   if (email.template === 'task-reminder') {
-    const id = (email.data.task as { id?: string } | undefined)?.id;
-    const task = state.tasks.find((t) => t.id === id);
+    const task = taskOf(state, email);
     if (task && task.status !== 'open') return `the task is ${task.status}`;
   }
   return undefined;
@@ -55,9 +54,14 @@ export function overtaken(state: MatchState, email: PendingEmail): string | unde
  */
 export function supersededByOverdue(state: MatchState, email: PendingEmail): string | undefined {
   if (email.template !== 'task-reminder' || email.data.overdue !== false) return undefined;
-  const id = (email.data.task as { id?: string } | undefined)?.id;
-  const task = state.tasks.find((t) => t.id === id);
+  const task = taskOf(state, email);
   return task?.status === 'open' && task.overdueReminded ? 'the overdue reminder replaces it' : undefined;
+}
+
+/** The task a task reminder is about. */
+function taskOf(state: MatchState, email: PendingEmail): MatchState['tasks'][number] | undefined {
+  const id = (email.data.task as { id?: string } | undefined)?.id;
+  return state.tasks.find((t) => t.id === id);
 }
 
 /** The innermost message of an activity failure (the SMTP server's words, a missing template). */
