@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
@@ -11,6 +11,7 @@ import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSourc
 import { NativeConnection } from '@temporalio/worker';
 import type { z } from 'zod';
 import { ConfigError, type TTemporalEnv } from '../config/env';
+import { lazyConnection, openConnection } from './client-connection';
 
 /**
  * How every bansou process (worker, API, CLI, dev tools) reaches Temporal: the standard client configuration of the
@@ -371,12 +372,12 @@ const clientOn = (connection: Connection, s: TemporalSettings, dataConverter?: D
 
 /** A client connection (API, CLI, dev tools); fails if Temporal cannot be reached. */
 export async function connectClient(s: TemporalSettings, dataConverter?: DataConverter): Promise<Client> {
-  return clientOn(await Connection.connect(connectionOptions(s)), s, dataConverter);
+  return clientOn(await openConnection(connectionOptions(s)), s, dataConverter);
 }
 
 /** A client that connects on first use, so a process can start while Temporal is still down (the API). */
 export function lazyClient(s: TemporalSettings, dataConverter?: DataConverter): Client {
-  return clientOn(Connection.lazy(connectionOptions(s)), s, dataConverter);
+  return clientOn(lazyConnection(connectionOptions(s)), s, dataConverter);
 }
 
 /** The worker's connection (the SDK's native one). */

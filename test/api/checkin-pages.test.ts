@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { signLink } from '../../activities/links';
 import { createApp } from '../../api/app';
 import { deliverPendingAnswers } from '../../api/services/checkins';
 import { createDatabase } from '../../prisma/client';
+import { lazyConnection } from '../../temporal/client-connection';
 import { eventually } from '../support/eventually';
 import { freePort, serve } from '../support/http';
 import { captureLog } from '../support/logs';
@@ -214,16 +215,15 @@ describe('check-in pages (dev server, real Postgres, real SMTP)', () => {
     const link = stack.linkIn(talent, 'checkins');
 
     // The same API, but its Temporal connection points at a port where nothing listens.
-    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    const deadTemporal = new Client({ connection: lazyConnection({ address: '127.0.0.1:1', connectTimeout: 500 }) });
     const cut = await serve(createApp({ ...stack.deps, temporal: deadTemporal }), { headers: stack.adminHeaders });
     try {
       const res = await postForm(stack, link, complete, {}, cut.url);
       expect(res.status).toBe(200);
       expect(res.text).toContain('Thank you for your answers');
     } finally {
-      // The dead connection stays open to the end of the file: the call the API gave up on at its deadline may still
-      // be retrying in the SDK, and closing the channel under that retry throws from its timer.
       await cut.close();
+      await deadTemporal.connection.close();
     }
     const row = await stack.database.db.checkinAnswer.findUniqueOrThrow({
       where: { matchId_round_respondent: { matchId: match.id, round: 1, respondent: 'talent' } },

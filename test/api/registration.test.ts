@@ -1,6 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
+import { lazyConnection } from '../../temporal/client-connection';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { TEMPORAL_DEADLINE_MS } from '../../api/services/actions';
 import { ZCreateMatchRequest } from '../../api/services/matches';
@@ -46,7 +47,7 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
     port = await freeServerPort();
     [temporal, database] = await Promise.all([createDevServerEnv({ port }), createTestDatabase()]);
     // The API's own client, as api/main.ts makes it: lazy, on the server's address.
-    connection = Connection.lazy({ address: `127.0.0.1:${port}` });
+    connection = lazyConnection({ address: `127.0.0.1:${port}` });
     programId = (await seedProgram(database.db, undefined, undefined, ALWAYS_SEND)).id;
     api = await serve(
       createApp({
@@ -124,7 +125,7 @@ describe('registering is idempotent end to end, and rows and workflows are recon
     stack = await createDevStack();
     const [host, portText] = stack.env.address.split(':');
     proxy = await startTcpProxy({ host: host!, port: Number(portText) });
-    connection = Connection.lazy({ address: proxy.address });
+    connection = lazyConnection({ address: proxy.address });
     api = await serve(
       createApp({
         ...stack.deps,
