@@ -217,8 +217,9 @@ describe('Temporal down: the worker carries on by itself', () => {
     await stack?.close();
   });
 
-  it('after the dev server is killed for a minute and started again, the same worker takes the next match', async () => {
-    await stack.createMatch();
+  it('after the dev server is killed mid-work for a minute and started again, the same worker takes the next match', async () => {
+    // Eight matches just registered: their workflows are at work (first tasks, opening emails) when the server dies.
+    await Promise.all(Array.from({ length: 8 }, () => stack.createMatch()));
     await stack.temporal!.stop();
     await new Promise((resolve) => setTimeout(resolve, 60_000));
     await stack.temporal!.start();
