@@ -2,6 +2,7 @@ import type { Request, Router } from 'express';
 import { programScope, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
+import type { ExportFormat } from '../services/export-table';
 import { listMatches, ZListMatchesQuery } from '../services/match-list';
 import { describeNextStep } from './describe';
 import { contextOf, renderView, signedIn } from './render';
@@ -16,7 +17,7 @@ const SORTS = ['health', '-health', 'nextStep', 'startDate', '-startDate', '-upd
 
 /**
  * The list's query from the address: empty fields of the filter form mean "any"; the rest is the API's query (GET
- * /matches), checked by the API's schema (the list and its CSV download read it alike). Another program is a 403.
+ * /matches), checked by the API's schema (the list and its downloads read it alike). Another program is a 403.
  */
 export function listQuery(req: Request, principal: Principal) {
   const scope = programScope(principal);
@@ -59,7 +60,7 @@ export function matchListRoutes(router: Router, deps: ApiDeps): void {
       filters: FILTERS,
       sorts: SORTS,
       invalid: !valid,
-      download: `/workspace/matches.csv${base ? `?${base}` : ''}`,
+      download: (format: ExportFormat) => `/workspace/matches.${format}${base ? `?${base}` : ''}`,
       nextStep: (what: string) => describeNextStep(what, contextOf(res).locale),
     });
   });

@@ -248,6 +248,10 @@ const ja = {
   exports: {
     matches: 'CSV で書き出す（この条件で）',
     kpis: 'KPI を CSV で書き出す',
+    matchesXlsx: 'Excel で書き出す（この条件で）',
+    kpisXlsx: 'KPI を Excel で書き出す',
+    matchesSheet: 'マッチング一覧',
+    kpisSheet: 'KPI',
     region: '地域',
     band: '健全度の区分',
     startDate: '開始日',
@@ -555,6 +559,10 @@ const en: WorkspaceMessages = {
   exports: {
     matches: 'Download as CSV (these filters)',
     kpis: 'Download the KPIs as CSV',
+    matchesXlsx: 'Download as Excel (these filters)',
+    kpisXlsx: 'Download the KPIs as Excel',
+    matchesSheet: 'Matches',
+    kpisSheet: 'KPIs',
     region: 'Region',
     band: 'Health band',
     startDate: 'Start date',

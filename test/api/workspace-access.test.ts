@@ -96,6 +96,12 @@ describe('workspace access: one authorization layer for keys and sessions', () =
       allowed: ['admin', 'pmA', 'coordA'],
     },
     {
+      name: "read program B's KPIs, or download them as Excel",
+      api: (h) => stack.api.request('GET', `/programs/${programB}/kpis`, undefined, h),
+      page: (c) => c.get(`/workspace/programs/${programB}/kpis.xlsx`),
+      allowed: ['admin', 'coordB'],
+    },
+    {
       name: "add a note to program A's match",
       api: (h) => stack.api.request('POST', `/matches/${matchA}/notes`, { text: 'API のメモ' }, h),
       page: (c) =>
