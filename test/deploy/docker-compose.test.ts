@@ -1,17 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/env';
 import { dockerComposeEnv } from '../../dev/docker-compose';
+import { dockerfileStages } from './dockerfile';
 
 type ComposeService = {
   image?: string;
-  build?: unknown;
+  build?: { context: string; dockerfile: string; target?: string };
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   ports?: { published: string; target: number }[];
   volumes?: { source: string; target: string }[];
+  container_name?: string;
+  deploy?: { replicas?: number };
+  healthcheck?: { test: string[] };
 };
 
 /** `docker compose config` with the given extra environment: parses, interpolates and validates the file. */
@@ -30,6 +36,37 @@ function composeConfig(extraEnv: Record<string, string | undefined>) {
   });
 }
 
+const services = () => (JSON.parse(composeConfig({}).stdout) as { services: Record<string, ComposeService> }).services;
+
+/**
+ * Runs a one-shot service's shell command (`entrypoint: [/bin/sh, -c]`) here, with its environment, where each
+ * program it calls is a script that records its arguments and answers as `answer` says: the commands and their
+ * order are checked, not what Temporal's tools then do (no engine runs here).
+ */
+function runOneShot(service: ComposeService, answer: string): string[] {
+  expect(service.entrypoint).toEqual(['/bin/sh', '-c']);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bansou-compose-'));
+  try {
+    const calls = path.join(dir, 'calls');
+    for (const program of ['temporal', 'temporal-sql-tool']) {
+      const file = path.join(dir, program);
+      writeFileSync(file, `#!/bin/sh\necho "${program} $*" >> '${calls}'\n${answer}\n`);
+      chmodSync(file, 0o755);
+    }
+    writeFileSync(calls, '');
+    // `docker compose config` writes a literal $ as $$, as the file does.
+    const script = service.command!.join(' ').replaceAll('$$', '$');
+    const result = spawnSync('/bin/sh', ['-c', script], {
+      env: { ...service.environment, PATH: `${dir}:/usr/bin:/bin` },
+      encoding: 'utf8',
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return readFileSync(calls, 'utf8').trim().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('docker-compose.yml (checked with `docker compose config`; no engine runs here)', () => {
   it('parses, with every image pinned and the API and worker built from the Dockerfile', () => {
     const result = composeConfig({});
@@ -45,6 +82,7 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
         'postgres',
         'prometheus',
         'temporal',
+        'temporal-schema',
         'temporal-setup',
         'temporal-ui',
         'worker',
@@ -54,11 +92,14 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
       expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:[\w.-]+$/) });
       expect(service.image).not.toMatch(/:latest$/);
     }
-    expect(services.migrate!.build).toBeDefined();
-    expect(services.api!.image).toBe('bansou:local');
-    expect(services.worker!.image).toBe('bansou:local');
-    // Temporal persists to the same PostgreSQL, and bansou's processes get their whole configuration from env.
-    expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    // bansou's images are built from the Dockerfile's stages of the same names.
+    const stageNames = dockerfileStages().map((stage) => stage.name);
+    for (const name of ['migrate', 'api', 'worker']) {
+      expect(services[name]!.build).toMatchObject({ context: PROJECT_ROOT, target: name });
+      expect(stageNames).toContain(name);
+      expect(services[name]!.image).toBe(`bansou-${name}:local`);
+    }
+    // bansou's processes get their whole configuration from env.
     for (const name of ['api', 'worker']) {
       expect(Object.keys(services[name]!.environment!)).toEqual(
         expect.arrayContaining([
@@ -107,6 +148,99 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
     expect(readFileSync(path.join(provisioning, 'dashboards/bansou.yml'), 'utf8')).toContain(
       'path: /var/lib/grafana/dashboards',
     );
+  });
+
+  it('runs the maintained Temporal server image, its schema set up first by the admin tools of the same release', () => {
+    const all = services();
+    expect(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')).not.toContain('auto-setup');
+    const [, serverVersion] = all.temporal!.image!.split(':');
+    expect(all.temporal!.image).toBe(`temporalio/server:${serverVersion}`);
+    for (const name of ['temporal-schema', 'temporal-setup'])
+      expect(all[name]!.image).toMatch(/^temporalio\/admin-tools:/);
+    expect(all['temporal-schema']!.image).toBe(`temporalio/admin-tools:${serverVersion}`);
+    expect(all['temporal-setup']!.image).toBe(all['temporal-schema']!.image);
+
+    // The order of start: Postgres, the schema job, the server, the namespace job, then bansou.
+    expect(all['temporal-schema']!.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
+    expect(all.temporal!.depends_on).toEqual({
+      'temporal-schema': expect.objectContaining({ condition: 'service_completed_successfully' }),
+    });
+    expect(all['temporal-setup']!.depends_on).toMatchObject({ temporal: { condition: 'service_healthy' } });
+    for (const name of ['api', 'worker']) {
+      expect(all[name]!.depends_on).toMatchObject({
+        'temporal-setup': { condition: 'service_completed_successfully' },
+      });
+    }
+
+    // The server's configuration (variables of its embedded config template) names the same Postgres and databases.
+    expect(all.temporal!.environment).toEqual({
+      DB: 'postgres12',
+      DB_PORT: '5432',
+      POSTGRES_SEEDS: 'postgres',
+      POSTGRES_USER: 'bansou',
+      POSTGRES_PWD: 'bansou',
+      BIND_ON_IP: '0.0.0.0',
+      DYNAMIC_CONFIG_FILE_PATH: '/etc/temporal/config/dynamicconfig/bansou.yaml',
+    });
+    expect(all.temporal!.volumes!.map((v) => [v.source, v.target])).toEqual([
+      [path.join(PROJECT_ROOT, 'deploy/temporal/dynamicconfig.yaml'), '/etc/temporal/config/dynamicconfig/bansou.yaml'],
+    ]);
+    expect(all.temporal!.healthcheck!.test).toEqual(['CMD', 'nc', '-z', '127.0.0.1', '7233']);
+    expect(all['temporal-schema']!.environment).toMatchObject({
+      SQL_PLUGIN: 'postgres12',
+      SQL_HOST: all.temporal!.environment!.POSTGRES_SEEDS,
+      SQL_USER: all.temporal!.environment!.POSTGRES_USER,
+      SQL_PASSWORD: all.temporal!.environment!.POSTGRES_PWD,
+    });
+
+    // The schema job: each store's database created, versioning set up, then brought to the release's schema.
+    const schemaDir = '/etc/temporal/schema/postgresql/v12';
+    expect(runOneShot(all['temporal-schema']!, 'exit 0')).toEqual([
+      'temporal-sql-tool --db temporal create',
+      'temporal-sql-tool --db temporal setup-schema -v 0.0',
+      `temporal-sql-tool --db temporal update-schema -d ${schemaDir}/temporal/versioned`,
+      'temporal-sql-tool --db temporal_visibility create',
+      'temporal-sql-tool --db temporal_visibility setup-schema -v 0.0',
+      `temporal-sql-tool --db temporal_visibility update-schema -d ${schemaDir}/visibility/versioned`,
+    ]);
+
+    // The namespace job on a new cluster: the namespace and the search attributes it lacks are created.
+    const fresh = [
+      'case "$*" in',
+      '  "operator namespace describe"*) exit 1 ;;',
+      '  "operator search-attribute list"*) echo "  BansouStatus   Keyword" ;;',
+      'esac',
+    ].join('\n');
+    expect(all['temporal-setup']!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(runOneShot(all['temporal-setup']!, fresh)).toEqual([
+      'temporal operator cluster health',
+      'temporal operator namespace describe -n default',
+      'temporal operator namespace create -n default --retention 30d',
+      'temporal operator search-attribute list -n default',
+      'temporal operator search-attribute create -n default --name BansouProgramId --type Keyword',
+      'temporal operator search-attribute list -n default',
+      'temporal operator search-attribute list -n default',
+      'temporal operator search-attribute create -n default --name BansouRisk --type Keyword',
+    ]);
+    // Run again on a cluster that has everything: nothing is created.
+    const done = [
+      'case "$*" in',
+      '  "operator search-attribute list"*) printf "BansouProgramId Keyword\\nBansouStatus Keyword\\nBansouRisk Keyword\\n" ;;',
+      'esac',
+    ].join('\n');
+    expect(runOneShot(all['temporal-setup']!, done).filter((call) => call.includes(' create '))).toEqual([]);
+  });
+
+  it('lets workers scale with --scale worker=N: no fixed name or published port on a worker', () => {
+    const all = services();
+    expect(all.worker!.container_name).toBeUndefined();
+    expect(all.worker!.ports).toBeUndefined();
+    expect(all.worker!.deploy!.replicas).toBeGreaterThan(1);
+    for (const [name, service] of Object.entries(all)) {
+      expect({ name, container_name: service.container_name }).toEqual({ name, container_name: undefined });
+    }
+    // Health comes from the images' HEALTHCHECK (see dockerfile.test.ts), not from a second copy here.
+    for (const name of ['api', 'worker']) expect(all[name]!.healthcheck).toBeUndefined();
   });
 
   it.each(['SIGNING_SECRET', 'PAYLOAD_ENCRYPTION_KEYS'])('refuses to start without %s, naming it', (name) => {
