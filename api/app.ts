@@ -11,6 +11,7 @@ import { browserLocale, renderMessage, renderUnavailable } from './pages/render'
 import type { ExtraRoute } from './openapi';
 import { requestContext, requestLog } from './request-context';
 import { ApiRoutes, methodNotAllowed } from './routing';
+import { idempotencyStore } from './idempotency';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { CHECKIN_PAGE_ROUTES, checkinRoutes } from './routes/checkins';
@@ -155,7 +156,8 @@ export function createApp(deps: ApiDeps): Express {
       handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many health checks; wait a minute.')),
     }),
   );
-  const api = new ApiRoutes([authenticate(deps.db), perKey]);
+  const idempotency = idempotencyStore(deps.db, deps.links.signingSecret);
+  const api = new ApiRoutes([authenticate(deps.db), perKey], idempotency);
   healthRoutes(api, deps);
   metricsRoutes(api, metrics.registry);
   programRoutes(api, deps);
@@ -167,7 +169,7 @@ export function createApp(deps: ApiDeps): Express {
   apiKeyRoutes(api, deps);
   // The Temporal Web UI's codec endpoint: CORS for the UI's origins only (preflights answered there), then an admin
   // key or an admin's workspace session.
-  const codec = new ApiRoutes([keyOrSession(deps), perKey]);
+  const codec = new ApiRoutes([keyOrSession(deps), perKey], idempotency);
   if (deps.codec) {
     app.use('/codec', codecCors(deps.codec.uiOrigins));
     codecRoutes(codec, deps.codec.codecs);

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflicts with the current state' },
   rejected: { status: 422, title: 'The match workflow rejected the action' },
+  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for another request' },
+  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still being handled' },
   method_not_allowed: { status: 405, title: 'This path does not take that method' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The body is not of a type this route takes' },

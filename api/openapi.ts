@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ResponseSpec, RouteDef } from './routing';
+import { takesIdempotencyKey, type ResponseSpec, type RouteDef } from './routing';
 import { ERROR_CODES } from './errors';
+import { IDEMPOTENCY_HEADER, ZIdempotencyKey } from './idempotency';
 
 type AnyRouteDef = RouteDef<z.ZodType, z.ZodType, z.ZodType>;
 
@@ -33,6 +34,12 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   });
 }
 
+/** The `Idempotency-Key` header every keyed POST takes. */
+function idempotencyParameter() {
+  const { description, ...schema } = jsonSchema(ZIdempotencyKey, 'input');
+  return { name: IDEMPOTENCY_HEADER, in: 'header', required: false, description, schema };
+}
+
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
 /** The OpenAPI 3.1 document, generated from the routes' zod schemas. */
@@ -47,7 +54,11 @@ export function buildOpenApi(defs: AnyRouteDef[], extra: ExtraRoute[], serverUrl
       tags: [def.tag],
       'x-bansou-access': def.access,
       security: def.access === 'public' ? [] : [{ apiKey: [] }],
-      parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query')],
+      parameters: [
+        ...parameters(def.params, 'path'),
+        ...parameters(def.query, 'query'),
+        ...(takesIdempotencyKey(def) ? [idempotencyParameter()] : []),
+      ],
       responses: Object.fromEntries(
         Object.entries<ResponseSpec>(def.responses).map(([status, spec]) => {
           const contentType =

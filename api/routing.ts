@@ -1,7 +1,15 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { principalOf, requirePermission, type Permission, type Principal } from './auth';
-import { AppError, parseInput } from './errors';
+import { AppError, knownError, parseInput } from './errors';
+import {
+  fingerprintOf,
+  idempotencyKeyOf,
+  IDEMPOTENCY_HEADER,
+  type IdempotencyClaim,
+  type IdempotencyStore,
+} from './idempotency';
+import { requestLog } from './request-context';
 import { ZProblem } from './routes/schemas';
 import { fromArrival } from './services/actions';
 
@@ -41,6 +49,8 @@ export type RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   body: z.infer<B>;
   /** The caller (absent on public routes). */
   principal: Principal;
+  /** The request's `Idempotency-Key`, claimed for it (its id is the update id of a workflow action). */
+  idempotency?: IdempotencyClaim;
   req: Request;
   res: Response;
 };
@@ -53,6 +63,13 @@ export const CSV_BODY_LIMIT = '5mb';
 const jsonBody = express.json({ limit: JSON_BODY_LIMIT });
 /** The CSV arrives as raw bytes so its encoding (UTF-8 or Shift_JIS) can be told apart. */
 const csvBody = express.raw({ type: ['text/csv', 'application/csv', 'text/plain'], limit: CSV_BODY_LIMIT });
+
+/** Every POST that needs a key takes an `Idempotency-Key` (api/idempotency.ts). */
+export const takesIdempotencyKey = (def: { method: string; access: string }) =>
+  def.method === 'post' && def.access !== 'public';
+
+const IDEMPOTENCY_409 = `a request with the same ${IDEMPOTENCY_HEADER} is still being handled`;
+const IDEMPOTENCY_422 = `the ${IDEMPOTENCY_HEADER} was used before for another request`;
 
 /**
  * What a route may answer besides its own responses, from what it declares: bad input (400), no key or not this key
@@ -85,6 +102,10 @@ function standardResponses(def: RouteDef<z.ZodType, z.ZodType, z.ZodType>): Reco
       schema: ZProblem,
     };
     responses[415] = { description: `The body is not ${def.bodyContentType ?? 'application/json'}`, schema: ZProblem };
+  }
+  if (takesIdempotencyKey(def)) {
+    responses[409] = { description: `Conflict: ${IDEMPOTENCY_409}`, schema: ZProblem };
+    responses[422] = { description: `Not processable: ${IDEMPOTENCY_422}`, schema: ZProblem };
   }
   if (keyed) {
     responses[429] = { description: 'Too many requests with this key; wait a minute (Retry-After)', schema: ZProblem };
@@ -123,8 +144,14 @@ export class ApiRoutes {
   readonly router = Router();
   readonly defs: RouteDef<z.ZodType, z.ZodType, z.ZodType>[] = [];
 
-  /** `guards` run before every route that needs a key (authentication, the per-key rate limit). */
-  constructor(private readonly guards: RequestHandler[] = []) {}
+  /**
+   * `guards` run before every route that needs a key (authentication, the per-key rate limit); `idempotency` keeps
+   * the answers of POSTs sent with an `Idempotency-Key`.
+   */
+  constructor(
+    private readonly guards: RequestHandler[] = [],
+    private readonly idempotency?: IdempotencyStore,
+  ) {}
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
     def: RouteDef<P, Q, B>,
@@ -140,12 +167,22 @@ export class ApiRoutes {
         description: `${def.responses[400].description}. Beyond the schema: ${def.beyondSchema}`,
       };
     }
+    if (takesIdempotencyKey(def)) {
+      for (const [status, also] of [
+        [409, IDEMPOTENCY_409],
+        [422, IDEMPOTENCY_422],
+      ] as const) {
+        const own = def.responses[status];
+        if (own) declared.responses[status] = { ...own, description: `${own.description}; or ${also}` };
+      }
+    }
     this.defs.push(declared);
     const guards = def.access === 'public' ? [] : this.guards;
     this.router[def.method](def.path, ...guards, ...bodyOf(declared), async (req: Request, res: Response) => {
       const principal = def.access === 'public' ? (undefined as unknown as Principal) : principalOf(res);
       // The role first (403), then the input (400); handlers check the program the request is about.
       if (def.access !== 'public') requirePermission(principal, def.access);
+      const key = takesIdempotencyKey(def) ? idempotencyKeyOf(req) : undefined;
       const input: RouteInput<P, Q, B> = {
         params: def.params ? parseInput(def.params, req.params, 'path') : ({} as z.infer<P>),
         query: def.query ? parseInput(def.query, req.query, 'query') : ({} as z.infer<Q>),
@@ -154,10 +191,42 @@ export class ApiRoutes {
         req,
         res,
       };
-      const result = await fromArrival(res.locals.arrivedAt, () => handler(input));
-      if (!result || res.headersSent) return;
-      if (result.headers) res.set(result.headers);
-      res.status(result.status ?? 200).json(result.body);
+      const answer = (result: RouteResult) => {
+        if (!result || res.headersSent) return;
+        if (result.headers) res.set(result.headers);
+        res.status(result.status ?? 200).json(result.body);
+      };
+      const run = () => fromArrival(res.locals.arrivedAt, () => handler(input));
+      if (!key || !this.idempotency) return answer(await run());
+      const store = this.idempotency;
+      const claimed = await store.claim(principal, key, def.path, req, fingerprintOf(req, input));
+      if ('answer' in claimed) {
+        // Answered before: the same answer again, nothing applied again.
+        res.set('idempotent-replayed', 'true');
+        const stored = claimed.answer;
+        if (stored.kind === 'error') throw new AppError(stored.code, stored.detail, stored.errors);
+        return answer(stored);
+      }
+      input.idempotency = claimed.claim;
+      const settle = (stored: Parameters<IdempotencyStore['settle']>[1]) =>
+        store.settle(claimed.claim, stored).catch((error: unknown) => {
+          // The answer stands; unsettled, the key is free again once its hold ends and a retry runs it again.
+          requestLog(res).warn({ err: error }, 'idempotency key not settled');
+        });
+      let result: RouteResult;
+      try {
+        result = await run();
+      } catch (error) {
+        const known = knownError(error);
+        await settle(known && { kind: 'error', code: known.code, detail: known.detail, errors: known.errors });
+        throw error;
+      }
+      await settle(
+        result && !res.headersSent
+          ? { kind: 'result', status: result.status ?? 200, body: result.body, headers: result.headers }
+          : undefined,
+      );
+      answer(result);
     });
   }
 }

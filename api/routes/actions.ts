@@ -34,11 +34,12 @@ export function actionRoutes(api: ApiRoutes, deps: ApiDeps): void {
           503: { description: 'Temporal or its worker did not take the action in time', schema: ZProblem },
         },
       },
-      async ({ params, body, principal }) => {
+      async ({ params, body, principal, idempotency }) => {
         const { id } = params as { id: string };
         await matchInScope(deps.db, principal, id, 'act');
         const arg = await action.arg(deps, body, params as Record<string, string>);
-        return { body: await runAction(deps, id, action.update, arg, actorOf(principal)) };
+        const options = { by: actorOf(principal), updateId: idempotency?.id };
+        return { body: await runAction(deps, id, action.update, arg, options) };
       },
     );
   }

@@ -109,10 +109,11 @@ export function escalationRoutes(api: ApiRoutes, deps: ApiDeps): void {
           503: { description: 'Temporal or its worker did not take the action in time', schema: ZProblem },
         },
       },
-      async ({ params, body, principal }) => {
+      async ({ params, body, principal, idempotency }) => {
         const escalation = await escalationInScope(db, principal, params.id, 'act');
         const arg = await action.arg(deps, body, { id: escalation.id });
-        return { body: await runAction(deps, escalation.matchId, action.update, arg, actorOf(principal)) };
+        const options = { by: actorOf(principal), updateId: idempotency?.id };
+        return { body: await runAction(deps, escalation.matchId, action.update, arg, options) };
       },
     );
   }

@@ -29,6 +29,8 @@ export function importRoutes(api: ApiRoutes, deps: ApiDeps): void {
         503: { description: 'Temporal cannot be reached; says which matches were registered first', schema: ZProblem },
       },
     },
-    async ({ body, principal }) => ({ body: await importMatches(deps, principal, body) }),
+    async ({ body, principal, idempotency }) => ({
+      body: await importMatches(deps, principal, body, { since: idempotency?.since }),
+    }),
   );
 }

@@ -54,24 +54,30 @@ export function beforeDeadline<T>(temporal: Client, deadline: number, call: () =
   return Promise.race([answer, expired]).finally(() => clearTimeout(timer));
 }
 
+/** Who took an action, and the update id that makes sending it again safe (a request's `Idempotency-Key`). */
+export type ActionOptions = { by?: Actor; updateId?: string };
+
 /**
  * Runs a coordinator action as a workflow update and turns the workflow's own rejection into an API error:
  * an action that does not fit the match's state is a 409, an unacceptable input or an unknown item a 422, both with
  * the workflow's reason. Temporal has until the request's deadline (`temporalDeadline`) to complete the update; when it
- * cannot be reached or no worker runs the workflow by then, the action is a 503 (`unavailable`).
+ * cannot be reached or no worker runs the workflow by then, the action is a 503 (`unavailable`). With an `updateId`,
+ * the same action sent again is the same update: Temporal applies it once and answers both with its one outcome.
  */
 export async function runAction<A>(
   deps: ApiDeps,
   matchId: string,
   update: UpdateDefinition<ActionResult, [A]>,
   arg: A,
-  actor?: Actor,
+  { by, updateId }: ActionOptions = {},
 ): Promise<ActionResult> {
   try {
     const handle = deps.temporal.workflow.getHandle(matchWorkflowId(matchId));
     // Who took the action travels beside its fields; the workflow records it on the timeline.
-    const args = [actor ? { ...arg, by: actor } : arg] as [A];
-    return await beforeDeadline(deps.temporal, temporalDeadline(deps), () => handle.executeUpdate(update, { args }));
+    const args = [by ? { ...arg, by } : arg] as [A];
+    return await beforeDeadline(deps.temporal, temporalDeadline(deps), () =>
+      handle.executeUpdate(update, { args, ...(updateId ? { updateId: `request:${updateId}` } : {}) }),
+    );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;

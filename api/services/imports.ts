@@ -246,11 +246,16 @@ export async function checkImport(
   return { header, rows: rows.map(({ row, cells }) => ({ row, cells })), errors, outside, fresh, existing };
 }
 
-/** Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs. */
+/**
+ * Checks every row, then (only if all are good) starts every new match. `principal` null: the CLI, all programs.
+ * `since`: when the request's `Idempotency-Key` was first used; matches stored since then were registered by an
+ * earlier attempt of this same request (one a 503 cut short), and are answered as created, as they would have been.
+ */
 export async function importMatches(
   deps: MatchStarter,
   principal: Principal | null,
   bytes: Buffer,
+  { since }: { since?: Date } = {},
 ): Promise<ImportResult> {
   const { rows, errors, outside, fresh, existing } = await checkImport(deps, principal, bytes);
   // Rows for programs the key does not cover make the whole request a 403 (unknown programs too: no probing).
@@ -267,7 +272,8 @@ export async function importMatches(
       errors.map((e) => ({ field: `row ${e.row}: ${e.column}`, message: e.message })),
     );
   }
-  const created: string[] = [];
+  const ours = (row: MatchRow) => since !== undefined && row.createdAt >= since;
+  const created: string[] = existing.filter(ours).map((row) => row.id);
   try {
     // A row a failure left registering on an earlier upload is finished now.
     for (const row of existing) {
@@ -285,5 +291,5 @@ export async function importMatches(
     }
     throw error;
   }
-  return { total: rows.length, created, existing: existing.map((m) => m.id) };
+  return { total: rows.length, created, existing: existing.filter((row) => !ours(row)).map((m) => m.id) };
 }

@@ -7,6 +7,7 @@ import type { matchWorkflow } from '../../workflows';
 import { matchIdFor, matchReference, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
+import { canonical } from '../idempotency';
 import { beforeDeadline, temporalDeadline } from './actions';
 import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
 import { personOf } from './people';
@@ -36,19 +37,6 @@ const REGISTRATION_MEMO = 'registration';
 
 /** Rows this young are left to the request that is registering them; the reconciler takes older ones. */
 export const REGISTRATION_SETTLE_MS = 60_000;
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
 
 /** The hash of a registration request as read (normalised emails, defaults filled, the end instant in UTC). */
 export function requestHash(input: TMatchInput): string {

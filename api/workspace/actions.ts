@@ -210,7 +210,7 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
     const before = await lastEvent(deps, matchId);
     try {
       await fromArrival(res.locals.arrivedAt, async () =>
-        runAction(deps, matchId, action.update, await action.arg(deps, parsed.data, params), by),
+        runAction(deps, matchId, action.update, await action.arg(deps, parsed.data, params), { by }),
       );
     } catch (error) {
       if (error instanceof AppError && error.code === 'unavailable') {

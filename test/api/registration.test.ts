@@ -10,7 +10,7 @@ import { currentPlaybook } from '../../api/services/playbooks';
 import { matchIdFor, matchWorkflowId, searchAttributes } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
-import { ALWAYS_SEND, matchDates, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
+import { ALWAYS_SEND, importCsv, matchRequest, seedMatch, seedProgram } from '../support/fixtures';
 import { freeServerPort, serve, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import type { ReceivedEmail } from '../support/smtp';
@@ -22,18 +22,6 @@ const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signin
 
 /** The match id of a request: the program's own id, within the program. */
 const idOf = (request: { programId: string; id: string }) => matchIdFor(request.programId, request.id);
-/** A match's dates as Excel in Japan writes them (2027/4/1), from today. */
-const { startDate, endDate } = matchDates();
-const slashed = (isoDate: string) => isoDate.split('-').map(Number).join('/');
-
-const csvOf = (programId: string, ids: string[]) =>
-  'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email\n' +
-  ids
-    .map(
-      (id) =>
-        `${id},${programId},観光DX,${slashed(startDate)},${slashed(endDate)},土佐観光,高橋 一,host.${id}@tosa.example,佐藤 二郎,talent.${id}@example.jp,鈴木 一郎,suzuki@npo.example`,
-    )
-    .join('\n');
 
 describe('registering while Temporal is stopped (a real dev server, killed, then started again)', () => {
   let temporal: TestWorkflowEnvironment;
@@ -81,7 +69,7 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
 
     const ids = [`${body.id}-csv1`, `${body.id}-csv2`];
     started = Date.now();
-    const imported = await api.request('POST', '/imports/matches', csvOf(programId, ids), {
+    const imported = await api.request('POST', '/imports/matches', importCsv(programId, ids), {
       'content-type': 'text/csv',
     });
     const importMs = Date.now() - started;
@@ -98,7 +86,9 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
     // Temporal comes back where it was; the same API, not restarted, registers both.
     temporal = await createDevServerEnv({ port });
     await eventually(async () => (await api.request('POST', '/matches', body)).status === 201, { timeoutMs: 30_000 });
-    const again = await api.request('POST', '/imports/matches', csvOf(programId, ids), { 'content-type': 'text/csv' });
+    const again = await api.request('POST', '/imports/matches', importCsv(programId, ids), {
+      'content-type': 'text/csv',
+    });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: ids.map((id) => matchIdFor(programId, id)), existing: [] });
     for (const id of [body.id, ...ids]) {

@@ -51,6 +51,21 @@ export function matchDates({
   return { startDate: start.toISOString().slice(0, 10), endDate: end.toISOString().slice(0, 10) };
 }
 
+/** A CSV file for the import, one match a row (dates as Excel in Japan writes them, 2027/4/1), from today. */
+export function importCsv(programId: string, ids: string[]): string {
+  const { startDate, endDate } = matchDates();
+  const slashed = (isoDate: string) => isoDate.split('-').map(Number).join('/');
+  return (
+    'id,program_id,title,start_date,end_date,host_organization,host_name,host_email,talent_name,talent_email,coordinator_name,coordinator_email\n' +
+    ids
+      .map(
+        (id) =>
+          `${id},${programId},観光DX,${slashed(startDate)},${slashed(endDate)},土佐観光,高橋 一,host.${id}@tosa.example,佐藤 二郎,talent.${id}@example.jp,鈴木 一郎,suzuki@npo.example`,
+      )
+      .join('\n')
+  );
+}
+
 /** A POST /matches body, starting a week from today (real clock); dates, names and locales can be overridden. */
 export function matchRequest(programId: string, overrides: Partial<TCreateMatchRequest> = {}): TCreateMatchRequest {
   const id = overrides.id ?? unique('m');

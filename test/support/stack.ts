@@ -56,6 +56,8 @@ export type DevStack = {
    * is the server running now.
    */
   temporal?: { stop(): Promise<void>; start(): Promise<void> };
+  /** Stops the worker (after its tasks in hand) and starts a new one on the same task queue, as a worker restart. */
+  worker: { stop(): Promise<void>; start(): Promise<void> };
   /** An admin key (the API requests above send it unless told otherwise). */
   adminHeaders: Record<string, string>;
   /** POST /matches; the workflow starts. Returns the request, its `id` replaced by the match's id. */
@@ -122,13 +124,9 @@ export async function createDevStack(
       return db;
     };
   }
-  const worker: Worker = await createTestWorker(
-    env,
-    taskQueue,
-    { db: connect(), mail: { transport, from: 'bansou <noreply@bansou.test>' }, links },
-    workerConnection,
-  );
-  const working = worker.run();
+  const workerDeps = { db: connect(), mail: { transport, from: 'bansou <noreply@bansou.test>' }, links };
+  let worker: Worker = await createTestWorker(env, taskQueue, workerDeps, workerConnection);
+  let working = worker.run();
   const deps: ApiDeps = {
     db: connect(),
     temporal: temporalAt ? lazyClient(temporalAt, testDataConverter()) : env.client,
@@ -169,6 +167,16 @@ export async function createDevStack(
           },
         }
       : {}),
+    worker: {
+      async stop() {
+        worker.shutdown();
+        await working;
+      },
+      async start() {
+        worker = await createTestWorker(stack.env, taskQueue, workerDeps, workerConnection);
+        working = worker.run();
+      },
+    },
     adminHeaders,
     async createMatch(overrides = {}) {
       const body = matchRequest(program.id, overrides);
@@ -211,7 +219,7 @@ export async function createDevStack(
     async close() {
       await api.close();
       if (!running) await stack.temporal?.start(); // (the worker finishes its tasks against a running server)
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await working;
       await Promise.all(ownPools.map((db) => db.$disconnect()));
       await postgres?.close();
