@@ -15,6 +15,7 @@ import { connectClient, temporalSettings } from '../temporal/connection';
 import { DEFAULT_TASK_QUEUE, searchAttributes } from '../workflows/shared';
 import { devEnv, PROJECT_ROOT } from './env';
 import { migrationsApplied, startLocalPostgres, type LocalPostgres } from './postgres';
+import { devApiUrl, devCodecEndpoint, devServerArgs, devServerUiArgs, devUiOrigins } from './temporal-dev-server';
 import { temporalCli } from './temporal-binaries';
 
 /**
@@ -208,32 +209,16 @@ async function startMailCatcher(): Promise<void> {
   await waitFor('mail catcher', () => portAnswers(env.MAIL_SMTP_PORT));
 }
 
-/**
- * The API's codec endpoint, which the dev server's Web UI calls from the browser to show payloads decrypted (the API
- * lets the UI's origins in with TEMPORAL_UI_ORIGIN). The API's own host, so the workspace's session cookie goes along.
- */
-const API_URL = `http://localhost:${env.PORT}`;
-const CODEC_ENDPOINT = `${API_URL}/codec`;
-const UI_ORIGINS = [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`];
+const ports = { temporal: env.TEMPORAL_PORT, ui: env.TEMPORAL_UI_PORT, api: env.PORT };
+const API_URL = devApiUrl(env.PORT);
+const CODEC_ENDPOINT = devCodecEndpoint(env.PORT);
 
 async function startTemporal(): Promise<string> {
   const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
   const dbFile = path.join(dataDir, 'temporal.sqlite');
   const cli = temporalCli();
   if (cli.type === 'existing-path') {
-    const args = [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(env.TEMPORAL_PORT),
-      '--ui-port',
-      String(env.TEMPORAL_UI_PORT),
-    ];
-    args.push('--db-filename', dbFile, '--log-level', 'warn', '--ui-codec-endpoint', CODEC_ENDPOINT);
-    for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
-    startChild('temporal', cli.path, args, {});
+    startChild('temporal', cli.path, devServerArgs(ports, dbFile), {});
   } else {
     // No binary could be found or installed: let the SDK download the dev server (needs the internet).
     const server = await TestWorkflowEnvironment.createLocal({
@@ -244,7 +229,7 @@ async function startTemporal(): Promise<string> {
         uiPort: env.TEMPORAL_UI_PORT,
         dbFilename: dbFile,
         searchAttributes: Object.values(searchAttributes),
-        extraArgs: ['--ui-codec-endpoint', CODEC_ENDPOINT],
+        extraArgs: devServerUiArgs(env.PORT),
       },
     });
     started.push({ name: 'temporal', stop: () => server.teardown() });
@@ -306,7 +291,7 @@ async function main(): Promise<void> {
     PUBLIC_BASE_URL: API_URL,
     SIGNING_SECRET: devSigningSecret(),
     PAYLOAD_ENCRYPTION_KEYS: devPayloadKeys(),
-    TEMPORAL_UI_ORIGIN: UI_ORIGINS.join(','),
+    TEMPORAL_UI_ORIGIN: devUiOrigins(env.TEMPORAL_UI_PORT).join(','),
     PORT: String(env.PORT),
     HOST: '127.0.0.1',
     METRICS_PORT: String(env.METRICS_PORT),
