@@ -8,6 +8,7 @@
  *   npm run risk:eval -- --seeds tuning    # the seeds the model's numbers were tuned on
  *   npm run risk:eval -- --seeds 7,8 --sizes 50 --trouble 0.2
  *   npm run risk:eval -- --falls 2,3 --lasts 4,6   # other trouble than the simulator's (falls in points, rounds)
+ *   npm run risk:eval -- --asks 0.01       # people with nothing wrong ask for the coordinator in 1% of check-ins
  */
 import { DEFAULT_RISK_MODEL } from '../workflows/playbook';
 import {
@@ -18,6 +19,7 @@ import {
   median,
   riskModel,
   score,
+  toldTheTrouble,
   TARGETS,
   type Figures,
   type Policy,
@@ -36,6 +38,8 @@ type Options = {
   sizes: number[];
   troubleShare: number;
   trouble: TroubleSpec;
+  /** The chance a person not in trouble asks for the coordinator in a check-in (undefined: the simulator's). */
+  asks: number | undefined;
   /** Also print recall, precision and emails at other escalation thresholds (the trade-off a program chooses on). */
   curve: boolean;
 };
@@ -57,15 +61,17 @@ function options(argv: string[]): Options {
     return low! > 0 && high! >= low! ? ([low!, high!] as const) : ([NaN, NaN] as const);
   };
   const trouble = { drop: range('--falls'), lasts: range('--lasts') };
+  const asks = value('--asks') === undefined ? undefined : Number(value('--asks'));
   if (
     [...seeds, ...sizes].some((n) => !Number.isInteger(n) || n <= 0) ||
     !(troubleShare > 0 && troubleShare < 1) ||
+    (asks !== undefined && !(asks >= 0 && asks < 1)) ||
     [...(trouble.drop ?? []), ...(trouble.lasts ?? [])].some(Number.isNaN)
   )
     throw new Error(
-      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5] [--curve]',
+      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5] [--asks 0.003] [--curve]',
     );
-  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble, curve: argv.includes('--curve') };
+  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble, asks, curve: argv.includes('--curve') };
 }
 
 /** Every cohort of every seed and size, through every policy. */
@@ -73,7 +79,13 @@ export function evaluate(policies: Policy[], o: Omit<Options, 'seedsName' | 'cur
   const figures = policies.map(() => emptyFigures());
   for (const seed of o.seeds) {
     for (const size of o.sizes) {
-      for (const match of simulateCohort({ seed, size, troubleShare: o.troubleShare, trouble: o.trouble })) {
+      for (const match of simulateCohort({
+        seed,
+        size,
+        troubleShare: o.troubleShare,
+        trouble: o.trouble,
+        asks: o.asks,
+      })) {
         policies.forEach((policy, i) => score(figures[i]!, match, policy.escalations(match)));
       }
     }
@@ -99,7 +111,8 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
     `${f0.matches} matches: ${f0.healthy} healthy, ${f0.troubled} troubled` +
       (o.trouble.drop || o.trouble.lasts
         ? ` (trouble changed: falls ${o.trouble.drop?.join('–') ?? 'default'} points, fails ${o.trouble.lasts?.join('–') ?? 'default'} rounds after it begins)`
-        : ''),
+        : '') +
+      (o.asks === undefined ? '' : `; people not in trouble ask for the coordinator in ${o.asks * 100}% of check-ins`),
     '',
   );
   row(
@@ -195,7 +208,23 @@ function printCurve(o: Options): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+/** What no policy can beat here: precision when every troubled match is escalated and nothing else but requests. */
+function printCeiling(figures: Figures, o: Options): void {
+  const h = headline(figures);
+  const asked = (100 * (figures.healthyByCause.wants_coordinator ?? 0)) / figures.healthy;
+  process.stdout.write(
+    [
+      '',
+      `Ceiling: a policy told which matches are troubled, escalating each at once and every request to talk to the`,
+      `coordinator (${asked.toFixed(1)} healthy matches in 100 ask${o.asks === undefined ? '' : ` at ${o.asks * 100}% of check-ins`}): recall ${fixed(h.recall)}, precision ${fixed(h.precision)}, ${fixed(h.emailsPerHealthy)} emails per healthy match.`,
+      '',
+    ].join('\n'),
+  );
+}
+
 const o = options(process.argv.slice(2));
-const policies = [currentRules(), riskModel(DEFAULT_RISK_MODEL), knownBaselines()];
-print(policies, evaluate(policies, o), o);
+const policies = [currentRules(), riskModel(DEFAULT_RISK_MODEL), knownBaselines(), toldTheTrouble()];
+const figures = evaluate(policies, o);
+print(policies.slice(0, 3), figures.slice(0, 3), o);
+printCeiling(figures[3]!, o);
 if (o.curve) printCurve(o);

@@ -112,6 +112,25 @@ export function knownBaselines(escalateAt: number = REFERENCE.escalateAt): Polic
   };
 }
 
+/**
+ * The ceiling, not a policy: told which matches are troubled, it escalates each at the first round that shows its
+ * trouble, and (as every policy must) each request to talk to the coordinator at once. Its precision is the most any
+ * policy can reach at this rate of requests on healthy matches; its emails per healthy match are those requests alone.
+ */
+export function toldTheTrouble(): Policy {
+  return {
+    name: 'ceiling: told the trouble',
+    escalations({ rounds, trouble }) {
+      const opened: Opened[] = [];
+      const asked = rounds.find((r) => RESPONDENTS.some((side) => r.answers[side]?.wantsCoordinator));
+      if (asked) opened.push({ round: asked.round, cause: 'wants_coordinator' });
+      if (trouble && asked?.round !== trouble.startRound)
+        opened.push({ round: trouble.startRound, cause: trouble.cause });
+      return opened.sort((x, y) => x.round - y.round);
+    },
+  };
+}
+
 export type CauseFigures = { matches: number; detected: number; named: number; delays: number[] };
 type Tally = { matches: number; detected: number };
 
