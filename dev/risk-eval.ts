@@ -144,6 +144,10 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
     figures.map((f) => fixed(f.healthyEscalated / f.healthy)),
   );
   row(
+    '  for anything but a request to talk',
+    figures.map((f) => fixed(f.healthyEscalatedUnasked / f.healthy)),
+  );
+  row(
     'emails before the trouble began',
     figures.map((f) => `${fixed(f.earlyEmails / f.troubled)} per match`),
   );
