@@ -4,7 +4,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { silentLog } from '../telemetry/log';
 import { createHttpMetrics } from '../telemetry/metrics';
-import { authenticate, type Principal } from './auth';
+import { ApiKeys, authenticate, type Principal } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
@@ -157,7 +157,8 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   const idempotency = idempotencyStore(deps.db, deps.links.signingSecret);
-  const api = new ApiRoutes([authenticate(deps.db), perKey], idempotency);
+  const keys = new ApiKeys(deps.db, deps.apiKeyCacheMs);
+  const api = new ApiRoutes([authenticate(keys), perKey], idempotency);
   healthRoutes(api, deps);
   metricsRoutes(api, metrics.registry);
   programRoutes(api, deps);
@@ -166,10 +167,10 @@ export function createApp(deps: ApiDeps): Express {
   actionRoutes(api, deps);
   escalationRoutes(api, deps);
   importRoutes(api, deps);
-  apiKeyRoutes(api, deps);
+  apiKeyRoutes(api, deps, keys);
   // The Temporal Web UI's codec endpoint: CORS for the UI's origins only (preflights answered there), then an admin
   // key or an admin's workspace session.
-  const codec = new ApiRoutes([keyOrSession(deps), perKey], idempotency);
+  const codec = new ApiRoutes([keyOrSession(deps, keys), perKey], idempotency);
   if (deps.codec) {
     app.use('/codec', codecCors(deps.codec.uiOrigins));
     codecRoutes(codec, deps.codec.codecs);

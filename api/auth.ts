@@ -177,7 +177,8 @@ export async function listApiKeys(db: Database): Promise<TApiKeyView[]> {
 }
 
 /**
- * Revokes a key, found by its id or its prefix (`bsk_…`, as lists show it): from the next request on it answers 401.
+ * Revokes a key, found by its id or its prefix (`bsk_…`, as lists show it): from the next request on it answers 401
+ * (within `API_KEY_CACHE_SECONDS` on an API process that looked it up before).
  * Revoking a revoked key changes nothing. A key cannot revoke itself (`callerKeyId`): the last admin key would lock
  * everyone out but the CLI.
  */
@@ -213,22 +214,72 @@ export function keyPrincipal(row: { id: string; name: string; role: string; prog
   };
 }
 
+/** How long a key's lookup is kept in a process at most: a revoked key answers 401 on every replica within this. */
+export const API_KEY_CACHE_MS = 5000;
+/** Keys kept at most; past this the oldest lookups are forgotten first. */
+const API_KEY_CACHE_ENTRIES = 1000;
+
+type CachedKey = { principal: Principal; until: number; lastUsedAt: number | null };
+
+/**
+ * Looks keys up by their hash, keeping each found key for `cacheMs` so a burst of requests with one key costs one
+ * query. A revocation takes effect at once in the process that revoked the key (`forget`), and within `cacheMs` in
+ * every other one (another API replica, the CLI). Unknown keys are never kept: they would let anyone fill the cache.
+ */
+export class ApiKeys {
+  private readonly found = new Map<string, CachedKey>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly cacheMs: number = API_KEY_CACHE_MS,
+  ) {}
+
+  /** The key's principal, or `null` when it is unknown or revoked. */
+  async principal(key: string): Promise<Principal | null> {
+    const hash = hashOf(key);
+    const now = Date.now();
+    let entry = this.found.get(hash);
+    if (!entry || entry.until <= now) {
+      this.found.delete(hash);
+      const row = await this.db.apiKey.findUnique({
+        where: { hash },
+        select: { id: true, name: true, role: true, programIds: true, revokedAt: true, lastUsedAt: true },
+      });
+      if (!row || row.revokedAt) return null;
+      entry = {
+        principal: keyPrincipal(row),
+        until: now + this.cacheMs,
+        lastUsedAt: row.lastUsedAt?.getTime() ?? null,
+      };
+      if (this.cacheMs > 0) {
+        if (this.found.size >= API_KEY_CACHE_ENTRIES) this.found.delete(this.found.keys().next().value!);
+        this.found.set(hash, entry);
+      }
+    }
+    // Last use, at most once a minute per key, without holding up the request.
+    if (entry.lastUsedAt === null || now - entry.lastUsedAt > 60_000) {
+      entry.lastUsedAt = now;
+      const id = entry.principal.id;
+      void this.db.apiKey.update({ where: { id }, data: { lastUsedAt: new Date(now) } }).catch(() => undefined);
+    }
+    return entry.principal;
+  }
+
+  /** Drops a key from this process's cache (it was just revoked here). */
+  forget(id: string): void {
+    for (const [hash, entry] of this.found) if (entry.principal.id === id) this.found.delete(hash);
+  }
+}
+
 /** Reads the key from `Authorization: Bearer …` (or `X-Api-Key`) and sets `res.locals.principal`; 401 otherwise. */
-export function authenticate(db: Database): RequestHandler {
+export function authenticate(keys: ApiKeys): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     const key = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? req.get('x-api-key');
     if (!key) return next(new AppError('unauthenticated', 'Send an API key as "Authorization: Bearer <key>".'));
-    const row = await db.apiKey.findUnique({
-      where: { hash: hashOf(key) },
-      select: { id: true, name: true, role: true, programIds: true, revokedAt: true, lastUsedAt: true },
-    });
-    if (!row || row.revokedAt) return next(new AppError('unauthenticated', 'The API key is not valid.'));
-    res.locals.principal = keyPrincipal(row);
-    // Last use, at most once a minute per key, without holding up the request.
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-      void db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
-    }
+    const principal = await keys.principal(key);
+    if (!principal) return next(new AppError('unauthenticated', 'The API key is not valid.'));
+    res.locals.principal = principal;
     next();
   };
 }

@@ -26,6 +26,11 @@ export type ApiDeps = {
   signInRateLimit?: number;
   /** Requests per minute per API key. */
   apiRateLimit?: number;
+  /**
+   * How long a key's lookup is kept (API_KEY_CACHE_SECONDS, 5 s unless set): a key revoked elsewhere (another API
+   * process, the CLI) answers 401 here within this; 0 looks every request's key up.
+   */
+  apiKeyCacheMs?: number;
   /** Requests per minute per client on /healthz (120 unless set). */
   healthRateLimit?: number;
   /** How long a request waits for Temporal (an action, a registration) before a 503; 10 s unless set (tests). */

@@ -29,6 +29,8 @@ export const ZApiEnv = z
     HOST: z.string().min(1).default('0.0.0.0'),
     /** Requests per minute per API key. */
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    /** How long an API key's lookup is kept in the process: a revocation elsewhere takes effect within this. */
+    API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
     /** Requests per minute per client on the check-in and kickoff pages. */
     PAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(60),
     /**

@@ -81,6 +81,8 @@ const DATABASE_DOWN_KINDS = new Set([
 ]);
 /** SQLSTATEs of a server shutting down, starting up or out of connections, and of broken connections (class 08). */
 const DATABASE_DOWN_STATES = /^(08...|57P0[1-3]|53300)$/;
+/** A socket's error codes when the server is not there. */
+const SOCKET_DOWN_CODES = /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/;
 /** What pg itself says when a connection dies under a query or cannot be made in time. */
 const DATABASE_DOWN_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Can't reach database server/i;
@@ -97,6 +99,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (cause?.kind === 'postgres' && DATABASE_DOWN_STATES.test(cause.originalCode ?? cause.code ?? '')) return true;
     }
     if (e instanceof Error && !(e instanceof AppError) && DATABASE_DOWN_MESSAGES.test(e.message)) return true;
+    // Plain SQL through pg (the hot reads): a socket that cannot connect, or the server's SQLSTATE.
+    const code = (e as { code?: unknown }).code;
+    if (
+      e instanceof Error &&
+      typeof code === 'string' &&
+      (SOCKET_DOWN_CODES.test(code) || DATABASE_DOWN_STATES.test(code))
+    )
+      return true;
   }
   return false;
 }

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     taskQueue: temporalAt.taskQueue,
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
+    apiKeyCacheMs: env.API_KEY_CACHE_SECONDS * 1000,
     pageRateLimit: env.PAGE_RATE_LIMIT,
     log,
     stopping: () => stopping,

@@ -221,7 +221,7 @@ export function buildCli(io: Io): Command {
     });
   keys
     .command('revoke')
-    .description('revoke a key: from the next request on it answers 401')
+    .description('revoke a key: it answers 401 within API_KEY_CACHE_SECONDS (5 s)')
     .argument('<key>', 'its id, or its prefix (bsk_…) as `api-key list` shows it')
     .action(async (key: string) => {
       const { id } = parseOptions(z.object({ id: ZText.token({ max: 64 }) }), { id: key }, { id: '<key>' });

@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
-import type { PoolClient } from 'pg';
+import pg, { type PoolClient, type QueryResultRow } from 'pg';
 
 export type Database = PrismaClient;
 
@@ -29,8 +29,8 @@ function releasingOnFailedEnd(transaction: Transaction): Transaction {
 }
 
 /** The pg driver adapter, with transactions that give their connection back even when Postgres went away. */
-function adapterFor(config: ConstructorParameters<typeof PrismaPg>[0]): PrismaPg {
-  const factory = new PrismaPg(config);
+function adapterFor(...args: ConstructorParameters<typeof PrismaPg>): PrismaPg {
+  const factory = new PrismaPg(...args);
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = await connect();
@@ -41,14 +41,42 @@ function adapterFor(config: ConstructorParameters<typeof PrismaPg>[0]): PrismaPg
   return factory;
 }
 
+/** The pg pool under each client `createDatabase` made: the same connections serve Prisma and plain SQL. */
+const pools = new WeakMap<Database, pg.Pool>();
+
 /** Creates the Prisma client on the pg driver adapter (no native query engine). Callers own `$disconnect()`. */
 export function createDatabase(databaseUrl: string, options: { poolSize?: number } = {}): Database {
-  return new PrismaClient({
-    // A Postgres that does not answer fails a request after 5 s (answered as 503) instead of holding it forever.
-    adapter: adapterFor({
-      connectionString: databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
-    }),
+  // A Postgres that does not answer fails a request after 5 s (answered as 503) instead of holding it forever.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
   });
+  const db = new PrismaClient({ adapter: adapterFor(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * Values as Prisma reads them: \`timestamp\` columns (Prisma's \`DateTime\`, kept without a zone) and dates are UTC,
+ * \`bigint\` ids are bigints. pg's own parsers would read the first two in the process's time zone.
+ */
+const PARSERS: Record<number, (text: string) => unknown> = {
+  1114: (text) => new Date(`${text.replace(' ', 'T')}Z`),
+  1082: (text) => new Date(`${text}T00:00:00Z`),
+  20: (text) => BigInt(text),
+};
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    (format ?? 'text') === 'text' && PARSERS[oid] ? PARSERS[oid] : pg.types.getTypeParser(oid, format ?? 'text'),
+} as pg.CustomTypesConfig;
+
+/**
+ * Plain SQL on the client's own pool, for the hot reads where Prisma's query compiler and client runtime cost several
+ * times the query itself (\`npm run bench -- --only queries\`). Rows come back as Prisma would give them.
+ */
+export async function sqlRows<R extends QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('sqlRows needs a client made by createDatabase');
+  return (await pool.query<R>({ text, values, types })).rows;
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { createApiKey, listApiKeys, revokeApiKey, ZApiKeyView, ZCreateApiKeyRequest } from '../auth';
+import { createApiKey, listApiKeys, revokeApiKey, ZApiKeyView, ZCreateApiKeyRequest, type ApiKeys } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ApiRoutes } from '../routing';
 import { ZText } from '../../workflows/text';
 import { ZProblem } from './schemas';
 
-export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
+export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps, keys: ApiKeys): void {
   api.add(
     {
       method: 'post',
@@ -54,7 +54,8 @@ export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
     {
       method: 'post',
       path: '/api-keys/:id/revoke',
-      summary: 'Revoke an API key (admin): from the next request on it answers 401; revoking twice changes nothing',
+      summary:
+        'Revoke an API key (admin): from the next request on it answers 401 (within API_KEY_CACHE_SECONDS on other API processes); revoking twice changes nothing',
       tag: 'access',
       access: 'administer',
       params: z.object({ id: ZText.token({ max: 64 }).describe('the key id, or its prefix (bsk_…)') }),
@@ -64,8 +65,10 @@ export function apiKeyRoutes(api: ApiRoutes, { db }: ApiDeps): void {
         409: { description: 'The key making the request cannot revoke itself', schema: ZProblem },
       },
     },
-    async ({ params, principal }) => ({
-      body: await revokeApiKey(db, params.id, principal.kind === 'api_key' ? principal.id : undefined),
-    }),
+    async ({ params, principal }) => {
+      const revoked = await revokeApiKey(db, params.id, principal.kind === 'api_key' ? principal.id : undefined);
+      keys.forget(revoked.id);
+      return { body: revoked };
+    },
   );
 }

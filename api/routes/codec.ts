@@ -1,7 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { accountPrincipal, authenticate } from '../auth';
+import { accountPrincipal, authenticate, type ApiKeys } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
@@ -66,8 +66,8 @@ export function codecCors(uiOrigins: string[]): RequestHandler {
 }
 
 /** Who is asking: an API key when one is sent, otherwise the person signed in to the workspace (the UI's cookie). */
-export function keyOrSession(deps: ApiDeps): RequestHandler {
-  const byKey = authenticate(deps.db);
+export function keyOrSession(deps: ApiDeps, keys: ApiKeys): RequestHandler {
+  const byKey = authenticate(keys);
   return async (req, res, next) => {
     if (req.get('authorization') || req.get('x-api-key')) return byKey(req, res, next);
     try {

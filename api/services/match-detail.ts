@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
 import { may, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { isoOrNull, summarySelect, toRiskView, toSummary, ZMatchSummary, ZRiskView } from './match-list';
+import { isoOrNull, toRiskView, toSummary, ZMatchSummary, ZRiskView } from './match-list';
+import { detailRows, summaryRows } from './match-reads';
 import { reasonOf, silentLog } from '../../telemetry/log';
 import { inScope } from './scope';
 import { beforeDeadline } from './actions';
@@ -148,24 +149,11 @@ export async function matchDetail(
 ): Promise<z.infer<typeof ZMatchDetail>> {
   const { db } = deps;
   const limit = options.timelineLimit;
-  const [found, contracts, tasks, escalations, latest, rounds, answers] = await Promise.all([
-    db.match.findUnique({ where: { id: matchId }, select: summarySelect }),
-    db.contractDocument.findMany({ where: { matchId }, orderBy: { type: 'asc' } }),
-    db.coordinatorTask.findMany({ where: { matchId }, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
-    db.escalation.findMany({ where: { matchId }, orderBy: { openedAt: 'asc' } }),
-    db.matchEvent.findMany({
-      where: { matchId },
-      orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
-      ...(limit === undefined ? {} : { take: limit + 1 }),
-      select: timelineSelect,
-    }),
-    db.checkinRound.findMany({ where: { matchId }, orderBy: { round: 'asc' } }),
-    db.checkinAnswer.findMany({
-      where: { matchId },
-      select: { round: true, respondent: true, answers: true, submittedAt: true, signalledAt: true },
-    }),
+  const [[found], { contracts, tasks, escalations, latest, rounds, answers }] = await Promise.all([
+    summaryRows(db, [matchId]),
+    detailRows(db, matchId, limit),
   ]);
-  const row = inScope(principal, matchId, found, 'read');
+  const row = inScope(principal, matchId, found ?? null, 'read');
   // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
   const seesAnswers = may(principal, 'read_answers', row.programId);
   const events = (limit === undefined ? latest : latest.slice(0, limit)).reverse();

@@ -6,7 +6,8 @@ import { AppError } from '../errors';
 import { RISK_CAUSES } from '../../workflows/risk-model';
 import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import { ZText } from '../../workflows/text';
-import { matchSelect, toMatchView, ZMatchView } from './matches';
+import { toMatchView, ZMatchView } from './matches';
+import { summaryRows, type SummaryRow } from './match-reads';
 import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList, type SortSpec } from './pagination';
 
 /** The match list of the read model: filters, sort and keyset cursors; the API's GET /matches and the CLI use it. */
@@ -103,32 +104,6 @@ export const ZMatchSummary = ZMatchView.extend({
 });
 export const ZMatchList = z.object({ items: z.array(ZMatchSummary), nextCursor: z.string().nullable() });
 
-export const summarySelect = {
-  ...matchSelect,
-  cohort: true,
-  healthScore: true,
-  healthBand: true,
-  healthTrend: true,
-  riskLevel: true,
-  risk: true,
-  openEscalations: true,
-  kickoffStatus: true,
-  kickoffAt: true,
-  kickoffHeldAt: true,
-  checkinsCompleted: true,
-  checkinsAsked: true,
-  checkinsAnswered: true,
-  lastCheckinAt: true,
-  lastCheckinResponse: true,
-  nextStepAt: true,
-  nextStep: true,
-  outcomeReason: true,
-  closedAt: true,
-  deliveryProblems: true,
-  updatedAt: true,
-} satisfies Prisma.MatchSelect;
-type SummaryRow = Prisma.MatchGetPayload<{ select: typeof summarySelect }>;
-
 export const isoOrNull = (d: Date | null) => d?.toISOString() ?? null;
 
 type RiskRow = {
@@ -203,20 +178,23 @@ export async function listMatches(db: Database, scope: string[] | undefined, que
       after ? keysetAfter(sort, after) : {},
     ],
   };
-  const rows = await db.match.findMany({
+  // Which matches, in what order, through Prisma (the filters written once, here); their rows through SQL.
+  const picked = await db.match.findMany({
     where,
     orderBy: [
       sort.nullable ? { [sort.field]: { sort: sort.direction, nulls: 'last' } } : { [sort.field]: sort.direction },
       { id: 'asc' },
     ],
     take: query.limit + 1,
-    select: summarySelect,
+    select: { id: true },
   });
-  const page = rows.slice(0, query.limit);
+  const more = picked.length > query.limit;
+  const page = await summaryRows(
+    db,
+    picked.slice(0, query.limit).map((m) => m.id),
+  );
   const last = page.at(-1);
   const nextCursor =
-    rows.length > query.limit && last
-      ? encodeCursor(query.sort, (last as Record<string, unknown>)[sort.field], last.id)
-      : null;
+    more && last ? encodeCursor(query.sort, (last as Record<string, unknown>)[sort.field], last.id) : null;
   return { items: page.map(toSummary), nextCursor };
 }

@@ -71,7 +71,7 @@ export type TMatchInput = z.output<typeof ZCreateMatchRequest>;
 /** The zone calendar dates of matches are read in when an exact instant is given. */
 const MATCH_DATE_ZONE = 'Asia/Tokyo';
 
-const personSelect = { id: true, name: true, email: true, locale: true, organization: true } as const;
+export const personSelect = { id: true, name: true, email: true, locale: true, organization: true } as const;
 
 export const matchSelect = {
   id: true,
@@ -121,7 +121,7 @@ export const ZMatchView = z.object({
   createdAt: z.string(),
 });
 
-export function toMatchView(m: MatchRow): z.infer<typeof ZMatchView> {
+export function toMatchView(m: Omit<MatchRow, 'program'>): z.infer<typeof ZMatchView> {
   const person = (p: MatchRow['host']) => ({
     name: p.name,
     email: p.email,

@@ -240,6 +240,28 @@ describe('access: role × endpoint × program', () => {
     expect(bad.body.errors).toEqual([{ field: 'programIds', message: 'must name at least one program' }]);
   });
 
+  it('a key revoked on another API process (or by the CLI) answers 401 here once its lookup is older than the cache bound', async () => {
+    const cacheMs = 1000;
+    const other = await serve(createApp({ ...stack.deps, apiKeyCacheMs: cacheMs }));
+    try {
+      const created = await stack.api.request('POST', '/api-keys', {
+        name: 'replicas',
+        role: 'coordinator',
+        programIds: [programA],
+      });
+      const h = { authorization: `Bearer ${created.body.key}` };
+      // Looked up, and kept, by the other process.
+      expect((await other.request('GET', `/matches/${matchA}`, undefined, h)).status).toBe(200);
+      expect((await stack.api.request('POST', `/api-keys/${created.body.id}/revoke`)).status).toBe(200);
+      // The process that revoked it refuses it at once.
+      expect((await stack.api.request('GET', `/matches/${matchA}`, undefined, h)).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, cacheMs + 50));
+      expect((await other.request('GET', `/matches/${matchA}`, undefined, h)).status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('match ids are the programs’ own: B may register an id A uses, and nothing it gets back says A has one', async () => {
     const reference = unique('shared-ref');
     const a = await stack.api.request('POST', '/matches', matchRequest(programA, { id: reference }), headers.coordA);
