@@ -23,14 +23,8 @@ const asText = ({ version: _version, ...playbook }: PlaybookSnapshot) => JSON.st
 
 type Reading = { ok: true; playbook: TPlaybook } | { ok: false; fields: Record<string, string> };
 
-/** The edit box read as JSON and checked by the API's own schema (`ZPlaybook`): the same rules as PUT playbook. */
-function readPlaybook(text: string, locale: 'ja' | 'en', field: string): Reading {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, fields: { [field]: problemIn('is not valid JSON', locale) } };
-  }
+/** A playbook checked by the API's own schema (`ZPlaybook`): the same rules as PUT playbook, each problem by setting. */
+function check(json: unknown, locale: 'ja' | 'en'): Reading {
   const parsed = ZPlaybook.safeParse(json);
   if (parsed.success) return { ok: true, playbook: parsed.data };
   return {
@@ -39,22 +33,121 @@ function readPlaybook(text: string, locale: 'ja' | 'en', field: string): Reading
   };
 }
 
+/** The JSON box read and checked. */
+function readJson(text: string, locale: 'ja' | 'en', field: string): Reading {
+  try {
+    return check(JSON.parse(text), locale);
+  } catch {
+    return { ok: false, fields: { [field]: problemIn('is not valid JSON', locale) } };
+  }
+}
+
+/** The name of a setting's field in the form. */
+const FIELD = 'setting:';
+
+/** A path such as `tasks[0].at.offset` as its keys and indexes. */
+const segments = (path: string) =>
+  [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] === undefined ? m[1]! : Number(m[2])));
+
 /**
- * A program's playbook (支援プラン): every setting of the current version; for program managers and admins, an edit
- * box, then the changes setting by setting against the current version, and only then a button to save the new
- * version (which says which version it saves over, so two people editing at once cannot overwrite each other).
+ * The form's fields laid over the playbook it was shown from: each setting by its path, read as the kind of value it
+ * replaces (a number stays a number if it reads as one; otherwise the schema names the setting). Fields for settings
+ * the playbook does not have are ignored; what the form cannot express (adding a task) is the JSON box's.
+ */
+function readFields(
+  base: PlaybookSnapshot,
+  body: Record<string, unknown>,
+): { json: unknown; typed: Map<string, string> } {
+  const { version: _version, ...json } = structuredClone(base) as PlaybookSnapshot & Record<string, unknown>;
+  const typed = new Map<string, string>();
+  for (const { path, value } of playbookSettings(base)) {
+    const raw = body[FIELD + path];
+    if (typeof raw !== 'string') continue;
+    typed.set(path, raw);
+    const before: unknown = JSON.parse(value);
+    const text = raw.trim();
+    const next =
+      typeof before === 'number'
+        ? text !== '' && Number.isFinite(Number(text))
+          ? Number(text)
+          : raw
+        : typeof before === 'boolean'
+          ? text === 'true'
+          : raw;
+    const keys = segments(path);
+    let into = json as Record<string | number, unknown>;
+    for (const key of keys.slice(0, -1)) into = into[key] as Record<string | number, unknown>;
+    into[keys.at(-1)!] = next;
+  }
+  return { json, typed };
+}
+
+type FormSetting = {
+  path: string;
+  id: string;
+  label: string | null;
+  kind: 'text' | 'number' | 'boolean';
+  value: string;
+  problem: string | null;
+};
+
+/** The form: one field per setting, in fieldsets by section, each labelled in the person's language where it can be. */
+function settingsForm(
+  shown: PlaybookSnapshot,
+  locale: 'ja' | 'en',
+  typed: Map<string, string> | null,
+  problems: Record<string, string> | null,
+): { legend: string; settings: FormSetting[] }[] {
+  const p = WORKSPACE_MESSAGES[locale].playbook;
+  const sections: { legend: string; settings: FormSetting[] }[] = [];
+  playbookSettings(shown).forEach(({ path, value }, i) => {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null) return;
+    const top = String(segments(path)[0]);
+    const legend = p.sections[top] ?? top;
+    const item = /^(.*?)\[(\d+)\]/.exec(path);
+    const own = p.labels[path.replace(/\[\d+\]/g, '[]')];
+    const itemName = item && p.items[item[1]!];
+    const label = own && itemName ? `${fill(itemName, { n: Number(item![2]) + 1 })} · ${own}` : (own ?? null);
+    let section = sections.find((x) => x.legend === legend);
+    if (!section) sections.push((section = { legend, settings: [] }));
+    section.settings.push({
+      path,
+      id: `setting-${i}`,
+      label,
+      kind: typeof parsed === 'number' ? 'number' : typeof parsed === 'boolean' ? 'boolean' : 'text',
+      value: typed?.get(path) ?? (typeof parsed === 'string' ? parsed : String(parsed)),
+      problem: problems?.[path] ?? null,
+    });
+  });
+  return sections;
+}
+
+/**
+ * A program's playbook (支援プラン): every setting of the current version; for program managers and admins, a form
+ * with a field per setting (and the whole as JSON, for adding or removing tasks), then the changes setting by setting
+ * against the current version, and only then a button to save the new version (which says which version it saves
+ * over, so two people editing at once cannot overwrite each other).
  */
 export function playbookRoutes(router: Router, deps: ApiDeps): void {
   async function show(
     req: Request,
     res: Response,
     status: number,
-    view: { text?: string; proposed?: TPlaybook; notice?: PageNotice; fields?: Record<string, string> } = {},
+    view: {
+      text?: string;
+      proposed?: TPlaybook;
+      notice?: PageNotice;
+      fields?: Record<string, string>;
+      source?: 'form' | 'json';
+      typed?: Map<string, string>;
+    } = {},
   ): Promise<void> {
     const principal = signedIn(res);
     const { locale } = contextOf(res);
     const program = await programInScope(deps.db, principal, String(req.params.id), 'read');
     const current = await currentPlaybook(deps.db, program.id);
+    const shown = view.proposed ? { ...view.proposed, version: current.version } : current;
     renderView(res, status, 'playbook', {
       nav: 'programs',
       wide: true,
@@ -62,9 +155,17 @@ export function playbookRoutes(router: Router, deps: ApiDeps): void {
       version: current.version,
       settings: playbookSettings(current),
       canEdit: may(principal, 'edit_playbook', program.id),
-      text: view.text ?? asText(current),
+      form: settingsForm(
+        shown,
+        locale,
+        view.source === 'form' ? (view.typed ?? null) : null,
+        view.source === 'form' ? (view.fields ?? null) : null,
+      ),
+      fieldPrefix: FIELD,
+      text: view.text ?? asText(shown),
       changes: view.proposed ? playbookChanges(current, view.proposed) : null,
       fields: view.fields ?? null,
+      source: view.source ?? null,
       notice: view.notice ?? doneNotice(req, locale),
       back: req.originalUrl,
     });
@@ -72,35 +173,52 @@ export function playbookRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/programs/:id/playbook', (req, res) => show(req, res, 200));
 
-  /** The form's text, checked; a refusal is the page again with each wrong setting named, and the text as typed. */
-  async function checked(req: Request, res: Response): Promise<TPlaybook | undefined> {
+  /**
+   * What was sent, checked: the settings form (`from=form`) or the JSON box. A refusal is the page again with each
+   * wrong setting named (beside its field, for the form), and what was typed kept.
+   */
+  async function checked(req: Request, res: Response): Promise<{ proposed: TPlaybook; text: string } | undefined> {
     const principal = signedIn(res);
     const { locale } = contextOf(res);
     const t = WORKSPACE_MESSAGES[locale];
-    await programInScope(deps.db, principal, String(req.params.id), 'edit_playbook');
-    const text = String((req.body as Record<string, unknown>).playbook ?? '');
-    const reading = readPlaybook(text, locale, 'playbook');
-    if (reading.ok) return reading.playbook;
+    const program = await programInScope(deps.db, principal, String(req.params.id), 'edit_playbook');
+    const body = req.body as Record<string, unknown>;
+    const source = body.from === 'form' ? 'form' : 'json';
+    let text: string;
+    let reading: Reading;
+    let typed: Map<string, string> | undefined;
+    if (source === 'form') {
+      const read = readFields(await currentPlaybook(deps.db, program.id), body);
+      typed = read.typed;
+      text = JSON.stringify(read.json, null, 2);
+      reading = check(read.json, locale);
+    } else {
+      text = String(body.playbook ?? '');
+      reading = readJson(text, locale, 'playbook');
+    }
+    if (reading.ok) return { proposed: reading.playbook, text };
     const problems = Object.entries(reading.fields).map(([f, p]) => `${f === 'playbook' ? t.playbook.field : f}: ${p}`);
     await show(req, res, 400, {
       text,
       fields: reading.fields,
+      source,
+      ...(typed ? { typed } : {}),
       notice: { status: 400, kind: 'error', text: fill(t.invalidForm, { problems: problems.join(' / ') }) },
     });
     return undefined;
   }
 
   router.post('/programs/:id/playbook/preview', async (req, res) => {
-    const proposed = await checked(req, res);
-    if (proposed) await show(req, res, 200, { text: String((req.body as Record<string, unknown>).playbook), proposed });
+    const read = await checked(req, res);
+    if (read) await show(req, res, 200, { text: read.text, proposed: read.proposed });
   });
 
   router.post('/programs/:id/playbook', async (req, res) => {
-    const proposed = await checked(req, res);
-    if (!proposed) return;
+    const read = await checked(req, res);
+    if (!read) return;
+    const { proposed, text } = read;
     const t = WORKSPACE_MESSAGES[contextOf(res).locale];
     const programId = String(req.params.id);
-    const text = String((req.body as Record<string, unknown>).playbook);
     const base = Number((req.body as Record<string, unknown>).base);
     const current = await currentPlaybook(deps.db, programId);
     if (current.version !== base) {

@@ -12,8 +12,8 @@ import {
 } from '../support/workspace-pages';
 
 /**
- * A program manager's pages in real Chromium against the real stack: the playbook, edited with the changes shown
- * before anything is saved. Screenshots under test-artifacts/screenshots/.
+ * A program manager's pages in real Chromium against the real stack: the playbook, edited in its form (or as JSON)
+ * with the changes shown before anything is saved. Screenshots under test-artifacts/screenshots/.
  */
 describe('a program manager’s workspace in real Chromium', () => {
   let stack: DevStack;
@@ -33,46 +33,57 @@ describe('a program manager’s workspace in real Chromium', () => {
     signedInPage(browser, stack, email, viewport);
   const playbookPage = () => `${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}/playbook`;
 
-  it('edits the playbook: sees each change before saving, a wrong setting named, and the new version saved', async () => {
+  it('edits the playbook in its form: each change shown before saving, a wrong setting named beside its field', async () => {
     const { context, page } = await signedIn(manager);
     await page.goto(`${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}`);
     await page.getByRole('link', { name: '支援プラン（設定）' }).click();
     expect(await page.locator('h1').textContent()).toBe('支援プラン');
     const before = await stack.database.db.playbook.count({ where: { programId: stack.programId } });
-    const edit = page.getByLabel('支援プラン（JSON）');
-    const current = JSON.parse(await edit.inputValue()) as { checkins: { cadence: string }; tasks: unknown[] };
-    const startingCadence = current.checkins.cadence;
-
-    // A control character in a task's name and a cadence that is no duration: refused, each setting named, in Japanese.
-    const wrong = structuredClone(current) as {
-      checkins: { cadence: string };
-      tasks: { label: { ja: string } }[];
-    };
-    wrong.checkins.cadence = '3週間';
-    wrong.tasks[0]!.label.ja = '中間\u0007振り返り';
-    await edit.fill(JSON.stringify(wrong, null, 2));
-    await page.getByRole('button', { name: '変更点を確認する' }).click();
-    const errors = page.locator('#playbook-errors');
-    await expect(errors.textContent()).resolves.toContain(
-      'checkins.cadence: 期間（14d・36h・30s など）で入力してください',
+    const form = page.locator('#settings-form');
+    const preview = form.getByRole('button', { name: '変更点を確認する' });
+    const cadence = form.getByLabel('チェックインの間隔');
+    const startingCadence = await cadence.inputValue();
+    expect(startingCadence).toMatch(/^\d+[dh]$/);
+    // Every setting has its field; the ones people change most are named in Japanese, grouped by section.
+    await expect(form.locator('legend').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['送信の時間帯', '定期チェックイン', 'コーディネーターのタスク', 'エスカレーション']),
     );
-    await expect(errors.textContent()).resolves.toContain('tasks[0].label.ja');
-    await expect(errors.textContent()).resolves.toContain('制御文字（NUL など）は使えません');
+    expect(await form.getByLabel('タスク 1 · 名前（日本語）').inputValue()).toBe('キックオフの準備');
+    expect(await form.locator('input, select').count()).toBeGreaterThan(80);
+
+    // A cadence that is no duration and a task without a name: refused, each named beside its field, in Japanese.
+    await cadence.fill('3週間');
+    await form.getByLabel('タスク 1 · 名前（日本語）').fill('');
+    await preview.click();
+    await expect(page.locator('#playbook-errors').textContent()).resolves.toContain('checkins.cadence');
+    const cadenceError = page.locator(`#${await cadence.getAttribute('id')}-error`);
+    await expect(cadenceError.textContent()).resolves.toBe('期間（14d・36h・30s など）で入力してください');
+    expect(await cadence.getAttribute('aria-invalid')).toBe('true');
+    expect(await cadence.getAttribute('aria-describedby')).toBe(await cadenceError.getAttribute('id'));
+    expect(await cadence.inputValue()).toBe('3週間'); // what was typed is kept
+    const taskName = form.getByLabel('タスク 1 · 名前（日本語）');
+    expect(await taskName.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('button', { name: /として保存する/ }).count()).toBe(0);
-    expect(await edit.inputValue()).toContain('3週間'); // what was typed is kept
+    await shot(page, 'playbook-form-errors-ja-360');
 
-    // Not JSON at all: the box is named.
-    await edit.fill('{ "checkins": ');
-    await page.getByRole('button', { name: '変更点を確認する' }).click();
-    await expect(errors.textContent()).resolves.toBe('JSON として読めません');
+    // The JSON box (for adding tasks and the like) is checked by the same schema; not JSON at all, the box is named.
+    await page.locator('#json summary').click();
+    await page.getByLabel('支援プラン（JSON）').fill('{ "checkins": ');
+    await page.locator('#playbook-form').getByRole('button', { name: '変更点を確認する' }).click();
+    await expect(page.locator('#playbook-errors').textContent()).resolves.toBe('JSON として読めません');
+    expect(await page.locator('#json').getAttribute('open')).not.toBeNull();
 
-    // A good change: the page shows it, setting by setting, and saves nothing until asked.
-    const changed = { ...current, checkins: { ...current.checkins, cadence: '21d' } };
-    await edit.fill(JSON.stringify(changed, null, 2));
-    await page.getByRole('button', { name: '変更点を確認する' }).click();
+    // Good changes: the page shows them, setting by setting, and saves nothing until asked.
+    await page.goto(playbookPage());
+    await form.getByLabel('チェックインの間隔').fill('21d');
+    const holidays = form.getByLabel('祝日は送らない');
+    const skipping = (await holidays.inputValue()) === 'true';
+    await holidays.selectOption({ label: skipping ? 'いいえ' : 'はい' });
+    await preview.click();
     const rows = page.locator('#changes tbody tr');
-    expect(await rows.count()).toBe(1);
-    await expect(rows.first().textContent()).resolves.toBe(`checkins.cadence"${startingCadence}""21d"`);
+    expect((await rows.allTextContents()).sort()).toEqual(
+      [`skipHolidays${skipping}${!skipping}`, `checkins.cadence"${startingCadence}""21d"`].sort(),
+    );
     expect(await stack.database.db.playbook.count({ where: { programId: stack.programId } })).toBe(before);
     expect(await fitsWidth(page)).toBe(true);
     await shot(page, 'playbook-changes-ja-360');
@@ -83,8 +94,9 @@ describe('a program manager’s workspace in real Chromium', () => {
       orderBy: { version: 'desc' },
     });
     expect(saved.version).toBe(before + 1);
-    expect((saved.body as { checkins: { cadence: string } }).checkins.cadence).toBe('21d');
+    expect(saved.body).toMatchObject({ checkins: { cadence: '21d' }, skipHolidays: !skipping });
     await expect(page.locator('#settings').textContent()).resolves.toContain('"21d"');
+    expect(await form.getByLabel('チェックインの間隔').inputValue()).toBe('21d');
     await context.close();
   });
 
@@ -92,10 +104,9 @@ describe('a program manager’s workspace in real Chromium', () => {
     await chooseLocale(stack, manager, 'en');
     const { context, page } = await signedIn(manager, DESKTOP);
     await page.goto(playbookPage());
-    const edit = page.getByLabel('Playbook (JSON)');
-    const current = JSON.parse(await edit.inputValue()) as { escalation: { slaBusinessDays: number } };
-    await edit.fill(JSON.stringify({ ...current, escalation: { slaBusinessDays: 5 } }, null, 2));
-    await page.getByRole('button', { name: 'Show the changes' }).click();
+    const current = JSON.parse(await page.getByLabel('Playbook (JSON)').inputValue()) as Record<string, unknown>;
+    await page.getByLabel('Time to act (business days)').fill('5');
+    await page.locator('#settings-form').getByRole('button', { name: 'Show the changes' }).click();
     // Someone else saves through the API while this page waits.
     const other = await stack.api.request('PUT', `/programs/${stack.programId}/playbook`, {
       ...current,
@@ -122,6 +133,7 @@ describe('a program manager’s workspace in real Chromium', () => {
     await page.goto(playbookPage());
     await expect(page.locator('#settings').textContent()).resolves.toContain('checkins.cadence');
     expect(await page.getByLabel('支援プラン（JSON）').count()).toBe(0);
+    expect(await page.locator('#settings-form').count()).toBe(0);
     const status = await page.evaluate(async (url) => {
       const csrf = document.querySelector<HTMLInputElement>('input[name="csrf"]')!.value;
       const body = new URLSearchParams({ csrf, playbook: '{}', base: '0' });
