@@ -4,6 +4,7 @@ import { capacityBenchmark } from './capacity';
 import { queryBenchmark } from './queries';
 import { readBenchmark } from './reads';
 import { registrationBenchmark } from './registration';
+import { tracingBenchmark } from './tracing';
 import { newRun, table, writeRun, type BenchRun } from './report';
 import { startBenchStack, type BenchStack } from './stack';
 
@@ -12,7 +13,7 @@ import { startBenchStack, type BenchStack } from './stack';
  * (interleaved, medians of repetitions) and the machine's load average, printed against its target and written to
  * `test-artifacts/bench/<time>.json` (and `.md`). Each benchmark starts its own stack and stops it.
  */
-const BENCHMARKS = ['registration', 'reads', 'queries', 'answers', 'capacity'] as const;
+const BENCHMARKS = ['registration', 'reads', 'queries', 'answers', 'capacity', 'tracing'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const list = (value: string) =>
@@ -41,6 +42,7 @@ const program = new Command()
     'capacity: seconds from the start to the first round (default: from the size)',
     Number,
   )
+  .option('--workflows <n>', 'tracing: workflows per batch', Number, 200)
   .option('--worker-env <list>', 'extra worker environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=500', list, [])
   .option('--keep-database', 'keep each benchmark database (for a look afterwards)', false);
 
@@ -57,6 +59,7 @@ type Options = {
   roundsPerSecond: number;
   window: number;
   openingSeconds?: number;
+  workflows: number;
   workerEnv: string[];
   keepDatabase: boolean;
 };
@@ -143,6 +146,13 @@ async function main(): Promise<void> {
         );
       }
     }
+  }
+
+  if (selected('tracing')) {
+    process.stdout.write(`tracing: ${options.workflows} workflows per batch, ${options.reps} reps\n`);
+    await withStack(options, { apis: 0, workers: 0 }, (stack) =>
+      tracingBenchmark(stack, run, { reps: options.reps, workflows: options.workflows, inFlight: 20, steps: 3 }),
+    );
   }
 
   run.details.totalSeconds = Math.round((Date.now() - t0) / 1000);
