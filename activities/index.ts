@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { createDigestActivities } from './digest';
 import { createMailActivities } from './mail/send';
 import { createReadModelActivities } from './read-model';
+import { createWebhookActivities } from './webhooks/deliver';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReadModelActivities(deps),
     ...createDigestActivities(deps),
     ...createCheckinActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

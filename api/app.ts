@@ -11,6 +11,7 @@ import { browserLocale, renderMessage, renderUnavailable } from './pages/render'
 import type { ExtraRoute } from './openapi';
 import { requestContext, requestLog } from './request-context';
 import { ApiRoutes, methodNotAllowed } from './routing';
+import { webhookRoutes } from './routes/webhooks';
 import { idempotencyStore } from './idempotency';
 import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -168,6 +169,7 @@ export function createApp(deps: ApiDeps): Express {
   escalationRoutes(api, deps);
   importRoutes(api, deps);
   apiKeyRoutes(api, deps, keys);
+  webhookRoutes(api, deps);
   // The Temporal Web UI's codec endpoint: CORS for the UI's origins only (preflights answered there), then an admin
   // key or an admin's workspace session.
   const codec = new ApiRoutes([keyOrSession(deps, keys), perKey], idempotency);

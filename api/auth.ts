@@ -33,11 +33,12 @@ export type Principal = Actor & {
 };
 
 /** What a principal may do; each route asks for one of these. */
-export type Permission = 'read' | 'read_answers' | 'act' | 'register' | 'edit_playbook' | 'administer';
+export type Permission =
+  'read' | 'read_answers' | 'act' | 'register' | 'edit_playbook' | 'manage_webhooks' | 'administer';
 
 const GRANTS: Record<Role, Permission[]> = {
-  admin: ['read', 'read_answers', 'act', 'register', 'edit_playbook', 'administer'],
-  program_manager: ['read', 'register', 'edit_playbook'],
+  admin: ['read', 'read_answers', 'act', 'register', 'edit_playbook', 'manage_webhooks', 'administer'],
+  program_manager: ['read', 'register', 'edit_playbook', 'manage_webhooks'],
   // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
   coordinator: ['read', 'read_answers', 'act', 'register'],
 };

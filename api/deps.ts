@@ -33,6 +33,8 @@ export type ApiDeps = {
   apiKeyCacheMs?: number;
   /** Requests per minute per client on /healthz (120 unless set). */
   healthRateLimit?: number;
+  /** Webhook endpoints may be plain HTTP to a loopback address (development and tests); HTTPS only otherwise. */
+  webhookLoopbackHttp?: boolean;
   /** How long a request waits for Temporal (an action, a registration) before a 503; 10 s unless set (tests). */
   temporalDeadlineMs?: number;
   /** Resolves when the SMTP server answers (used by /healthz only). */

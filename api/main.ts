@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
     apiKeyCacheMs: env.API_KEY_CACHE_SECONDS * 1000,
+    webhookLoopbackHttp: env.WEBHOOK_ALLOW_LOOPBACK_HTTP,
     pageRateLimit: env.PAGE_RATE_LIMIT,
     log,
     stopping: () => stopping,

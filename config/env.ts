@@ -9,7 +9,7 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
 
 const ZPath = z.string().min(1);
 const ZPem = z.string().min(1).includes('-----BEGIN', { error: 'must be PEM text (-----BEGIN …)' });
-const ZFlag = z
+export const ZFlag = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 

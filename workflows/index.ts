@@ -2,3 +2,4 @@
 export { coordinatorDigestWorkflow } from './digest';
 export { matchWorkflow } from './match';
 export { signInEmailWorkflow } from './sign-in';
+export { webhookDeliveryWorkflow } from './webhook-delivery';

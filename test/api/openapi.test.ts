@@ -264,6 +264,22 @@ describe('OpenAPI: every route in the spec, every response as its schema says', 
         stack.api.request('POST', '/codec/decode', {
           payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: '' }],
         }),
+      'POST /programs/:id/webhooks': () =>
+        stack.api.request('POST', `/programs/${program}/webhooks`, {
+          url: 'https://hooks.example.org/oa',
+          events: ['digest.weekly'],
+        }),
+      'GET /programs/:id/webhooks': () => stack.api.request('GET', `/programs/${program}/webhooks`),
+      'POST /programs/:id/webhooks/:webhookId/remove': async () => {
+        const made = await stack.api.request('POST', `/programs/${program}/webhooks`, {
+          url: 'https://hooks.example.org/oa-remove',
+          format: 'slack',
+          events: ['escalation.raised'],
+        });
+        return stack.api.request('POST', `/programs/${program}/webhooks/${made.body.webhook.id}/remove`);
+      },
+      'GET /programs/:id/webhooks/deliveries': () =>
+        stack.api.request('GET', `/programs/${program}/webhooks/deliveries?status=failed`),
       'POST /api-keys/:id/revoke': async () => {
         const made = await stack.api.request('POST', '/api-keys', { name: 'oa-revoke', role: 'admin' });
         return stack.api.request('POST', `/api-keys/${made.body.id}/revoke`);

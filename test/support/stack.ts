@@ -133,6 +133,7 @@ export async function createDevStack(
     taskQueue,
     links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
+    webhookLoopbackHttp: true,
     ...(options.apiRateLimit ? { apiRateLimit: options.apiRateLimit } : {}),
     checkSmtp: async () => void (await transport.verify()),
     codec: { codecs: testDataConverter().payloadCodecs ?? [], uiOrigins: [] },
