@@ -1,0 +1,68 @@
+import type { Shape } from './shape';
+
+/** The match list (filters, search, sort, pages) and the names of a match's parts other pages use too. */
+const ja = {
+  matchesTitle: 'マッチング一覧',
+  filter: '絞り込む',
+  clear: '条件をクリア',
+  search: 'キーワード',
+  searchHint: 'ID・プロジェクト名・受入事業者・人材・コーディネーター',
+  program: 'プログラム',
+  coordinator: 'コーディネーター',
+  phase: 'フェーズ',
+  status: 'ステータス',
+  health: '健全度',
+  sort: '並び順',
+  any: 'すべて',
+  next: '次へ',
+  first: '最初へ',
+  noMatches: '条件に合うマッチングはありません。',
+  project: 'プロジェクト',
+  host: '受入事業者',
+  talent: '兼業人材',
+  period: '期間',
+  nextStep: '次の予定',
+  trend: { up: '上昇', down: '低下', flat: '横ばい' },
+  sorts: {
+    health: '健全度の低い順',
+    '-health': '健全度の高い順',
+    nextStep: '次の予定が近い順',
+    startDate: '開始日の早い順',
+    '-startDate': '開始日の遅い順',
+    '-updatedAt': '更新の新しい順',
+  },
+} as const;
+
+const en: Shape<typeof ja> = {
+  matchesTitle: 'Matches',
+  filter: 'Filter',
+  clear: 'Clear',
+  search: 'Search',
+  searchHint: 'ID, project, host, talent or coordinator',
+  program: 'Program',
+  coordinator: 'Coordinator',
+  phase: 'Phase',
+  status: 'Status',
+  health: 'Health',
+  sort: 'Sort',
+  any: 'Any',
+  next: 'Next',
+  first: 'First page',
+  noMatches: 'No match fits these filters.',
+  project: 'Project',
+  host: 'Host',
+  talent: 'Talent',
+  period: 'Period',
+  nextStep: 'Next step',
+  trend: { up: 'rising', down: 'falling', flat: 'steady' },
+  sorts: {
+    health: 'Lowest health first',
+    '-health': 'Highest health first',
+    nextStep: 'Next step soonest',
+    startDate: 'Starting first',
+    '-startDate': 'Starting last',
+    '-updatedAt': 'Recently updated',
+  },
+};
+
+export const MATCHES_WORDS = { ja, en };
