@@ -4,7 +4,13 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
-import { matchIdFor, matchReference, matchWorkflowId, searchAttributes } from '../../workflows/shared';
+import {
+  matchIdFor,
+  matchReference,
+  matchWorkflowId,
+  searchAttributes,
+  type PlaybookSnapshot,
+} from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { AppError, isTemporalUnreachable } from '../errors';
 import { canonical } from '../idempotency';
@@ -118,8 +124,13 @@ async function findWorkflow(deps: MatchStarter, id: string, deadline: number): P
   }
 }
 
-async function markRegistered(db: Database, id: string): Promise<MatchRow> {
-  return db.match.update({ where: { id }, data: { registeredAt: new Date() }, select: matchSelect });
+async function markRegistered(db: Database, row: MatchRow): Promise<MatchRow> {
+  const { registeredAt } = await db.match.update({
+    where: { id: row.id },
+    data: { registeredAt: new Date() },
+    select: { registeredAt: true },
+  });
+  return { ...row, registeredAt };
 }
 
 /**
@@ -127,9 +138,14 @@ async function markRegistered(db: Database, id: string): Promise<MatchRow> {
  * registered. A workflow of another registration under this id makes the row's registration impossible: the row is
  * removed and the caller gets a 409.
  */
-export async function completeRegistration(deps: MatchStarter, row: MatchRow, deadline: number): Promise<MatchRow> {
+export async function completeRegistration(
+  deps: MatchStarter,
+  row: MatchRow,
+  deadline: number,
+  programPlaybook?: Promise<PlaybookSnapshot>,
+): Promise<MatchRow> {
   const { db, temporal } = deps;
-  const playbook = await currentPlaybook(db, row.programId);
+  const playbook = await (programPlaybook ?? currentPlaybook(db, row.programId));
   try {
     await beforeDeadline(temporal, deadline, () =>
       temporal.workflow.start<typeof matchWorkflow>('matchWorkflow', {
@@ -162,7 +178,7 @@ export async function completeRegistration(deps: MatchStarter, row: MatchRow, de
       throw error;
     }
   }
-  return markRegistered(db, row.id);
+  return markRegistered(db, row);
 }
 
 /**
@@ -173,27 +189,35 @@ export async function completeRegistration(deps: MatchStarter, row: MatchRow, de
 export async function registerMatch(deps: MatchStarter, input: TMatchInput): Promise<MatchRow> {
   const { db } = deps;
   const deadline = temporalDeadline(deps);
-  const program = await db.program.findUnique({ where: { id: input.programId }, select: { id: true } });
-  if (!program) {
-    throw new AppError('validation_failed', 'The body has 1 invalid field(s).', [
-      { field: 'programId', message: 'no program with this id' },
-    ]);
-  }
   const hash = requestHash(input);
   const id = matchIdFor(input.programId, input.id);
   const stored = async () =>
     (await db.match.findMany({ where: matchesOf([input]), select: matchSelect, orderBy: { createdAt: 'asc' } })).find(
       (m) => keyOf(m) === id,
     );
-  let row = await stored();
+  // What a new registration needs is asked at once (a retry of a registered one does not wait for Temporal's answer,
+  // nor fail when Temporal cannot be reached): the program, the row, the workflow, the playbook.
+  const workflow = findWorkflow(deps, id, Date.now() + (deadline - Date.now()) / 2).then(
+    (found) => ({ found }),
+    (error: unknown) => ({ error }),
+  );
+  const playbook = currentPlaybook(db, input.programId);
+  playbook.catch(() => undefined);
+  const [program, existing] = await Promise.all([
+    db.program.findUnique({ where: { id: input.programId }, select: { id: true } }),
+    stored(),
+  ]);
+  if (!program) {
+    throw new AppError('validation_failed', 'The body has 1 invalid field(s).', [
+      { field: 'programId', message: 'no program with this id' },
+    ]);
+  }
+  let row = existing;
   if (!row) {
     // Nothing is stored before Temporal has answered: if it cannot be reached, nothing is left behind.
-    let found: Found;
-    try {
-      found = await findWorkflow(deps, id, Date.now() + (deadline - Date.now()) / 2);
-    } catch (error) {
-      throw isTemporalUnreachable(error) ? unreachable(id, false) : error;
-    }
+    const asked = await workflow;
+    if ('error' in asked) throw isTemporalUnreachable(asked.error) ? unreachable(id, false) : asked.error;
+    const { found } = asked;
     // A workflow with this id but no row: another registration's, whose row is gone (the reconciler writes it back).
     if (found && found.registration !== hash) {
       throw new AppError('conflict', `A match workflow with id "${matchWorkflowId(id)}" already exists.`);
@@ -211,7 +235,7 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
   }
   if (row.requestHash !== hash) throw conflict(row.id);
   if (row.registeredAt) return row;
-  return completeRegistration(deps, row, deadline);
+  return completeRegistration(deps, row, deadline, playbook);
 }
 
 export type ReconcileResult = {
