@@ -86,12 +86,14 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
   }, 60_000);
 
   it('a program, an API key, a match and a CSV import sent twice with one key: created once, answered the same', async () => {
+    /** The same POST sent twice, one after the other: its two answers. */
+    const sentTwice = async (path: string, body: unknown, headers: Record<string, string>) => [
+      await stack.api.request('POST', path, body, headers),
+      await stack.api.request('POST', path, body, headers),
+    ];
     const program = { id: unique('idem'), name: '冪等プログラム' };
     const programKey = randomUUID();
-    const programs = [
-      await stack.api.request('POST', '/programs', program, keyed(programKey)),
-      await stack.api.request('POST', '/programs', program, keyed(programKey)),
-    ];
+    const programs = await sentTwice('/programs', program, keyed(programKey));
     expect(programs.map((r) => r.status)).toEqual([201, 201]);
     expect(programs[1]!.body).toEqual(programs[0]!.body);
     // Without the key, the same request is a new one: the id exists.
@@ -100,10 +102,7 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
     // A new API key is shown once; the same request again shows the same key, and only one exists.
     const keyRequest = { name: unique('冪等キー'), role: 'program_manager', programIds: [program.id] };
     const apiKeyKey = randomUUID();
-    const keys = [
-      await stack.api.request('POST', '/api-keys', keyRequest, keyed(apiKeyKey)),
-      await stack.api.request('POST', '/api-keys', keyRequest, keyed(apiKeyKey)),
-    ];
+    const keys = await sentTwice('/api-keys', keyRequest, keyed(apiKeyKey));
     expect(keys.map((r) => r.status)).toEqual([201, 201]);
     expect(keys[1]!.body).toEqual(keys[0]!.body);
     await expect(stack.database.db.apiKey.count({ where: { name: keyRequest.name } })).resolves.toBe(1);
@@ -113,10 +112,7 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
 
     const registration = matchRequest(stack.programId);
     const matchKey = randomUUID();
-    const matches = [
-      await stack.api.request('POST', '/matches', registration, keyed(matchKey)),
-      await stack.api.request('POST', '/matches', registration, keyed(matchKey)),
-    ];
+    const matches = await sentTwice('/matches', registration, keyed(matchKey));
     expect(matches.map((r) => r.status)).toEqual([201, 201]);
     expect(matches[1]!.body).toEqual(matches[0]!.body);
 
@@ -124,10 +120,7 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
     const csv = importCsv(stack.programId, ids);
     const importKey = randomUUID();
     const headers = keyed(importKey, { 'content-type': 'text/csv' });
-    const imports = [
-      await stack.api.request('POST', '/imports/matches', csv, headers),
-      await stack.api.request('POST', '/imports/matches', csv, headers),
-    ];
+    const imports = await sentTwice('/imports/matches', csv, headers);
     expect(imports.map((r) => r.status)).toEqual([200, 200]);
     expect(imports[0]!.body.created).toHaveLength(2);
     expect(imports[1]!.body).toEqual(imports[0]!.body);
