@@ -15,17 +15,18 @@ export type WebhookFormat = z.infer<typeof ZWebhookFormat>;
 
 const ZWords = z.object({ ja: z.string(), en: z.string() });
 const ZMatchRef = z.object({ id: z.string(), title: z.string() });
+const ZEscalationRef = z.object({ id: z.string(), cause: z.string(), reason: ZWords, dueAt: z.string() });
 
 export const ZWebhookEvent = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('escalation.opened'),
     match: ZMatchRef,
-    escalation: z.object({ id: z.string(), cause: z.string(), reason: ZWords, dueAt: z.string() }),
+    escalation: ZEscalationRef,
   }),
   z.object({
     event: z.literal('escalation.raised'),
     match: ZMatchRef,
-    escalation: z.object({ id: z.string(), cause: z.string(), reason: ZWords, dueAt: z.string() }),
+    escalation: ZEscalationRef,
   }),
   z.object({
     event: z.literal('digest.weekly'),

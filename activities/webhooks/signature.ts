@@ -9,10 +9,13 @@ export const SIGNATURE_HEADER = 'Bansou-Signature';
 /** How far a receiver should accept `t` from its clock (seconds): a captured request cannot be replayed later. */
 export const REPLAY_WINDOW_SECONDS = 300;
 
+/** The hex HMAC of `<t>.<body>`: what the header's `v1` carries. */
+const hmacOf = (secret: string, t: number, body: string) =>
+  createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+
 export function signWebhook(secret: string, body: string, at: Date): string {
   const t = Math.floor(at.getTime() / 1000);
-  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return `t=${t},v1=${v1}`;
+  return `t=${t},v1=${hmacOf(secret, t, body)}`;
 }
 
 /** What a receiver does: true when the header signs this body with this secret within the replay window. */
@@ -26,7 +29,7 @@ export function verifyWebhook(
   const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1 || Math.abs(now.getTime() / 1000 - t) > windowSeconds) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'));
+  const expected = Buffer.from(hmacOf(secret, t, body));
   const given = Buffer.from(parts.v1);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
