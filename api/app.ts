@@ -157,7 +157,7 @@ export function createApp(deps: ApiDeps): Express {
       handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many health checks; wait a minute.')),
     }),
   );
-  const idempotency = idempotencyStore(deps.db, deps.links.signingSecret);
+  const idempotency = idempotencyStore(deps.db, deps.keys, deps.links.signingSecret);
   const keys = new ApiKeys(deps.db, deps.apiKeyCacheMs);
   const api = new ApiRoutes([authenticate(keys), perKey], idempotency);
   healthRoutes(api, deps);

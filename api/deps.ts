@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
+import type { KeyRing } from '../config/key-ring';
 import type { Database } from '../prisma/client';
 import type { Log } from '../telemetry/log';
 import type { HttpMetrics } from '../telemetry/metrics';
@@ -14,10 +15,15 @@ export type ApiDeps = {
    * (whose origins `uiOrigins` are the only ones let in by CORS); no codec endpoint without them.
    */
   codec?: { codecs: PayloadCodec[]; uiOrigins: string[] };
+  /**
+   * PAYLOAD_ENCRYPTION_KEYS as a key ring: seals what the API keeps in Postgres that must not sit in clear (stored
+   * idempotent answers), the first key sealing and any listed key opening.
+   */
+  keys: KeyRing;
   links: {
     /** PUBLIC_BASE_URL: where people reach the pages. */
     publicBaseUrl: string;
-    /** SIGNING_SECRET: verifies check-in and kickoff links. */
+    /** SIGNING_SECRET: verifies check-in and kickoff links (and opens idempotent answers stored before sealing). */
     signingSecret: string;
   };
   /** Requests per minute per client on the public pages (check-in, kickoff). */

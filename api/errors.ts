@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   rejected: { status: 422, title: 'The match workflow rejected the action' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for another request' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still being handled' },
+  idempotency_answer_unreadable: {
+    status: 409,
+    title: 'The request with this Idempotency-Key was answered, but its answer can no longer be read',
+  },
   method_not_allowed: { status: 405, title: 'This path does not take that method' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The body is not of a type this route takes' },

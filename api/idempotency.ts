@@ -1,10 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, hkdfSync } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { isSealedText, SealedValueError, type KeyRing } from '../config/key-ring';
 import type { Database } from '../prisma/client';
 import type { Principal } from './auth';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors';
+import { requestLog } from './request-context';
 
 /**
  * `Idempotency-Key` on every POST of the API: a client that retries after a timeout or a 503 sends the same key, and
@@ -81,34 +83,53 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 /**
- * Answers are encrypted at rest (AES-256-GCM, a key derived from SIGNING_SECRET): they may hold personal data, or an
- * API key shown once. One that no longer decrypts (the secret changed) counts as not answered: the request runs again.
+ * Answers are sealed at rest with the key ring of PAYLOAD_ENCRYPTION_KEYS (`config/key-ring.ts`): they may hold
+ * personal data, or an API key shown once. The key id is kept with the sealed answer, so answers sealed before a
+ * key rotation open while their key stays listed.
  */
-function sealer(secret: string) {
-  const key = Buffer.from(hkdfSync('sha256', secret, 'bansou', 'idempotent-answers', 32));
+function answerSealer(keys: KeyRing, legacySecret: string) {
+  const legacy = legacyAnswerKey(legacySecret);
   return {
-    seal(answer: StoredAnswer): string {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const data = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64');
-    },
-    open(sealed: string): StoredAnswer | undefined {
+    seal: (answer: StoredAnswer): string => keys.sealText(JSON.stringify(answer)),
+    /** The stored answer, or the key id it is sealed with (`undefined`: the old derived key) when it does not open. */
+    open(sealed: string): { answer: StoredAnswer } | { unreadable: string | undefined } {
       try {
-        const bytes = Buffer.from(sealed, 'base64');
-        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
-        decipher.setAuthTag(bytes.subarray(12, 28));
-        return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8'));
-      } catch {
-        return undefined;
+        const text = isSealedText(sealed) ? keys.openText(sealed) : openLegacyAnswer(legacy, sealed);
+        return { answer: JSON.parse(text) as StoredAnswer };
+      } catch (error) {
+        if (error instanceof SealedValueError) return { unreadable: error.keyId };
+        if (error instanceof LegacyAnswerError) return { unreadable: undefined };
+        throw error;
       }
     },
   };
 }
 
-/** Keys and their answers in Postgres (`IdempotentRequest`). */
-export function idempotencyStore(db: Database, signingSecret: string) {
-  const { seal, open } = sealer(signingSecret);
+/**
+ * Answers stored before the key ring sealed them: AES-256-GCM under a key derived from SIGNING_SECRET, as
+ * base64(IV ‖ tag ‖ ciphertext). Opened only, never written; such an answer lives at most IDEMPOTENCY_TTL_MS (24 h),
+ * so this goes in the first release after one that seals with the key ring has run a day (README, "Requests sent
+ * again").
+ */
+const legacyAnswerKey = (secret: string) => Buffer.from(hkdfSync('sha256', secret, 'bansou', 'idempotent-answers', 32));
+class LegacyAnswerError extends Error {}
+function openLegacyAnswer(key: Buffer, sealed: string): string {
+  try {
+    const bytes = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    throw new LegacyAnswerError('an answer stored before sealing does not open with SIGNING_SECRET');
+  }
+}
+
+/**
+ * Keys and their answers in Postgres (`IdempotentRequest`). `keys` seals answers; `legacySecret` (SIGNING_SECRET)
+ * opens the ones stored before.
+ */
+export function idempotencyStore(db: Database, keys: KeyRing, legacySecret: string) {
+  const { seal, open } = answerSealer(keys, legacySecret);
   let sweptAt = 0;
 
   /** Keys older than a day are forgotten, at most once a minute per process. */
@@ -128,6 +149,15 @@ export function idempotencyStore(db: Database, signingSecret: string) {
     new AppError(
       'idempotency_in_progress',
       `A request with this ${IDEMPOTENCY_HEADER} is still being handled. Send it again in a moment for its answer.`,
+    );
+
+  // Answered once, so not run again: running it again could apply it twice (a second API key, a second endpoint).
+  const unreadable = () =>
+    new AppError(
+      'idempotency_answer_unreadable',
+      `This request was handled before under this ${IDEMPOTENCY_HEADER}, but its stored answer was sealed with an ` +
+        'encryption key this server no longer has, so it cannot be given again. It is not applied twice: read its ' +
+        'result (GET), or send a new request with a new key.',
     );
 
   return {
@@ -158,8 +188,15 @@ export function idempotencyStore(db: Database, signingSecret: string) {
           }
         }
         if (found.fingerprint !== fingerprint) throw mismatch();
-        const answer = found.answer ? open(found.answer) : undefined;
-        if (answer) return { answer };
+        if (found.answer) {
+          const opened = open(found.answer);
+          if ('answer' in opened) return { answer: opened.answer };
+          requestLog(req.res!).warn(
+            { keyId: opened.unreadable ?? '(derived from SIGNING_SECRET)' },
+            'a stored idempotent answer does not open: its key is no longer configured',
+          );
+          throw unreadable();
+        }
         if (found.heldUntil && found.heldUntil.getTime() > now) throw busy();
         // Not answered and not held (its earlier attempt gave no final answer, or died): this one runs it again.
         const taken = await db.idempotentRequest.updateMany({

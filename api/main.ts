@@ -1,4 +1,5 @@
 import { exitOnConfigError } from '../config/env';
+import { KeyRing } from '../config/key-ring';
 import { createMailTransport } from '../activities/mail/transport';
 import { createDatabase } from '../prisma/client';
 import { createLog } from '../telemetry/log';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     db,
     temporal,
     taskQueue: temporalAt.taskQueue,
+    keys: new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS),
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
     apiKeyCacheMs: env.API_KEY_CACHE_SECONDS * 1000,

@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { KeyRing, SealedValueError, type SealedValueProblem, type SealingKey } from '../config/key-ring';
 
 /**
  * Encrypts every payload bansou hands to Temporal (workflow inputs, signals, updates, activity arguments and
@@ -8,17 +8,15 @@ import { temporal } from '@temporalio/proto';
  * clear. The whole payload, its own metadata included, is the plaintext; the new payload says only that it is
  * encrypted and with which key.
  *
- * Keys rotate: the first key encrypts, every key decrypts (a payload names its key id). Payloads without the
- * encrypted encoding (histories recorded before encryption) pass through unchanged.
+ * Keys rotate: the first key encrypts, every key decrypts (a payload names its key id); the cipher is the key ring's
+ * (`config/key-ring.ts`), the one bansou seals everything with. Payloads without the encrypted encoding (histories
+ * recorded before encryption) pass through unchanged.
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-export type PayloadKey = { id: string; key: Buffer };
+export type PayloadKey = SealingKey;
 
 /** Raised when a payload cannot be decrypted: an unknown key id, or data that is not what the key encrypted. */
 export class PayloadDecryptionError extends ValueError {
@@ -31,32 +29,31 @@ export class PayloadDecryptionError extends ValueError {
 
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
+/** The codec's words for why a payload does not open. */
+const PROBLEMS: Record<SealedValueProblem, (keyId: string) => string> = {
+  unknown_key: (keyId) => `A payload is encrypted with key "${keyId}", which is not configured`,
+  too_short: (keyId) => `A payload encrypted with key "${keyId}" is too short`,
+  altered: (keyId) => `A payload does not decrypt with key "${keyId}" (altered, or another key)`,
+  not_sealed_text: (keyId) => `A payload encrypted with key "${keyId}" is not sealed bytes`,
+};
+
 export class EncryptionCodec implements PayloadCodec {
-  private readonly byId: Map<string, Buffer>;
-  private readonly current: PayloadKey;
+  private readonly keys: KeyRing;
 
   constructor(keys: PayloadKey[]) {
-    if (!keys.length) throw new ValueError('The encryption codec needs at least one key');
-    for (const { id, key } of keys) {
-      if (key.length !== 32) throw new ValueError(`Key ${id} must be 32 bytes (AES-256)`);
+    try {
+      this.keys = new KeyRing(keys);
+    } catch (error) {
+      throw new ValueError((error as Error).message);
     }
-    this.byId = new Map(keys.map((k) => [k.id, k.key]));
-    this.current = keys[0]!;
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
-      // The key id is authenticated too: a payload relabelled with another key id does not decrypt.
-      cipher.setAAD(Buffer.from(this.current.id));
-      const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
-      const data = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      // The whole payload, its own metadata included, is the plaintext.
+      const { keyId, data } = this.keys.seal(temporal.api.common.v1.Payload.encode(payload).finish());
       return {
-        metadata: {
-          [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING),
-          [KEY_ID_METADATA]: Buffer.from(this.current.id),
-        },
+        metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from(keyId) },
         data,
       };
     });
@@ -67,27 +64,12 @@ export class EncryptionCodec implements PayloadCodec {
       if (text(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
       if (!keyId) throw new PayloadDecryptionError('An encrypted payload names no key id');
-      const key = this.byId.get(keyId);
-      if (!key) {
-        throw new PayloadDecryptionError(`A payload is encrypted with key "${keyId}", which is not configured`);
-      }
-      const data = Buffer.from(payload.data ?? []);
-      if (data.length < IV_BYTES + TAG_BYTES) {
-        throw new PayloadDecryptionError(`A payload encrypted with key "${keyId}" is too short`);
-      }
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(keyId));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      let plaintext: Buffer;
       try {
-        plaintext = Buffer.concat([
-          decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
-          decipher.final(),
-        ]);
-      } catch {
-        throw new PayloadDecryptionError(`A payload does not decrypt with key "${keyId}" (altered, or another key)`);
+        return temporal.api.common.v1.Payload.decode(this.keys.open(keyId, payload.data ?? new Uint8Array()));
+      } catch (error) {
+        if (error instanceof SealedValueError) throw new PayloadDecryptionError(PROBLEMS[error.problem](keyId));
+        throw error;
       }
-      return temporal.api.common.v1.Payload.decode(plaintext);
     });
   }
 }

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { seedProgram, unique } from '../support/fixtures';
 import { reserveServer, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { testDataConverter } from '../support/temporal';
+import { testDataConverter, testKeyRing } from '../support/temporal';
 import { signedInClient, type WebClient } from '../support/web-client';
 
 const UI_ORIGIN = 'http://temporal-ui.bansou.test:8233';
@@ -49,6 +49,7 @@ describe('codec endpoint for the Temporal Web UI (/codec/encode, /codec/decode)'
       // Never reached: the codec endpoint does not talk to Temporal.
       temporal: lazyClient(temporalSettings({ TEMPORAL_ADDRESS: '127.0.0.1:1', TASK_QUEUE: 'codec' })),
       taskQueue: 'codec',
+      keys: testKeyRing(),
       links: {
         publicBaseUrl: `http://127.0.0.1:${reserved.port}`,
         signingSecret: 'codec-test-signing-secret-0123456789ab',

@@ -6,7 +6,7 @@ import { HEALTH_CACHE_MS } from '../../api/routes/health';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { serve, type TestServer } from '../support/http';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
+import { createDevServerEnv, testKeyRing } from '../support/temporal';
 
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
 
@@ -24,6 +24,7 @@ describe('/healthz (dev server, real Postgres, real SMTP listener)', () => {
       db: database.db,
       temporal: env.client,
       taskQueue: 'healthz',
+      keys: testKeyRing(),
       links: LINKS,
       checkSmtp: async () => void (await transport.verify()),
     };

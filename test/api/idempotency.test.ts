@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { createApp } from '../../api/app';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
+import { parseEnv, ZPayloadKeysEnv } from '../../config/env';
+import { KeyRing } from '../../config/key-ring';
 import { matchWorkflowId } from '../../workflows/shared';
 import { importCsv, matchRequest, unique } from '../support/fixtures';
-import type { HttpResponse } from '../support/http';
+import { serve, type HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { createDevStack, type DevStack } from '../support/stack';
+import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
+import { TEST_PAYLOAD_KEYS } from '../support/temporal';
 
 const keyed = (key: string, extra: Record<string, string> = {}) => ({ 'idempotency-key': key, ...extra });
 
@@ -14,6 +18,15 @@ async function updatesTaken(stack: DevStack, matchId: string, name: string): Pro
   return (history.events ?? []).filter(
     (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name,
   ).length;
+}
+
+/** An answer sealed as the release before the key ring sealed them: AES-256-GCM, a key derived from SIGNING_SECRET. */
+function sealedTheOldWay(answer: unknown): string {
+  const key = Buffer.from(hkdfSync('sha256', SIGNING_SECRET, 'bansou', 'idempotent-answers', 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const data = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64');
 }
 
 describe('Idempotency-Key: a POST sent again with its key is applied once and answered the same (real Temporal, Postgres)', () => {
@@ -227,4 +240,60 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
       stack.database.db.match.count({ where: { id: registered.body.match.id, registeredAt: { not: null } } }),
     ).resolves.toBe(1);
   }, 240_000);
+  it('stored answers are sealed with the payload keys: a key rotation still answers a retry the same, a retired key is a clear 409', async () => {
+    const testKeys = parseEnv(ZPayloadKeysEnv, { PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
+    const newKey = { id: 'rotated-2027', key: randomBytes(32) };
+    const apiWith = (keys: KeyRing) => serve(createApp({ ...stack.deps, keys }), { headers: stack.adminHeaders });
+    const storedAnswer = async (route: string) =>
+      (await stack.database.db.idempotentRequest.findFirstOrThrow({ where: { route }, orderBy: { createdAt: 'desc' } }))
+        .answer!;
+    // An API key is shown once: its answer is one a retry must get again and must not make twice.
+    const keyRequest = { name: unique('回転前のキー'), role: 'program_manager', programIds: [stack.programId] };
+    const key = randomUUID();
+    const first = await stack.api.request('POST', '/api-keys', keyRequest, keyed(key));
+    expect(first.status).toBe(201);
+    const sealed = await storedAnswer('/api-keys');
+    expect(sealed).toMatch(/^sealed:test-2026:/);
+    expect(sealed.includes(first.body.key)).toBe(false);
+
+    // Rotated: the new key first, the old kept. The retry gets the same answer; new answers are sealed with the new key.
+    const rotated = await apiWith(new KeyRing([newKey, ...testKeys]));
+    const retired = await apiWith(new KeyRing([newKey]));
+    try {
+      const again = await rotated.request('POST', '/api-keys', keyRequest, keyed(key));
+      expect([again.status, again.body, again.headers.get('idempotent-replayed')]).toEqual([201, first.body, 'true']);
+      const later = { name: unique('回転後のキー'), role: 'program_manager', programIds: [stack.programId] };
+      expect((await rotated.request('POST', '/api-keys', later, keyed(randomUUID()))).status).toBe(201);
+      expect(await storedAnswer('/api-keys')).toMatch(/^sealed:rotated-2027:/);
+
+      // The old key no longer listed: the retry is told its answer cannot be read, and nothing is made again.
+      const lost = await retired.request('POST', '/api-keys', keyRequest, keyed(key));
+      expect([lost.status, lost.body.type]).toEqual([409, '/docs#problem-idempotency_answer_unreadable']);
+      expect(lost.body.detail).toMatch(/not applied twice/);
+      expect(JSON.stringify(lost.body)).not.toContain('test-2026');
+      await expect(stack.database.db.apiKey.count({ where: { name: keyRequest.name } })).resolves.toBe(1);
+    } finally {
+      await Promise.all([rotated.close(), retired.close()]);
+    }
+  }, 60_000);
+
+  it('an answer stored before the key ring sealed answers (a key derived from SIGNING_SECRET) still answers its retry', async () => {
+    const match = await stack.createMatch();
+    const key = randomUUID();
+    const note = { text: '以前の形式で保存された応答' };
+    const first = await stack.api.request('POST', `/matches/${match.id}/notes`, note, keyed(key));
+    expect(first.status).toBe(200);
+    // The row as the release before wrote it.
+    const row = await stack.database.db.idempotentRequest.findFirstOrThrow({
+      where: { route: '/matches/:id/notes' },
+      orderBy: { createdAt: 'desc' },
+    });
+    await stack.database.db.idempotentRequest.update({
+      where: { id: row.id },
+      data: { answer: sealedTheOldWay({ kind: 'result', status: 200, body: first.body }) },
+    });
+    const again = await stack.api.request('POST', `/matches/${match.id}/notes`, note, keyed(key));
+    expect([again.status, again.body, again.headers.get('idempotent-replayed')]).toEqual([200, first.body, 'true']);
+    expect(await updatesTaken(stack, match.id, 'addNote')).toBe(1);
+  }, 60_000);
 });

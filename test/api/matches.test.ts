@@ -10,7 +10,7 @@ import { ALWAYS_SEND, matchRequest, seedProgram, unique } from '../support/fixtu
 import { freePort, serve, type TestServer } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv, createTestWorker } from '../support/temporal';
+import { createDevServerEnv, createTestWorker, testKeyRing } from '../support/temporal';
 
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
 
@@ -39,6 +39,7 @@ describe('matches API (dev server, real Postgres)', () => {
         db: database.db,
         temporal: env.client,
         taskQueue,
+        keys: testKeyRing(),
         links: LINKS,
         checkSmtp: async () => void (await transport.verify()),
       }),
@@ -260,6 +261,7 @@ describe('matches API (dev server, real Postgres)', () => {
         db: database.db,
         temporal: nowhere,
         taskQueue,
+        keys: testKeyRing(),
         links: LINKS,
         temporalDeadlineMs: 2000,
         checkSmtp: async () => undefined,

@@ -16,7 +16,7 @@ import { keyHeaders } from '../support/keys';
 import type { ReceivedEmail } from '../support/smtp';
 import { createDevStack, type DevStack } from '../support/stack';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { createDevServerEnv, testDataConverter } from '../support/temporal';
+import { createDevServerEnv, testDataConverter, testKeyRing } from '../support/temporal';
 
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
 
@@ -42,6 +42,7 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
         db: database.db,
         temporal: new Client({ connection }),
         taskQueue: 'nobody-runs-these',
+        keys: testKeyRing(),
         links: LINKS,
         checkSmtp: async () => undefined,
       }),

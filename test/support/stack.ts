@@ -23,6 +23,7 @@ import {
   createTestWorker,
   startKillableDevServer,
   testDataConverter,
+  testKeyRing,
   type KillableDevServer,
 } from './temporal';
 
@@ -131,6 +132,7 @@ export async function createDevStack(
     db: connect(),
     temporal: temporalAt ? lazyClient(temporalAt, testDataConverter()) : env.client,
     taskQueue,
+    keys: testKeyRing(),
     links,
     pageRateLimit: options.pageRateLimit ?? 10_000,
     webhookLoopbackHttp: true,

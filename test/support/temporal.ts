@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/common';
 import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import { ZPayloadKeysEnv } from '../../config/env';
+import { KeyRing } from '../../config/key-ring';
 import { dataConverter } from '../../temporal/data-converter';
 import { createMatchWorker } from '../../worker/worker';
 import { searchAttributes } from '../../workflows/shared';
@@ -31,6 +32,9 @@ const quietRuntime = () => installTestRuntime();
  */
 export const TEST_PAYLOAD_KEYS = `test-2026:${Buffer.from('bansou test payload key, 32 byte').toString('base64')}`;
 const testKeys = () => ZPayloadKeysEnv.parse({ PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
+
+/** The test keys as the key ring the API and worker seal stored secrets with. */
+export const testKeyRing = () => new KeyRing(testKeys());
 
 /** The data converter the tests' workers and clients share (the same as the processes': encrypted payloads). */
 export const testDataConverter = () => dataConverter(testKeys());

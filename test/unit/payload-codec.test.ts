@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { ConfigError, parseEnv, ZPayloadKeysEnv } from '../../config/env';
+import { isSealedText, KeyRing, SealedValueError } from '../../config/key-ring';
 import {
   ENCRYPTED_ENCODING,
   EncryptionCodec,
@@ -111,5 +112,33 @@ describe('PAYLOAD_ENCRYPTION_KEYS', () => {
   it('never puts a key into its error message', () => {
     const secretKey = b64(randomBytes(31));
     expect(problem(`k1:${secretKey}`)).not.toContain(secretKey);
+  });
+});
+
+describe('the key ring: the same keys seal values kept in Postgres as text', () => {
+  it('seals text under the first key (named in it), opens it under any listed key, and only those', () => {
+    const old = key('2025');
+    const current = key('2026');
+    const before = new KeyRing([old]).sealText('{"key":"bsk_shown_once"}');
+    expect(before).toMatch(/^sealed:2025:[A-Za-z0-9+/]+=*$/);
+    expect(before).not.toContain('bsk_shown_once');
+    expect(isSealedText(before)).toBe(true);
+    const rotated = new KeyRing([current, old]);
+    expect(rotated.sealText('after')).toMatch(/^sealed:2026:/);
+    expect(rotated.openText(before)).toBe('{"key":"bsk_shown_once"}');
+    expect(() => new KeyRing([current]).openText(before)).toThrow(
+      expect.objectContaining({ problem: 'unknown_key', keyId: '2025' }),
+    );
+  });
+
+  it('refuses sealed text altered, relabelled, or not sealed at all', () => {
+    const ring = new KeyRing([key('k1'), key('k2')]);
+    const sealed = ring.sealText('ツールの使い方に慣れてきた');
+    const bytes = Buffer.from(sealed.split(':')[2]!, 'base64');
+    bytes[14] = bytes[14]! ^ 1;
+    expect(() => ring.openText(`sealed:k1:${bytes.toString('base64')}`)).toThrow(SealedValueError);
+    expect(() => ring.openText(sealed.replace('sealed:k1:', 'sealed:k2:'))).toThrow(/does not open with key "k2"/);
+    expect(() => ring.openText('AAAA')).toThrow(expect.objectContaining({ problem: 'not_sealed_text' }));
+    expect(isSealedText('AAAA')).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { keyHeaders } from '../support/keys';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
 import { jstSlot } from '../support/instants';
 import { advanceUntil, historiesOf, templateOf } from '../support/people';
+import { testKeyRing } from '../support/temporal';
 
 const MINUTE = 60_000;
 const policy = { ...DEFAULT_PLAYBOOK, version: 1 };
@@ -20,6 +21,7 @@ async function problemsShown(h: Harness, m: RunningMatch) {
       db: h.database.db,
       temporal: h.env.client,
       taskQueue: 'unused',
+      keys: testKeyRing(),
       links: { publicBaseUrl: 'http://bansou.test', signingSecret: 'x'.repeat(32) },
       checkSmtp: async () => undefined,
     }),
