@@ -4,7 +4,9 @@
  */
 import { type RiskSignal, type Severity } from './risk';
 
-export type HealthBand = 'green' | 'amber' | 'red' | 'too_early';
+/** The bands, from good to bad, then not yet judged (the order lists and charts show them in). */
+export const HEALTH_BANDS = ['green', 'amber', 'red', 'too_early'] as const;
+export type HealthBand = (typeof HEALTH_BANDS)[number];
 export type HealthTrend = 'up' | 'down' | 'flat';
 
 export type Health = {

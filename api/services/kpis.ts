@@ -2,12 +2,13 @@ import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import { startOfDate } from '../../workflows/calendar';
+import { HEALTH_BANDS, type HealthBand } from '../../workflows/health';
 import { ZText } from '../../workflows/text';
 
 /**
  * Program KPIs, the figures the field compares itself by: how many matches completed (完遂) and how many ended early
  * (途中終了), among those that have ended; how many check-ins got an answer; how fast kickoffs happen; open and
- * overdue escalations; mean health. Read from the read model only.
+ * overdue escalations; mean health and how the running matches stand by health band. Read from the read model only.
  */
 export const ZKpiFigures = z.object({
   started: z.number().int().describe('matches in the selection, less those cancelled before their start'),
@@ -19,9 +20,13 @@ export const ZKpiFigures = z.object({
   earlyTerminationRate: z.number().nullable().describe('terminated early / ended'),
   checkinResponseRate: z.number().nullable().describe('answers / check-ins sent, host and talent counted apart'),
   medianDaysToKickoff: z.number().nullable().describe('from the match start date to the kickoff held'),
+  kickoffsHeld: z.number().int().describe('matches whose kickoff was held (what the median is taken over)'),
   openEscalations: z.number().int(),
   overdueEscalations: z.number().int().describe('open, not acknowledged, past their due date'),
   meanHealth: z.number().nullable().describe('mean health score of the matches that have one'),
+  healthBands: z
+    .object({ green: z.number().int(), amber: z.number().int(), red: z.number().int(), too_early: z.number().int() })
+    .describe('running matches (open or paused) by their health band now'),
 });
 export type KpiFigures = z.infer<typeof ZKpiFigures>;
 
@@ -47,6 +52,7 @@ export type KpiRow = {
   checkinsAsked: number;
   checkinsAnswered: number;
   healthScore: number | null;
+  healthBand: string;
   escalations: { status: string; dueAt: Date }[];
 };
 
@@ -79,9 +85,13 @@ export function kpiFigures(rows: KpiRow[], now: Date, timeZone = 'Asia/Tokyo'): 
     );
   const scores = rows.map((r) => r.healthScore).filter((s): s is number => s !== null);
   const escalations = rows.flatMap((r) => r.escalations);
+  const running = rows.filter((r) => r.status === 'open' || r.status === 'paused');
+  const healthBands = Object.fromEntries(
+    HEALTH_BANDS.map((band) => [band, running.filter((r) => r.healthBand === band).length]),
+  ) as Record<HealthBand, number>;
   return {
     started: rows.length - cancelled,
-    active: rows.filter((r) => r.status === 'open' || r.status === 'paused').length,
+    active: running.length,
     completed,
     terminatedEarly,
     cancelled,
@@ -89,9 +99,11 @@ export function kpiFigures(rows: KpiRow[], now: Date, timeZone = 'Asia/Tokyo'): 
     earlyTerminationRate: ended ? terminatedEarly / ended : null,
     checkinResponseRate: asked ? answered / asked : null,
     medianDaysToKickoff: round1(median(daysToKickoff)),
+    kickoffsHeld: daysToKickoff.length,
     openEscalations: escalations.filter((e) => e.status !== 'resolved').length,
     overdueEscalations: escalations.filter((e) => e.status === 'open' && e.dueAt < now).length,
     meanHealth: round1(scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null),
+    healthBands,
   };
 }
 
@@ -133,6 +145,7 @@ export async function programKpis(db: Database, programId: string, query: TKpiQu
       checkinsAsked: true,
       checkinsAnswered: true,
       healthScore: true,
+      healthBand: true,
       escalations: { select: { status: true, dueAt: true } },
     },
   });

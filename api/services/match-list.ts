@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import type { DeliveryProblem } from '../../workflows/shared';
 import { AppError } from '../errors';
+import { HEALTH_BANDS } from '../../workflows/health';
 import { RISK_CAUSES } from '../../workflows/risk-model';
 import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import { ZText } from '../../workflows/text';
@@ -26,7 +27,7 @@ export const ZListMatchesQuery = z.object({
   coordinator: ZText.token({ max: 320 }).optional().describe('coordinator email'),
   status: ZQueryList(['open', 'paused', 'completed', 'terminated_early', 'cancelled']).optional(),
   phase: ZQueryList(['onboarding', 'active', 'wrap_up', 'closed']).optional(),
-  risk: ZQueryList(['green', 'amber', 'red', 'too_early']).optional().describe('health band'),
+  risk: ZQueryList(HEALTH_BANDS).optional().describe('health band'),
   riskLevel: ZQueryList(['none', 'watch', 'escalated'])
     .optional()
     .describe("the risk model's level (matches judged by the round-by-round rules have none of these)"),
@@ -42,7 +43,7 @@ export const ZListMatchesQuery = z.object({
 
 export const ZHealthView = z.object({
   score: z.number().int().nullable(),
-  band: z.enum(['green', 'amber', 'red', 'too_early']),
+  band: z.enum(HEALTH_BANDS),
   trend: z.enum(['up', 'down', 'flat']).nullable(),
 });
 

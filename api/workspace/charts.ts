@@ -13,15 +13,28 @@ const PAD = { left: 30, right: 10, top: 10, bottom: 24 };
 const PLOT_W = WIDTH - PAD.left - PAD.right;
 const PLOT_H = HEIGHT - PAD.top - PAD.bottom;
 
-function frame(inner: string, legend: Series[]): string {
-  const items = legend
+/** A legend entry: the series' name and a small sample of how it is drawn. */
+type Key = { name: string; sample: string };
+
+function frame(inner: string, keys: Key[], defs = ''): string {
+  // Two entries a row when there are more than two, so four names fit on a phone.
+  const perRow = keys.length > 2 ? 2 : keys.length;
+  const rows = Math.ceil(keys.length / Math.max(1, perRow));
+  const items = keys
     .map(
-      (s, i) =>
-        `<g transform="translate(${PAD.left + i * 130},${HEIGHT + 8})"><line class="s-${s.style}" x1="0" y1="-4" x2="16" y2="-4"/>${marker(s.style, 8, -4)}<text x="22" y="0">${esc(s.name)}</text></g>`,
+      (k, i) =>
+        `<g transform="translate(${PAD.left + (i % perRow) * 140},${HEIGHT + 8 + Math.floor(i / perRow) * 14})">${k.sample}<text x="22" y="0">${esc(k.name)}</text></g>`,
     )
     .join('');
-  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT + 16}" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">${inner}${items}</svg>`;
+  const height = HEIGHT + 16 + (rows - 1) * 14;
+  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">${defs}${inner}${items}</svg>`;
 }
+
+const seriesKeys = (series: Series[]): Key[] =>
+  series.map((s) => ({
+    name: s.name,
+    sample: `<line class="s-${s.style}" x1="0" y1="-4" x2="16" y2="-4"/>${marker(s.style, 8, -4)}`,
+  }));
 
 function marker(style: Series['style'], x: number, y: number): string {
   return style === 'a'
@@ -70,7 +83,7 @@ export function lineChart(opts: { labels: string[]; series: Series[]; min: numbe
       return `<path class="s-${s.style}" d="${path}"/>${marks}`;
     })
     .join('');
-  return frame(yAxis(min, max, ticks, String) + xLabels(labels, x) + lines, series);
+  return frame(yAxis(min, max, ticks, String) + xLabels(labels, x) + lines, seriesKeys(series));
 }
 
 /** Bars side by side per category (cohort, month): rates, counts (`whole`: the scale marks whole numbers only) or days. */
@@ -101,7 +114,54 @@ export function barChart(opts: {
     )
     .join('');
   const ticks = [0, max / 2, max].filter((v) => !opts.whole || Number.isInteger(v));
-  return frame(yAxis(0, max, ticks, format) + xLabels(labels, x) + bars, series);
+  return frame(yAxis(0, max, ticks, format) + xLabels(labels, x) + bars, seriesKeys(series));
+}
+
+/** A part of a stacked bar: good, watch, bad or not yet judged, each with its own fill pattern as well as colour. */
+export type Part = { name: string; values: number[]; style: 'good' | 'watch' | 'bad' | 'none' };
+
+/** The fill of each part: solid, hatched, cross-hatched, or white with a dashed edge. */
+function patterns(id: string): string {
+  const hatch = (name: string, lines: string) =>
+    `<pattern id="${id}-${name}" class="p-${name}" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6"/>${lines}</pattern>`;
+  return `<defs>${hatch('watch', '<path d="M0,6L6,0M-1,1L1,-1M5,7L7,5"/>')}${hatch('bad', '<path d="M0,0L6,6M0,6L6,0"/>')}</defs>`;
+}
+
+const partFill = (id: string, style: Part['style']) =>
+  style === 'watch' || style === 'bad' ? ` fill="url(#${id}-${style})"` : '';
+
+/**
+ * Bars of whole counts stacked per category (how many matches in each health band, by cohort). `id` names the fill
+ * patterns, so it must be unique on the page.
+ */
+export function stackedBarChart(opts: { id: string; labels: string[]; parts: Part[] }) {
+  const { id, labels, parts } = opts;
+  const totals = labels.map((_, i) => parts.reduce((n, p) => n + (p.values[i] ?? 0), 0));
+  const max = niceCeiling(Math.max(1, ...totals));
+  const groupW = PLOT_W / Math.max(1, labels.length);
+  const barW = Math.min(28, groupW * 0.6);
+  const x = (i: number) => PAD.left + groupW * i + groupW / 2;
+  const bars = labels
+    .map((_, i) => {
+      let below = 0;
+      return parts
+        .map((p) => {
+          const v = p.values[i] ?? 0;
+          if (!v) return '';
+          const h = (v / max) * PLOT_H;
+          const y = PAD.top + PLOT_H - ((below + v) / max) * PLOT_H;
+          below += v;
+          return `<rect class="k-${p.style}"${partFill(id, p.style)} x="${(x(i) - barW / 2).toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}"/>`;
+        })
+        .join('');
+    })
+    .join('');
+  const ticks = [0, max / 2, max].filter((v) => Number.isInteger(v));
+  const keys = parts.map((p) => ({
+    name: p.name,
+    sample: `<rect class="k-${p.style}"${partFill(id, p.style)} x="0" y="-9" width="16" height="10"/>`,
+  }));
+  return frame(yAxis(0, max, ticks, String) + xLabels(labels, x) + bars, keys, patterns(id));
 }
 
 function niceCeiling(v: number): number {

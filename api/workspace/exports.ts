@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { localDate } from '../../workflows/calendar';
+import { HEALTH_BANDS } from '../../workflows/health';
 import type { ApiDeps } from '../deps';
 import { csvOfTable } from '../services/csv-export';
 import {
@@ -116,9 +117,14 @@ export function exportRoutes(router: Router, deps: ApiDeps): void {
       figure(t.kpi.earlyTerminationRate, 'rate', (f) => rate(f.earlyTerminationRate)),
       figure(t.kpi.checkinResponseRate, 'rate', (f) => rate(f.checkinResponseRate)),
       figure(t.kpi.medianDaysToKickoff, 'decimal', (f) => f.medianDaysToKickoff),
+      figure(e.kickoffsHeld, 'integer', (f) => f.kickoffsHeld),
       figure(e.openEscalations, 'integer', (f) => f.openEscalations),
       figure(e.overdueEscalations, 'integer', (f) => f.overdueEscalations),
       figure(t.kpi.meanHealth, 'decimal', (f) => (f.meanHealth === null ? null : Math.round(f.meanHealth * 10) / 10)),
+      // The running matches by health band, one column each (the program page's chart of them).
+      ...HEALTH_BANDS.map((band) =>
+        figure(`${e.runningIn}: ${label(LABEL_SETS.band, band, locale)}`, 'integer', (f) => f.healthBands[band]),
+      ),
     ];
     const rows: KpiRow[] = [
       { breakdown: e.overall, group: program.name, figures: kpis },

@@ -4,16 +4,25 @@ import type { ApiDeps } from '../deps';
 import { programKpis, type Kpis } from '../services/kpis';
 import { programTrends, type ProgramTrends } from '../services/program-trends';
 import { programInScope } from '../services/scope';
-import { barChart, lineChart } from './charts';
+import type { Locale } from '../../workflows/shared';
+import { HEALTH_BANDS, type HealthBand } from '../../workflows/health';
+import { barChart, lineChart, stackedBarChart, type Part } from './charts';
+import { BANDS, label } from './labels';
 import { WORKSPACE_MESSAGES, type WorkspaceMessages } from './messages';
 import { contextOf, formattersFor, renderView, signedIn } from './render';
+
+/** How each health band is drawn in a stacked bar (its colour and pattern). */
+const BAND_PARTS: Record<HealthBand, Part['style']> = { green: 'good', amber: 'watch', red: 'bad', too_early: 'none' };
 
 /** A month on a chart's axis: `2026-11` as `26/11` (the table beside it has the full month). */
 const axisMonth = (month: string) => month.slice(2).replace('-', '/');
 
 /** The program page's charts, each drawn on the server as SVG with the same figures in a table beside it. */
-function programCharts(kpis: Kpis, trends: ProgramTrends, t: WorkspaceMessages, fmt: ReturnType<typeof formattersFor>) {
+function programCharts(kpis: Kpis, trends: ProgramTrends, locale: Locale) {
+  const t: WorkspaceMessages = WORKSPACE_MESSAGES[locale];
+  const fmt = formattersFor(locale);
   const labels = trends.months.map(axisMonth);
+  const cohorts = kpis.byCohort.map((c) => axisMonth(c.cohort));
   const percent = (v: number) => `${Math.round(v * 100)}%`;
   return {
     health: lineChart({
@@ -42,13 +51,27 @@ function programCharts(kpis: Kpis, trends: ProgramTrends, t: WorkspaceMessages, 
       ],
     }),
     cohorts: barChart({
-      labels: kpis.byCohort.map((c) => axisMonth(c.cohort)),
+      labels: cohorts,
       max: 1,
       format: percent,
       series: [
         { name: t.kpi.completionRate, values: kpis.byCohort.map((c) => c.completionRate), style: 'a' },
         { name: t.kpi.earlyTerminationRate, values: kpis.byCohort.map((c) => c.earlyTerminationRate), style: 'b' },
       ],
+    }),
+    kickoff: barChart({
+      labels: cohorts,
+      format: (v) => fmt.number(v),
+      series: [{ name: t.trends.medianDays, values: kpis.byCohort.map((c) => c.medianDaysToKickoff), style: 'a' }],
+    }),
+    bands: stackedBarChart({
+      id: 'bands',
+      labels: cohorts,
+      parts: HEALTH_BANDS.map((b) => ({
+        name: label(BANDS, b, locale),
+        values: kpis.byCohort.map((c) => c.healthBands[b]),
+        style: BAND_PARTS[b],
+      })),
     }),
   };
 }
@@ -79,7 +102,8 @@ export function programRoutes(router: Router, deps: ApiDeps): void {
       canImport: may(signedIn(res), 'register', program.id),
       kpis,
       trends,
-      charts: programCharts(kpis, trends, WORKSPACE_MESSAGES[locale], formattersFor(locale)),
+      charts: programCharts(kpis, trends, locale),
+      bands: HEALTH_BANDS,
     });
   });
 }

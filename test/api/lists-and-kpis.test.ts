@@ -269,6 +269,7 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
       region: '長野県',
       startDate: new Date('2026-10-01T00:00:00Z'),
       healthScore: 40 + i,
+      healthBand: i === 0 ? 'red' : 'amber',
     }));
 
     const res = await stack.api.request('GET', `/programs/${cohortProgram}/kpis?cohort=2026-04`);
@@ -279,6 +280,9 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
       terminatedEarly: 1,
       active: 0,
       medianDaysToKickoff: 7,
+      kickoffsHeld: 32,
+      // Every match of the cohort has closed: none is running, so none counts by health band.
+      healthBands: { green: 0, amber: 0, red: 0, too_early: 0 },
     });
     expect((res.body.completionRate * 100).toFixed(1)).toBe('96.9');
     expect((res.body.earlyTerminationRate * 100).toFixed(1)).toBe('3.1');
@@ -289,7 +293,12 @@ describe('lists, filters, pagination and KPIs on the read model', () => {
       started: 36,
       active: 4,
       meanHealth: Number(((32 * 90 + 40 + 41 + 42 + 43) / 36).toFixed(1)),
+      healthBands: { green: 0, amber: 3, red: 1, too_early: 0 },
     });
+    expect(all.body.byCohort.map((c: { healthBands: object }) => c.healthBands)).toEqual([
+      { green: 0, amber: 0, red: 0, too_early: 0 },
+      { green: 0, amber: 3, red: 1, too_early: 0 },
+    ]);
     expect(all.body.byCohort.map((c: { cohort: string; started: number }) => [c.cohort, c.started])).toEqual([
       ['2026-04', 32],
       ['2026-10', 4],

@@ -106,6 +106,22 @@ describe('CSV and Excel downloads from the workspace, in real Chromium', () => {
     await shot(page, 'program-download-en-1280');
     const [header, overall, ...rest] = rowsOf(await download(page));
     expect(header!.slice(0, 4)).toEqual(['Breakdown', 'Group', 'Matches started', 'Active']);
+    // Days to kickoff with how many kickoffs it is taken over; the running matches by health band, as on the page.
+    expect(header!.slice(header!.indexOf('Days to kickoff (median)'), -4)).toEqual([
+      'Days to kickoff (median)',
+      'Kickoffs held',
+      'Open escalations',
+      'Overdue escalations',
+      'Mean health',
+    ]);
+    expect(header!.slice(-4)).toEqual([
+      'Running, health: Good',
+      'Running, health: Watch',
+      'Running, health: At risk',
+      'Running, health: Too early',
+    ]);
+    const running = overall!.slice(-4).map(Number);
+    expect(running.reduce((a, b) => a + b, 0)).toBe(Number(overall![3]));
     expect(overall!.slice(0, 2)).toEqual(['Overall', 'ふるさと兼業 テストプログラム']);
     expect(Number(overall![2])).toBeGreaterThanOrEqual(3);
     expect(rest.some((r) => r[0] === 'Cohort' && /^\d{4}-\d{2}$/.test(r[1]!))).toBe(true);

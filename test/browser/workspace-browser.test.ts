@@ -224,7 +224,7 @@ describe('the coordinator’s workspace in real Chromium', () => {
     }
   });
 
-  it('shows a program month by month: health, answer rates, escalations and cohorts, as charts with their figures', async () => {
+  it('shows a program month by month and by cohort: health, answers, escalations, days to kickoff, health bands, as charts with their figures', async () => {
     // Three months of a program's read model, the latest ending last month (so the page has them at any date).
     const month = (ago: number) => {
       const d = new Date(Date.now() + 9 * 3_600_000);
@@ -234,8 +234,19 @@ describe('the coordinator’s workspace in real Chromium', () => {
     };
     const inMonth = (ago: number) => new Date(`${month(ago)}-10T03:00:00Z`);
     const db = stack.database.db;
-    const a = await seedMatch(db, matchRequest(stack.programId, { coordinator: COORDINATOR }));
-    const b = await seedMatch(db, matchRequest(stack.programId));
+    // Three matches of a cohort three months back: two running (good, at risk) and one completed; kickoffs held 4, 10
+    // and 6 days after the start.
+    const cohort = { startDate: `${month(3)}-01`, endDate: `${month(-3)}-01` };
+    const a = await seedMatch(db, matchRequest(stack.programId, { coordinator: COORDINATOR, ...cohort }));
+    const b = await seedMatch(db, matchRequest(stack.programId, cohort));
+    const c = await seedMatch(db, matchRequest(stack.programId, cohort));
+    const heldAfter = (days: number) => new Date(`${month(3)}-${String(1 + days).padStart(2, '0')}T00:00:00+09:00`);
+    await db.match.update({ where: { id: a.id }, data: { healthBand: 'green', kickoffHeldAt: heldAfter(4) } });
+    await db.match.update({ where: { id: b.id }, data: { healthBand: 'red', kickoffHeldAt: heldAfter(10) } });
+    await db.match.update({
+      where: { id: c.id },
+      data: { status: 'completed', healthBand: 'amber', kickoffHeldAt: heldAfter(6) },
+    });
     await db.healthSample.createMany({
       data: [
         { matchId: a.id, at: inMonth(3), score: 80, band: 'green' },
@@ -270,6 +281,29 @@ describe('the coordinator’s workspace in real Chromium', () => {
     await expect(row('trend-escalations', month(3))).resolves.toBe(`${month(3)}10`);
     await expect(row('trend-escalations', month(2))).resolves.toBe(`${month(2)}01`);
     await expect(page.locator('#trend-cohorts svg').count()).resolves.toBe(1);
+    // Days to kickoff and the running matches by health band, by cohort: the figures of GET /programs/:id/kpis.
+    const kpis = await stack.api.request('GET', `/programs/${encodeURIComponent(stack.programId)}/kpis`);
+    const figures = kpis.body.byCohort.find((f: { cohort: string }) => f.cohort === month(3));
+    expect(figures).toMatchObject({
+      medianDaysToKickoff: 6,
+      kickoffsHeld: 3,
+      active: 2,
+      healthBands: { green: 1, amber: 0, red: 1, too_early: 0 },
+    });
+    await expect(page.getByRole('figure', { name: /キックオフまでの日数/ }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('table', { name: /キックオフまでの日数/ }).count()).resolves.toBe(1);
+    await expect(row('trend-kickoff', month(3))).resolves.toBe(`${month(3)}63`);
+    await expect(page.getByRole('figure', { name: /健全度の分布/ }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('#trend-bands thead').textContent()).resolves.toBe(
+      'コホート良好注意要対応判定前計（件）',
+    );
+    await expect(row('trend-bands', month(3))).resolves.toBe(`${month(3)}10102`);
+    // The chart is hidden from screen readers (the table speaks for it); each band has its own fill, not colour alone.
+    expect(await page.locator('#trend-bands svg').getAttribute('aria-hidden')).toBe('true');
+    const fills = await page
+      .locator('#trend-bands svg > rect[class^="k-"]')
+      .evaluateAll((rects) => rects.map((r) => `${r.getAttribute('class')} ${r.getAttribute('fill') ?? ''}`));
+    expect(fills).toEqual(expect.arrayContaining(['k-good ', 'k-bad url(#bands-bad)']));
     expect(await fitsWidth(page)).toBe(true);
     await shot(page, 'program-ja-360');
     await context.close();
@@ -277,6 +311,12 @@ describe('the coordinator’s workspace in real Chromium', () => {
     const desktop = await signedIn(DESKTOP, 'en-GB');
     await desktop.page.goto(`${stack.api.url}/workspace/programs/${encodeURIComponent(stack.programId)}?lang=en`);
     await expect(desktop.page.locator('#trend-health figcaption').textContent()).resolves.toContain('Health over time');
+    await expect(desktop.page.locator('#trend-kickoff figcaption').textContent()).resolves.toContain(
+      'Days to kickoff by cohort',
+    );
+    await expect(desktop.page.locator('#trend-bands thead').textContent()).resolves.toBe(
+      'CohortGoodWatchAt riskToo earlyTotal',
+    );
     await shot(desktop.page, 'program-en-1280');
     await desktop.context.close();
   });

@@ -13,6 +13,7 @@ function row(overrides: Partial<KpiRow> = {}): KpiRow {
     checkinsAsked: 0,
     checkinsAnswered: 0,
     healthScore: null,
+    healthBand: 'too_early',
     escalations: [],
     ...overrides,
   };
@@ -55,9 +56,11 @@ describe('program KPIs (pure)', () => {
       earlyTerminationRate: null,
       checkinResponseRate: null,
       medianDaysToKickoff: null,
+      kickoffsHeld: 0,
       openEscalations: 0,
       overdueEscalations: 0,
       meanHealth: null,
+      healthBands: { green: 0, amber: 0, red: 0, too_early: 0 },
     });
   });
 
@@ -87,6 +90,7 @@ describe('program KPIs (pure)', () => {
     );
     expect(k.checkinResponseRate).toBe(15 / 20);
     expect(k.medianDaysToKickoff).toBe(5); // 5, 12 and 0 (held two days before the start)
+    expect(k.kickoffsHeld).toBe(3);
   });
 
   it('open, overdue escalations and mean health', () => {
@@ -108,5 +112,22 @@ describe('program KPIs (pure)', () => {
       now,
     );
     expect(k).toMatchObject({ openEscalations: 3, overdueEscalations: 1, meanHealth: 62.5 });
+  });
+
+  it('counts the running matches (open or paused) by their health band now; closed ones are left out', () => {
+    const k = kpiFigures(
+      [
+        row({ status: 'open', healthBand: 'green' }),
+        row({ status: 'paused', healthBand: 'green' }),
+        row({ status: 'open', healthBand: 'amber' }),
+        row({ status: 'open', healthBand: 'red' }),
+        row({ status: 'open', healthBand: 'too_early' }),
+        row({ status: 'completed', healthBand: 'red' }),
+        row({ status: 'terminated_early', healthBand: 'amber' }),
+      ],
+      now,
+    );
+    expect(k.healthBands).toEqual({ green: 2, amber: 1, red: 1, too_early: 1 });
+    expect(k.active).toBe(5);
   });
 });

@@ -25,6 +25,8 @@ const ja = {
     completed: '完遂',
     terminatedEarly: '途中終了',
     cancelled: '取消',
+    kickoffsHeld: 'キックオフ開催済み（件）',
+    runningIn: '進行中で健全度が',
     badFilters: '絞り込みの条件が正しくありません。一覧で条件を選び直してから書き出してください。',
   },
 } as const;
@@ -53,6 +55,8 @@ const en: Shape<typeof ja> = {
     completed: 'Completed',
     terminatedEarly: 'Terminated early',
     cancelled: 'Cancelled',
+    kickoffsHeld: 'Kickoffs held',
+    runningIn: 'Running, health',
     badFilters: 'The filters are not valid. Choose them again on the list, then download.',
   },
 };
