@@ -53,6 +53,13 @@ export function createDatabase(databaseUrl: string, options: { poolSize?: number
     connectionTimeoutMillis: 5000,
   });
   const db = new PrismaClient({ adapter: adapterFor(pool, { disposeExternalPool: true }) });
+  // Prisma disposes of the pool only when it has connected its adapter: a client used only through `sqlRows` would
+  // keep its connections open (and the process alive) after `$disconnect()`.
+  const disconnect = db.$disconnect.bind(db);
+  db.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
   pools.set(db, pool);
   return db;
 }

@@ -130,7 +130,7 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
       },
     },
     async ({ params, query, principal, res }) => ({
-      // The scope is checked on the match row read with everything else (one round of queries).
+      // The scope is checked on the match row read with everything else (one statement).
       body: await matchDetail(deps, principal, params.id, {
         requestId: res.locals.requestId as string | undefined,
         live: query.live,

@@ -3,7 +3,7 @@ import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflo
 import { may, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { isoOrNull, toRiskView, toSummary, ZMatchSummary, ZRiskView } from './match-list';
-import { detailRows, summaryRows } from './match-reads';
+import { detailRows } from './match-reads';
 import { reasonOf, silentLog } from '../../telemetry/log';
 import { inScope } from './scope';
 import { beforeDeadline } from './actions';
@@ -137,8 +137,8 @@ function checkinView(rounds: RoundRow[], answers: AnswerRow[], withAnswers: bool
 }
 
 /**
- * The detail, read in one round of queries (the match row, which also decides the caller's scope, with everything
- * beside it): the workflow is asked for its own state only with `live`, and the timeline is the latest
+ * The detail, read in one statement (the match row, which also decides the caller's scope, with everything beside
+ * it): the workflow is asked for its own state only with `live`, and the timeline is the latest
  * `timelineLimit` events (all without it).
  */
 export async function matchDetail(
@@ -147,13 +147,11 @@ export async function matchDetail(
   matchId: string,
   options: { requestId?: string; live?: boolean; timelineLimit?: number } = {},
 ): Promise<z.infer<typeof ZMatchDetail>> {
-  const { db } = deps;
   const limit = options.timelineLimit;
-  const [[found], { contracts, tasks, escalations, latest, rounds, answers }] = await Promise.all([
-    summaryRows(db, [matchId]),
-    detailRows(db, matchId, limit),
-  ]);
-  const row = inScope(principal, matchId, found ?? null, 'read');
+  const found = await detailRows(deps.db, matchId, limit);
+  const row = inScope(principal, matchId, found?.summary ?? null, 'read');
+  // inScope has thrown when there is no such match.
+  const { contracts, tasks, escalations, latest, rounds, answers } = found!;
   // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
   const seesAnswers = may(principal, 'read_answers', row.programId);
   const events = (limit === undefined ? latest : latest.slice(0, limit)).reverse();

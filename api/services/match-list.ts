@@ -1,4 +1,3 @@
-import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import type { Database } from '../../prisma/client';
 import type { DeliveryProblem } from '../../workflows/shared';
@@ -8,8 +7,8 @@ import { RISK_CAUSES } from '../../workflows/risk-model';
 import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import { ZText } from '../../workflows/text';
 import { toMatchView, ZMatchView } from './matches';
-import { summaryRows, type SummaryRow } from './match-reads';
-import { decodeCursor, encodeCursor, keysetAfter, ZLimit, ZQueryList, type SortSpec } from './pagination';
+import { summaryRowsWhere, type SummaryRow } from './match-reads';
+import { decodeCursor, encodeCursor, ZLimit, ZQueryList, type SortSpec } from './pagination';
 
 /** The match list of the read model: filters, sort and keyset cursors; the API's GET /matches and the CLI use it. */
 const MATCH_SORTS = {
@@ -148,16 +147,56 @@ export function toSummary(m: SummaryRow): z.infer<typeof ZMatchSummary> {
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Where `q` looks: the id, the title, the host's organization and name, the talent's and the coordinator's name. */
-const textFields = (q: string): Prisma.MatchWhereInput[] => [
-  { id: { contains: q, mode: 'insensitive' } },
-  { title: { contains: q, mode: 'insensitive' } },
-  { host: { organization: { contains: q, mode: 'insensitive' } } },
-  { host: { name: { contains: q, mode: 'insensitive' } } },
-  { talent: { name: { contains: q, mode: 'insensitive' } } },
-  { coordinator: { name: { contains: q, mode: 'insensitive' } } },
-];
+const TEXT_COLUMNS = ['m.id', 'm.title', 'h.organization', 'h.name', 't.name', 'c.name'];
+/** Each list filter of the query and the match column it picks from. */
+const LIST_FILTERS = {
+  status: 'm.status',
+  phase: 'm.phase',
+  risk: 'm."healthBand"',
+  riskLevel: 'm."riskLevel"',
+} as const satisfies Partial<Record<keyof z.infer<typeof ZListMatchesQuery>, string>>;
 
-/** One page of matches the scope (`undefined`: every program) may see. */
+/**
+ * The matches a list shows, as SQL on the summary's tables (`m`, and `h`, `t`, `c` for host, talent and
+ * coordinator): the scope, each filter, and the rows after the cursor in (sort field, id) order, nulls last.
+ */
+function listCondition(
+  scope: string[] | undefined,
+  query: z.infer<typeof ZListMatchesQuery>,
+  sort: SortSpec,
+  after: { value: string | number | null; id: string } | undefined,
+): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const conditions: string[] = [];
+  if (scope) conditions.push(`m."programId" = ANY(${param(scope)}::text[])`);
+  if (query.program) conditions.push(`m."programId" = ${param(query.program)}`);
+  if (query.coordinator) conditions.push(`c.email = ${param(query.coordinator.toLowerCase())}`);
+  for (const [name, column] of Object.entries(LIST_FILTERS)) {
+    const picked = query[name as keyof typeof LIST_FILTERS];
+    if (picked) conditions.push(`${column} = ANY(${param(picked)}::text[])`);
+  }
+  if (query.cause) conditions.push(`m."riskCauses" && ${param(query.cause)}::text[]`);
+  if (query.q) {
+    const like = param(`%${likeLiteral(query.q)}%`);
+    conditions.push(`(${TEXT_COLUMNS.map((column) => `${column} ILIKE ${like}`).join(' OR ')})`);
+  }
+  if (after) {
+    const field = `m."${sort.field}"`;
+    const id = param(after.id);
+    if (after.value === null) conditions.push(`(${field} IS NULL AND m.id > ${id})`);
+    else {
+      // A date as UTC ISO text: pg would send a Date in the process's time zone, and the columns keep none.
+      const value = param(sort.type === 'date' ? new Date(after.value).toISOString() : after.value);
+      const beyond = `${field} ${sort.direction === 'asc' ? '>' : '<'} ${value}`;
+      conditions.push(
+        `(${beyond} OR (${field} = ${value} AND m.id > ${id})${sort.nullable ? ` OR ${field} IS NULL` : ''})`,
+      );
+    }
+  }
+  return { sql: conditions.join(' AND ') || 'true', values };
+}
+
 export async function listMatches(db: Database, scope: string[] | undefined, query: z.infer<typeof ZListMatchesQuery>) {
   if (query.program && scope && !scope.includes(query.program)) {
     throw new AppError('forbidden', 'This API key does not cover that program.');
@@ -165,35 +204,11 @@ export async function listMatches(db: Database, scope: string[] | undefined, que
   const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
   const sort: SortSpec = { ...MATCH_SORTS[query.sort.replace(/^-/, '') as keyof typeof MATCH_SORTS], direction };
   const after = query.cursor ? decodeCursor(query.cursor, query.sort, sort) : undefined;
-  const where: Prisma.MatchWhereInput = {
-    AND: [
-      scope ? { programId: { in: scope } } : {},
-      query.program ? { programId: query.program } : {},
-      query.coordinator ? { coordinator: { email: query.coordinator.toLowerCase() } } : {},
-      query.status ? { status: { in: query.status } } : {},
-      query.phase ? { phase: { in: query.phase } } : {},
-      query.risk ? { healthBand: { in: query.risk } } : {},
-      query.riskLevel ? { riskLevel: { in: query.riskLevel } } : {},
-      query.cause ? { riskCauses: { hasSome: query.cause } } : {},
-      query.q ? { OR: textFields(likeLiteral(query.q)) } : {},
-      after ? keysetAfter(sort, after) : {},
-    ],
-  };
-  // Which matches, in what order, through Prisma (the filters written once, here); their rows through SQL.
-  const picked = await db.match.findMany({
-    where,
-    orderBy: [
-      sort.nullable ? { [sort.field]: { sort: sort.direction, nulls: 'last' } } : { [sort.field]: sort.direction },
-      { id: 'asc' },
-    ],
-    take: query.limit + 1,
-    select: { id: true },
-  });
-  const more = picked.length > query.limit;
-  const page = await summaryRows(
-    db,
-    picked.slice(0, query.limit).map((m) => m.id),
-  );
+  // Which matches, in what order, and their rows: one statement.
+  const order = `m."${sort.field}" ${sort.direction.toUpperCase()}${sort.nullable ? ' NULLS LAST' : ''}, m.id ASC`;
+  const rows = await summaryRowsWhere(db, listCondition(scope, query, sort, after), order, query.limit + 1);
+  const more = rows.length > query.limit;
+  const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor =
     more && last ? encodeCursor(query.sort, (last as Record<string, unknown>)[sort.field], last.id) : null;

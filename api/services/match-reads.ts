@@ -1,11 +1,11 @@
-import type {
-  CheckinAnswer,
-  CheckinRound,
-  ContractDocument,
-  CoordinatorTask,
-  Escalation,
-  MatchEvent,
+import {
   Prisma,
+  type CheckinAnswer,
+  type CheckinRound,
+  type ContractDocument,
+  type CoordinatorTask,
+  type Escalation,
+  type MatchEvent,
 } from '@prisma/client';
 import { sqlRows, type Database } from '../../prisma/client';
 import { matchSelect, personSelect } from './matches';
@@ -14,7 +14,7 @@ import { matchSelect, personSelect } from './matches';
  * The reads the API serves most (a match's detail, the rows of a match list) in plain SQL on Prisma's own pool: the
  * same columns Prisma's selects name, returned in the same shapes, at a fraction of the cost of Prisma's query
  * compiler and client runtime (`npm run bench -- --only queries,reads`). Which rows a list shows, in what order, is
- * still decided in one place, `listMatches`; this module only reads what it picked. `test/db/match-reads.test.ts`
+ * decided in one place, `listMatches`, as a condition this module's statement takes. `test/db/match-reads.test.ts`
  * holds each read to its Prisma twin.
  */
 
@@ -58,13 +58,30 @@ const personJson = (alias: string) =>
     .map((name) => `'${name}', ${alias}.${quoted(name)}`)
     .join(', ')})`;
 
-const SUMMARY_SQL = `
-  SELECT ${SUMMARY_COLUMNS}, ${personJson('h')} AS host, ${personJson('t')} AS talent, ${personJson('c')} AS coordinator
+/** The summary's SELECT (the match, its host, talent and coordinator), with `more` columns, for the matches `where`. */
+const summaryStatement = (where: string, more = '') => `
+  SELECT ${SUMMARY_COLUMNS}, ${personJson('h')} AS host, ${personJson('t')} AS talent, ${personJson('c')} AS coordinator${more}
     FROM "Match" m
     JOIN "Person" h ON h.id = m."hostId"
     JOIN "Person" t ON t.id = m."talentId"
     JOIN "Person" c ON c.id = m."coordinatorId"
-   WHERE m.id = ANY($1::text[])`;
+   WHERE ${where}`;
+
+const SUMMARY_SQL = summaryStatement('m.id = ANY($1::text[])');
+
+/**
+ * The summary rows of the matches `where` (a condition on `m`, the match, and `h`, `t`, `c`, its host, talent and
+ * coordinator, with `values` as its parameters), in `orderBy` order, at most `limit`: a list's page in one statement.
+ */
+export async function summaryRowsWhere(
+  db: Database,
+  where: { sql: string; values: unknown[] },
+  orderBy: string,
+  limit: number,
+): Promise<SummaryRow[]> {
+  const text = `${summaryStatement(where.sql)}\n   ORDER BY ${orderBy}\n   LIMIT $${where.values.length + 1}`;
+  return sqlRows<SummaryRow>(db, text, [...where.values, limit]);
+}
 
 /** The summary rows of these matches, in the order of `ids` (missing ones left out). */
 export async function summaryRows(db: Database, ids: string[]): Promise<SummaryRow[]> {
@@ -77,8 +94,9 @@ export async function summaryRows(db: Database, ids: string[]): Promise<SummaryR
 export type TimelineRow = Pick<MatchEvent, 'id' | 'type' | 'payload' | 'occurredAt'>;
 type AnswerRow = Pick<CheckinAnswer, 'round' | 'respondent' | 'answers' | 'submittedAt' | 'signalledAt'>;
 
-/** Everything a match's detail shows beside its summary; the timeline newest first, `timelineLimit` + 1 of it. */
+/** A match's detail: its summary and everything beside it; the timeline newest first, `timelineLimit` + 1 of it. */
 export type DetailRows = {
+  summary: SummaryRow;
   contracts: ContractDocument[];
   tasks: CoordinatorTask[];
   escalations: Escalation[];
@@ -87,22 +105,83 @@ export type DetailRows = {
   answers: AnswerRow[];
 };
 
-export async function detailRows(db: Database, matchId: string, timelineLimit?: number): Promise<DetailRows> {
-  const rows = <R extends object>(text: string, values: unknown[] = [matchId]) => sqlRows<R>(db, text, values);
-  const [contracts, tasks, escalations, latest, rounds, answers] = await Promise.all([
-    rows<ContractDocument>(`SELECT * FROM "ContractDocument" WHERE "matchId" = $1 ORDER BY type`),
-    rows<CoordinatorTask>(`SELECT * FROM "CoordinatorTask" WHERE "matchId" = $1 ORDER BY "openAt", id`),
-    rows<Escalation>(`SELECT * FROM "Escalation" WHERE "matchId" = $1 ORDER BY "openedAt"`),
-    rows<TimelineRow>(
-      `SELECT id, type, payload, "occurredAt" FROM "MatchEvent" WHERE "matchId" = $1
-        ORDER BY "occurredAt" DESC, id DESC LIMIT $2`,
-      // LIMIT NULL is no limit.
-      [matchId, timelineLimit === undefined ? null : timelineLimit + 1],
-    ),
-    rows<CheckinRound>(`SELECT * FROM "CheckinRound" WHERE "matchId" = $1 ORDER BY round`),
-    rows<AnswerRow>(
-      `SELECT round, respondent, answers, "submittedAt", "signalledAt" FROM "CheckinAnswer" WHERE "matchId" = $1`,
-    ),
+/** Each list beside the summary: the model its rows come from, and the aggregate that reads them for match `m`. */
+const DETAIL_LISTS = {
+  contracts: [
+    'ContractDocument',
+    `SELECT json_agg(x ORDER BY x.type) FROM "ContractDocument" x WHERE x."matchId" = m.id`,
+  ],
+  tasks: [
+    'CoordinatorTask',
+    `SELECT json_agg(x ORDER BY x."openAt", x.id) FROM "CoordinatorTask" x WHERE x."matchId" = m.id`,
+  ],
+  escalations: ['Escalation', `SELECT json_agg(x ORDER BY x."openedAt") FROM "Escalation" x WHERE x."matchId" = m.id`],
+  latest: [
+    'MatchEvent',
+    // The id as text: a bigint in JSON would be read back as a double. LIMIT NULL is no limit.
+    `SELECT json_agg(json_build_object('id', x.id::text, 'type', x.type, 'payload', x.payload, 'occurredAt', x."occurredAt")
+              ORDER BY x."occurredAt" DESC, x.id DESC)
+       FROM (SELECT id, type, payload, "occurredAt" FROM "MatchEvent" WHERE "matchId" = m.id
+              ORDER BY "occurredAt" DESC, id DESC LIMIT $2) x`,
+  ],
+  rounds: ['CheckinRound', `SELECT json_agg(x ORDER BY x.round) FROM "CheckinRound" x WHERE x."matchId" = m.id`],
+  answers: [
+    'CheckinAnswer',
+    `SELECT json_agg(json_build_object('round', x.round, 'respondent', x.respondent, 'answers', x.answers,
+                                       'submittedAt', x."submittedAt", 'signalledAt', x."signalledAt"))
+       FROM "CheckinAnswer" x WHERE x."matchId" = m.id`,
+  ],
+} as const satisfies Record<Exclude<keyof DetailRows, 'summary'>, [Prisma.ModelName, string]>;
+
+const DETAIL_SQL = summaryStatement(
+  'm.id = $1',
+  Object.entries(DETAIL_LISTS)
+    .map(([name, [, sql]]) => `,\n         (${sql}) AS ${quoted(name)}`)
+    .join(''),
+);
+
+/** A model's columns that JSON carries as text and Prisma gives as Date or bigint, from Prisma's own datamodel. */
+const typedColumns = new Map(
+  Prisma.dmmf.datamodel.models.map((model) => {
+    const named = (type: string) =>
+      model.fields.filter((f) => f.kind === 'scalar' && f.type === type).map((f) => f.name);
+    return [model.name, { dates: named('DateTime'), bigints: named('BigInt') }];
+  }),
+);
+
+/**
+ * Rows as JSON gives them back as Prisma gives them: a `timestamp` (kept without a zone, UTC) and a `date` as a Date,
+ * a bigint (sent as text) as a bigint.
+ */
+function revived<R>(model: Prisma.ModelName, rows: Record<string, unknown>[] | null): R[] {
+  const { dates, bigints } = typedColumns.get(model) ?? { dates: [], bigints: [] };
+  for (const row of rows ?? []) {
+    for (const name of dates) {
+      const text = row[name];
+      if (typeof text === 'string') row[name] = new Date(text.length === 10 ? `${text}T00:00:00Z` : `${text}Z`);
+    }
+    for (const name of bigints)
+      if (row[name] !== null && row[name] !== undefined) row[name] = BigInt(row[name] as string);
+  }
+  return (rows ?? []) as R[];
+}
+
+/**
+ * A match's detail in one statement (one round trip): the summary row, which also decides the caller's scope, with
+ * each list beside it aggregated as JSON. `null` when there is no such match.
+ */
+export async function detailRows(db: Database, matchId: string, timelineLimit?: number): Promise<DetailRows | null> {
+  const [row] = await sqlRows<Record<string, unknown>>(db, DETAIL_SQL, [
+    matchId,
+    timelineLimit === undefined ? null : timelineLimit + 1,
   ]);
-  return { contracts, tasks, escalations, latest, rounds, answers };
+  if (!row) return null;
+  const lists = Object.fromEntries(
+    Object.entries(DETAIL_LISTS).map(([name, [model]]) => {
+      const rows = row[name] as Record<string, unknown>[] | null;
+      delete row[name];
+      return [name, revived(model, rows)];
+    }),
+  ) as Omit<DetailRows, 'summary'>;
+  return { summary: row as SummaryRow, ...lists };
 }

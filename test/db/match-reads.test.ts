@@ -24,7 +24,7 @@ describe('match reads in SQL match Prisma', () => {
     await database?.drop();
   });
 
-  it('a match with its read model, contracts, tasks, escalations, rounds, answers and timeline', async () => {
+  it('a match with its read model, contracts, tasks, escalations, rounds, answers and timeline, in one statement', async () => {
     const { db } = database;
     const program = await seedProgram(db);
     const match = await seedMatch(db, matchRequest(program.id));
@@ -62,8 +62,9 @@ describe('match reads in SQL match Prisma', () => {
     expect(row!.startDate.toISOString()).toBe(`${match.startDate}T00:00:00.000Z`);
 
     const where = { matchId: match.id };
-    const detail = await detailRows(db, match.id, 2);
+    const detail = (await detailRows(db, match.id, 2))!;
     expect(detail).toEqual({
+      summary: viaPrisma,
       contracts: await db.contractDocument.findMany({ where, orderBy: { type: 'asc' } }),
       tasks: await db.coordinatorTask.findMany({ where, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
       escalations: await db.escalation.findMany({ where, orderBy: { openedAt: 'asc' } }),
@@ -84,6 +85,7 @@ describe('match reads in SQL match Prisma', () => {
     expect(detail.latest.map((e) => e.type)).toEqual(['note.added', 'note.added', 'note.added']);
     expect(typeof detail.latest[0]!.id).toBe('bigint');
     // Without a limit, the whole timeline.
-    expect((await detailRows(db, match.id)).latest.length).toBeGreaterThanOrEqual(3);
+    expect((await detailRows(db, match.id))!.latest.length).toBeGreaterThanOrEqual(3);
+    expect(await detailRows(db, 'no-such-match')).toBeNull();
   });
 });
