@@ -1,3 +1,4 @@
+import type { KeyRing } from '../config/key-ring';
 import type { Database } from '../prisma/client';
 import type { MailTransport } from './mail/transport';
 
@@ -11,6 +12,8 @@ export type ActivityDeps = {
     /** SMTP transactions in flight at once (`MAIL_MAX_CONCURRENT_SENDS`): what one crash can duplicate at most. */
     maxConcurrentSends?: number;
   };
+  /** PAYLOAD_ENCRYPTION_KEYS as a key ring: opens the webhook endpoints' secrets, sealed in Postgres. */
+  keys: KeyRing;
   links: {
     /** Where people reach the API's pages (check-in forms), e.g. `https://bansou.example.org`. */
     publicBaseUrl: string;

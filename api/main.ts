@@ -1,6 +1,7 @@
 import { exitOnConfigError } from '../config/env';
 import { KeyRing } from '../config/key-ring';
 import { createMailTransport } from '../activities/mail/transport';
+import { sealStoredEndpointSecrets } from '../activities/webhooks/endpoint-secrets';
 import { createDatabase } from '../prisma/client';
 import { createLog } from '../telemetry/log';
 import { startTracing } from '../telemetry/tracing';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   await checkTemporalTls(temporalAt);
   const db = createDatabase(env.DATABASE_URL);
   const smtp = createMailTransport(env.SMTP_URL);
+  const keys = new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS);
+  sealStoredEndpointSecrets(db, keys, log);
   // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
   const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
   const temporal = lazyClient(temporalAt, converter);
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
     db,
     temporal,
     taskQueue: temporalAt.taskQueue,
-    keys: new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS),
+    keys,
     links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     apiRateLimit: env.API_RATE_LIMIT,
     apiKeyCacheMs: env.API_KEY_CACHE_SECONDS * 1000,

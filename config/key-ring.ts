@@ -51,6 +51,16 @@ export class KeyRing {
     this.current = keys[0]!;
   }
 
+  /** The id of the key that seals (the first listed). */
+  get sealingKeyId(): string {
+    return this.current.id;
+  }
+
+  /** How sealed text begins when the sealing key sealed it (so a query can find what an older key sealed). */
+  get sealedTextPrefix(): string {
+    return `${TEXT_PREFIX}${this.current.id}:`;
+  }
+
   /** Seals bytes with the first key; returns its id with the sealed bytes. */
   seal(plaintext: Uint8Array): { keyId: string; data: Buffer } {
     const iv = randomBytes(IV_BYTES);

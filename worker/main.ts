@@ -8,6 +8,8 @@ import { createLog, temporalLogger } from '../telemetry/log';
 import { createRegistry } from '../telemetry/metrics';
 import { startTracing } from '../telemetry/tracing';
 import { checkTemporalTls, connectClient, connectWorker, temporalSettings } from '../temporal/connection';
+import { sealStoredEndpointSecrets } from '../activities/webhooks/endpoint-secrets';
+import { KeyRing } from '../config/key-ring';
 import { dataConverter } from '../temporal/data-converter';
 import { loadWorkerEnv } from './env';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
   const db = createDatabase(env.DATABASE_URL, {
     poolSize: env.DATABASE_POOL_SIZE ?? env.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
+  const keys = new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS);
+  sealStoredEndpointSecrets(db, keys, log);
   // As many open SMTP connections as sends may be in flight, each reused from one email to the next.
   const transport = createMailTransport(env.SMTP_URL, { pool: env.MAIL_MAX_CONCURRENT_SENDS });
   const registry = createRegistry();
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     deps: {
       db,
       mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
+      keys,
       links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
     },
     tuning: {

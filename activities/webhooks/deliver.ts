@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Prisma } from '@prisma/client';
 import type { ActivityDeps } from '../deps';
 import { ZWebhookEvent, type RaisedWebhookEvent, type WebhookFormat } from '../../workflows/webhook-events';
+import { openEndpointSecret } from './endpoint-secrets';
 import { webhookBody } from './formats';
 import { SIGNATURE_HEADER, signWebhook } from './signature';
 
@@ -15,7 +16,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Answers worth trying again; any other 4xx is the receiver refusing this request for good. */
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
 
-export function createWebhookActivities({ db }: ActivityDeps) {
+export function createWebhookActivities({ db, keys }: ActivityDeps) {
   const record = (id: string, data: Prisma.WebhookDeliveryUpdateInput) =>
     db.webhookDelivery.update({ where: { id }, data });
 
@@ -72,6 +73,14 @@ export function createWebhookActivities({ db }: ActivityDeps) {
       let status: number | undefined;
       let problem: string | undefined;
       try {
+        // A secret sealed with a key no longer listed is this try's problem, recorded and retried like no answer.
+        const secret = (stored: string) => {
+          try {
+            return openEndpointSecret(keys, stored);
+          } catch (error) {
+            throw new Error(`the endpoint's secret does not open: it is ${(error as Error).message}`, { cause: error });
+          }
+        };
         const response = await fetch(endpoint.url, {
           method: 'POST',
           headers: {
@@ -79,9 +88,9 @@ export function createWebhookActivities({ db }: ActivityDeps) {
             'user-agent': 'bansou-webhooks',
             'bansou-event': delivery.event,
             'bansou-delivery': delivery.id,
-            [SIGNATURE_HEADER]: signWebhook(endpoint.signingSecret, body, new Date()),
+            [SIGNATURE_HEADER]: signWebhook(secret(endpoint.signingSecret), body, new Date()),
             ...(endpoint.format === 'chatwork' && endpoint.chatworkToken
-              ? { 'x-chatworktoken': endpoint.chatworkToken }
+              ? { 'x-chatworktoken': secret(endpoint.chatworkToken) }
               : {}),
           },
           body,

@@ -66,7 +66,8 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
  * A program's outbound webhooks: endpoints (admin and the program's managers) and the log of deliveries. The signing
- * secret is shown once, when an endpoint is made; a Slack URL is a credential too, so it is shown by its origin only.
+ * secret is shown once, when an endpoint is made, and kept sealed (as is a Chatwork token, never shown); a Slack URL
+ * is a credential too, so it is shown by its origin only.
  */
 export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;
@@ -107,8 +108,9 @@ export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
           url: body.url,
           format: body.format,
           events: [...new Set(body.events)],
-          signingSecret,
-          chatworkToken: body.chatworkToken ?? null,
+          // Sealed at rest (activities/webhooks/endpoint-secrets.ts); shown in clear once, in this answer.
+          signingSecret: deps.keys.sealText(signingSecret),
+          chatworkToken: body.chatworkToken ? deps.keys.sealText(body.chatworkToken) : null,
         },
       });
       return { status: 201, body: { webhook: webhookView(created), signingSecret } };

@@ -1,14 +1,13 @@
 import { createCipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { createApp } from '../../api/app';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
-import { parseEnv, ZPayloadKeysEnv } from '../../config/env';
 import { KeyRing } from '../../config/key-ring';
 import { matchWorkflowId } from '../../workflows/shared';
 import { importCsv, matchRequest, unique } from '../support/fixtures';
 import { serve, type HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { createDevStack, SIGNING_SECRET, type DevStack } from '../support/stack';
-import { TEST_PAYLOAD_KEYS } from '../support/temporal';
+import { testKeys } from '../support/temporal';
 
 const keyed = (key: string, extra: Record<string, string> = {}) => ({ 'idempotency-key': key, ...extra });
 
@@ -241,7 +240,6 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
     ).resolves.toBe(1);
   }, 240_000);
   it('stored answers are sealed with the payload keys: a key rotation still answers a retry the same, a retired key is a clear 409', async () => {
-    const testKeys = parseEnv(ZPayloadKeysEnv, { PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
     const newKey = { id: 'rotated-2027', key: randomBytes(32) };
     const apiWith = (keys: KeyRing) => serve(createApp({ ...stack.deps, keys }), { headers: stack.adminHeaders });
     const storedAnswer = async (route: string) =>
@@ -257,7 +255,7 @@ describe('Idempotency-Key: a POST sent again with its key is applied once and an
     expect(sealed.includes(first.body.key)).toBe(false);
 
     // Rotated: the new key first, the old kept. The retry gets the same answer; new answers are sealed with the new key.
-    const rotated = await apiWith(new KeyRing([newKey, ...testKeys]));
+    const rotated = await apiWith(new KeyRing([newKey, ...testKeys()]));
     const retired = await apiWith(new KeyRing([newKey]));
     try {
       const again = await rotated.request('POST', '/api-keys', keyRequest, keyed(key));

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createWebhookActivities, webhookDeliveryId } from '../../activities/webhooks/deliver';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../activities/webhooks/signature';
 import type { ActivityDeps } from '../../activities';
@@ -9,28 +7,7 @@ import { seedProgram, unique } from '../support/fixtures';
 import type { HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { createDevStack, type DevStack } from '../support/stack';
-
-type Received = { headers: http.IncomingHttpHeaders; body: string };
-
-/** A real HTTP receiver on loopback that answers each request with the next status of `answers` (the last one repeats). */
-async function receiver(answers: number[]) {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = answers[Math.min(received.length - 1, answers.length - 1)]!;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { receiver } from '../support/webhook-receiver';
 
 /** Tries in tenths of seconds, so the scenario's bound is reached in moments. */
 const QUICK_RETRY = { initialIntervalMs: 100, maximumIntervalMs: 400, maximumAttempts: 4 };

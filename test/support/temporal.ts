@@ -31,7 +31,8 @@ const quietRuntime = () => installTestRuntime();
  * decrypt in the replay test. A test key, used nowhere else.
  */
 export const TEST_PAYLOAD_KEYS = `test-2026:${Buffer.from('bansou test payload key, 32 byte').toString('base64')}`;
-const testKeys = () => ZPayloadKeysEnv.parse({ PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
+export const testKeys = () =>
+  ZPayloadKeysEnv.parse({ PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_ENCRYPTION_KEYS;
 
 /** The test keys as the key ring the API and worker seal stored secrets with. */
 export const testKeyRing = () => new KeyRing(testKeys());
@@ -242,14 +243,15 @@ export async function startKillableDevServer({
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
-  deps: ActivityDeps,
+  deps: Omit<ActivityDeps, 'keys'> & { keys?: ActivityDeps['keys'] },
   connection: NativeConnection = env.nativeConnection,
 ): Promise<Worker> {
   return createMatchWorker({
     connection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    deps,
+    // The test keys unless a test brings its own, as with the data converter.
+    deps: { keys: testKeyRing(), ...deps },
     dataConverter: testDataConverter(),
     workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE },
   });
