@@ -3,8 +3,9 @@
  * durable workflow. The story is told by its parts, each in its own module under `match/` on a small shared context:
  * the match is made (lifecycle), the kickoff is arranged and held (kickoff), the contract documents are chased
  * (contracts), check-ins go out on a cadence (check-ins) and are judged for risk (escalations), coordinators get
- * their tasks (tasks), and at the end the outcome is recorded and the match closes (lifecycle). Two single writers
- * do all I/O: the mailer sends emails, the syncer writes the read model.
+ * their tasks (tasks), and at the end the outcome is recorded and the match closes (lifecycle). Three single writers
+ * do all I/O: the mailer sends emails, the syncer writes the read model, the announcer hands webhook events to their
+ * deliveries.
  */
 import {
   allHandlersFinished,
@@ -21,6 +22,7 @@ import { Contracts } from './match/contracts';
 import { Escalations } from './match/escalations';
 import { Kickoff } from './match/kickoff';
 import { Lifecycle } from './match/lifecycle';
+import { announcer } from './match/announcer';
 import { mailer } from './match/mailer';
 import { syncer } from './match/syncer';
 import { Tasks } from './match/tasks';
@@ -55,6 +57,7 @@ export async function matchWorkflow(input: MatchWorkflowInput): Promise<MatchRes
     Promise.all([
       mailer(ctx),
       syncer(ctx),
+      announcer(ctx),
       kickoff.deadline(),
       kickoff.reminder(),
       contracts.run(),
@@ -82,7 +85,7 @@ export async function matchWorkflow(input: MatchWorkflowInput): Promise<MatchRes
     return continueAsNew<typeof matchWorkflow>({
       match: state.match,
       playbook: state.playbook,
-      carried: { state, outbox: ctx.outbox, events: ctx.events },
+      carried: { state, outbox: ctx.outbox, events: ctx.events, webhooks: ctx.webhooks },
     });
   }
   await condition(allHandlersFinished);

@@ -36,6 +36,7 @@ import type {
 import type { Playbook } from './playbook';
 import type { RiskSignal, RiskSignalType, Severity } from './risk';
 import type { RiskCause, RiskHistoryEntry, RiskState } from './risk-model';
+import type { RaisedWebhookEvent } from './webhook-events';
 
 export { LOCALES, type Locale } from './locale';
 export { CONTRACT_STATUSES, TERMINATION_REASONS } from './messages';
@@ -284,8 +285,8 @@ export type MatchState = {
 export type MatchWorkflowInput = {
   match: MatchSnapshot;
   playbook: PlaybookSnapshot;
-  /** Set when the workflow continues as new: everything it had, and the emails it had not yet sent. */
-  carried?: { state: MatchState; outbox: PendingEmail[]; events: PendingEvent[] };
+  /** Set when the workflow continues as new: everything it had, and the emails, events and webhook events not yet out. */
+  carried?: { state: MatchState; outbox: PendingEmail[]; events: PendingEvent[]; webhooks?: RaisedWebhookEvent[] };
 };
 
 /** An email the workflow has decided to send; the mailer sends it once sending hours allow. */

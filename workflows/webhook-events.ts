@@ -49,6 +49,9 @@ export type WebhookEvent = z.infer<typeof ZWebhookEvent>;
 /** One event of one program to be delivered: `key` names it uniquely (raising it again delivers nothing new). */
 export type RaisedWebhookEvent = { programId: string; key: string; occurredAt: string; data: WebhookEvent };
 
+/** The patch under which the match workflow raises its events (README, "Changing the match workflow"). */
+export const WEBHOOK_EVENTS_PATCH = 'webhook-events';
+
 /** How long and how often a delivery is tried: about a day (10 s doubling, at most an hour apart), 30 tries. */
 export const WEBHOOK_RETRY = { initialIntervalMs: 10_000, maximumIntervalMs: 3_600_000, maximumAttempts: 30 };
 export type WebhookRetry = typeof WEBHOOK_RETRY;

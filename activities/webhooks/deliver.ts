@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Prisma } from '@prisma/client';
 import type { ActivityDeps } from '../deps';
+import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook-delivery';
 import { ZWebhookEvent, type RaisedWebhookEvent, type WebhookFormat } from '../../workflows/webhook-events';
 import { openEndpointSecret } from './endpoint-secrets';
 import { webhookBody } from './formats';
@@ -20,28 +22,61 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
   const record = (id: string, data: Prisma.WebhookDeliveryUpdateInput) =>
     db.webhookDelivery.update({ where: { id }, data });
 
+  /** Stores the event once for every endpoint of its program that takes it; returns the deliveries' ids. */
+  async function queueWebhookEvent(event: RaisedWebhookEvent): Promise<string[]> {
+    const data = ZWebhookEvent.parse(event.data);
+    const endpoints = await db.webhookEndpoint.findMany({
+      where: { programId: event.programId, removedAt: null, events: { has: data.event } },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    const ids = endpoints.map((e) => webhookDeliveryId(e.id, event.key));
+    await db.webhookDelivery.createMany({
+      data: endpoints.map((e, i) => ({
+        id: ids[i]!,
+        endpointId: e.id,
+        programId: event.programId,
+        event: data.event,
+        eventKey: event.key,
+        payload: { occurredAt: event.occurredAt, data } as Prisma.InputJsonValue,
+      })),
+      skipDuplicates: true,
+    });
+    return ids;
+  }
+
   return {
-    /** Stores the event once for every endpoint of its program that takes it; returns the deliveries' ids. */
-    async queueWebhookEvent(event: RaisedWebhookEvent): Promise<string[]> {
-      const data = ZWebhookEvent.parse(event.data);
-      const endpoints = await db.webhookEndpoint.findMany({
-        where: { programId: event.programId, removedAt: null, events: { has: data.event } },
-        select: { id: true },
-        orderBy: { createdAt: 'asc' },
-      });
-      const ids = endpoints.map((e) => webhookDeliveryId(e.id, event.key));
-      await db.webhookDelivery.createMany({
-        data: endpoints.map((e, i) => ({
-          id: ids[i]!,
-          endpointId: e.id,
-          programId: event.programId,
-          event: data.event,
-          eventKey: event.key,
-          payload: { occurredAt: event.occurredAt, data } as Prisma.InputJsonValue,
-        })),
-        skipDuplicates: true,
-      });
-      return ids;
+    queueWebhookEvent,
+
+    /**
+     * Stores the events' deliveries and starts a delivery workflow for each one not yet made, on this worker's task
+     * queue. Idempotent: the deliveries' ids and their workflows' ids follow from the events' keys, and a delivery
+     * workflow is never started twice for one id.
+     */
+    async raiseWebhookEvents({ events }: { events: RaisedWebhookEvent[] }): Promise<{ deliveries: number }> {
+      const { client, info } = Context.current();
+      let deliveries = 0;
+      for (const event of events) {
+        const ids = await queueWebhookEvent(event);
+        const pending = await db.webhookDelivery.findMany({
+          where: { id: { in: ids }, status: 'pending' },
+          select: { id: true },
+        });
+        for (const { id } of pending) {
+          try {
+            await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+              workflowId: webhookDeliveryWorkflowId(id),
+              taskQueue: info.taskQueue,
+              args: [{ deliveryId: id }],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            });
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          }
+        }
+        deliveries += ids.length;
+      }
+      return { deliveries };
     },
 
     /**

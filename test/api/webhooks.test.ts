@@ -3,18 +3,19 @@ import { SIGNATURE_HEADER, verifyWebhook } from '../../activities/webhooks/signa
 import type { ActivityDeps } from '../../activities';
 import { webhookDeliveryWorkflow, webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery';
 import type { RaisedWebhookEvent } from '../../workflows/webhook-events';
-import { seedProgram, unique } from '../support/fixtures';
+import { eventually } from '../support/eventually';
+import { matchDates, matchRequest, seedProgram, unique } from '../support/fixtures';
 import type { HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
-import { createDevStack, type DevStack } from '../support/stack';
-import { receiver } from '../support/webhook-receiver';
+import { createDevStack, QUICK_PLAYBOOK, type DevStack } from '../support/stack';
+import { receiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 /** Tries in tenths of seconds, so the scenario's bound is reached in moments. */
 const QUICK_RETRY = { initialIntervalMs: 100, maximumIntervalMs: 400, maximumAttempts: 4 };
 
 describe('outbound webhooks: endpoints through the API, deliveries by a workflow to real receivers on loopback', () => {
   let stack: DevStack;
-  const receivers: Awaited<ReturnType<typeof receiver>>[] = [];
+  const receivers: WebhookReceiver[] = [];
   beforeAll(async () => {
     stack = await createDevStack();
   });
@@ -147,6 +148,63 @@ describe('outbound webhooks: endpoints through the API, deliveries by a workflow
     expect(removed.status).toBe(200);
     expect((await stack.api.request('GET', base)).body.webhooks).toHaveLength(4);
     expect((await stack.api.request('GET', `${base}/deliveries`)).body.deliveries).toHaveLength(4);
+  }, 120_000);
+
+  it('a match raises its events: each escalation one signed delivery, its early end a match.closed; an endpoint of another program gets nothing', async () => {
+    const [ours, theirs] = await Promise.all([receiver([200]), receiver([200])]);
+    receivers.push(ours, theirs);
+    const { db } = stack.database;
+    // A kickoff due seconds after the start (today): nobody holds it, so the match escalates at once.
+    const kickoff = { deadline: '3s', reminderBefore: '1s' };
+    const program = await seedProgram(db, unique('hooked'), undefined, { ...QUICK_PLAYBOOK, kickoff });
+    const other = await seedProgram(db, unique('other'), undefined, { ...QUICK_PLAYBOOK, kickoff });
+    const events = ['escalation.opened', 'escalation.raised', 'match.closed'];
+    const mine = await stack.api.request('POST', `/programs/${program.id}/webhooks`, { url: ours.url, events });
+    const notMine = await stack.api.request('POST', `/programs/${other.id}/webhooks`, { url: theirs.url, events });
+    expect([mine.status, notMine.status]).toEqual([201, 201]);
+    const created = await stack.api.request('POST', '/matches', matchRequest(program.id, matchDates({ inDays: 0 })));
+    expect(created.status).toBe(201);
+    const matchId = created.body.match.id as string;
+
+    const escalationIds = (body: string) => JSON.parse(body).data.escalation.id as string;
+    const opened = () => ours.of('escalation.opened');
+    const opening = await eventually(
+      async () => {
+        const { escalations } = await stack.state(matchId);
+        return escalations.length;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await eventually(() => opened().length >= opening, { timeoutMs: 30_000 });
+    const ended = await stack.api.request('POST', `/matches/${matchId}/end-early`, { reason: 'priority_change' });
+    expect(ended.status).toBe(200);
+    const closed = await eventually(() => ours.of('match.closed')[0], {
+      timeoutMs: 30_000,
+    });
+
+    // One delivery per escalation the match opened, each signed with the endpoint's secret.
+    const state = await stack.state(matchId);
+    expect(state.escalations.map((e) => e.type)).toContain('kickoff_not_held');
+    expect(
+      opened()
+        .map((r) => escalationIds(r.body))
+        .sort(),
+    ).toEqual(state.escalations.map((e) => e.id).sort());
+    for (const r of ours.received) {
+      const signature = r.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+      expect(verifyWebhook(mine.body.signingSecret, signature, r.body)).toBe(true);
+    }
+    expect(JSON.parse(closed!.body)).toMatchObject({
+      event: 'match.closed',
+      program: { id: program.id },
+      data: { match: { id: matchId }, outcome: 'ended_early', reason: 'priority_change' },
+    });
+    expect(ours.received).toHaveLength(state.escalations.length + 1);
+    // The other program's endpoint heard nothing; its log is empty, ours shows each delivered.
+    expect(theirs.received).toHaveLength(0);
+    const log = await stack.api.request('GET', `/programs/${program.id}/webhooks/deliveries`);
+    expect(log.body.deliveries.map((d: { status: string }) => d.status)).toEqual(ours.received.map(() => 'delivered'));
+    expect((await stack.api.request('GET', `/programs/${other.id}/webhooks/deliveries`)).body.deliveries).toEqual([]);
   }, 120_000);
 
   it('only HTTPS (plain HTTP to loopback when allowed); admin and the program managers only, in their program', async () => {

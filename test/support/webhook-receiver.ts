@@ -19,6 +19,10 @@ export async function receiver(answers: number[] = [200]) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
+    /** The requests of one event (the `Bansou-Event` header). */
+    of: (event: string) => received.filter((r) => r.headers['bansou-event'] === event),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+export type WebhookReceiver = Awaited<ReturnType<typeof receiver>>;

@@ -18,6 +18,7 @@ import { problemsWith, ZActor, type Actor } from '../messages';
 import { REFUSALS, refusalText, type RefusalDetail, type RefusalKey, type RefusalValues } from '../refusals';
 import { riskSignals } from '../risk-model';
 import { initialState } from '../schedule';
+import { WEBHOOK_EVENTS_PATCH, type RaisedWebhookEvent, type WebhookEvent } from '../webhook-events';
 import {
   REJECTION_CODES,
   type ActionResult,
@@ -91,6 +92,8 @@ export class MatchContext {
   readonly outbox: PendingEmail[];
   /** Timeline events not yet written (the syncer's queue). */
   readonly events: PendingEvent[];
+  /** Webhook events not yet handed to their deliveries (the announcer's queue). */
+  readonly webhooks: RaisedWebhookEvent[];
   readonly workflowId = workflowInfo().workflowId;
   /** The read model is behind the state. */
   dirty = true;
@@ -103,6 +106,7 @@ export class MatchContext {
     this.state = input.carried?.state ?? initialState(input.match, input.playbook, now());
     this.outbox = input.carried?.outbox ?? [];
     this.events = input.carried?.events ?? [];
+    this.webhooks = input.carried?.webhooks ?? [];
     if (input.carried) this.state.run += 1;
     // A match whose playbook has a risk model is judged by it from its start; one started before keeps the
     // round-by-round rules for life (its state carries no `risk`). Retire the patch once no match started before it runs.
@@ -175,6 +179,16 @@ export class MatchContext {
     this.changed();
   }
 
+  /**
+   * Raises an event for the program's webhook endpoints; the announcer hands it to its deliveries, which no part of
+   * the match waits for. Runs that started before the patch raise events from where they replay past it.
+   */
+  announce({ key, data }: { key: string; data: WebhookEvent }): void {
+    if (!patched(WEBHOOK_EVENTS_PATCH)) return;
+    if (this.webhooks.some((w) => w.key === key)) return;
+    this.webhooks.push({ programId: this.state.match.programId, key, occurredAt: iso(now()), data });
+  }
+
   /** Every change recomputes health at once (queries see it) and wakes the syncer to write the read model. */
   changed(): void {
     const { state } = this;
@@ -238,6 +252,7 @@ export class MatchContext {
         .every((d) => state.outcome?.status === 'cancelled' || state.tasks.some((t) => t.key === d.key)) &&
       this.outbox.length === 0 &&
       this.events.length === 0 &&
+      this.webhooks.length === 0 &&
       !this.dirty &&
       this.activitiesInFlight === 0
     );

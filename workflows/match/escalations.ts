@@ -15,6 +15,7 @@ import { RESPONDENTS } from '../checkin-questions';
 import type { LocalizedText } from '../locale';
 import { ZEscalationAction, ZResolveEscalation, ZSnoozeEscalation } from '../messages';
 import { evaluateRound, ROUND_SIGNAL_TYPES, SEVERITY_RANK, type RiskSignal } from '../risk';
+import { escalationEvent } from './announcer';
 import {
   assessRisk,
   RISK_CAUSES,
@@ -292,6 +293,7 @@ export class Escalations {
             type: e.type,
             to: state.match.programManagers.map((m) => m.email),
           });
+          ctx.announce(escalationEvent(state, e, 'escalation.raised'));
         }
       }
     }
@@ -322,6 +324,7 @@ export class Escalations {
       { template: 'escalation' },
     );
     ctx.record('escalation.reopened', { escalationId: e.id, type: e.type, dueAt: e.dueAt, why });
+    ctx.announce(escalationEvent(state, e, 'escalation.opened', `reopened-${e.snoozes}`));
   }
 
   /** Opens an escalation for a signal, once per type while it is open; a repeat only adds its reason. */
@@ -363,6 +366,7 @@ export class Escalations {
       reason: signal.reason,
       dueAt: escalation.dueAt,
     });
+    ctx.announce(escalationEvent(state, escalation, 'escalation.opened'));
   }
 
   /**

@@ -7,6 +7,7 @@ import { condition, patched, upsertSearchAttributes } from '@temporalio/workflow
 import { startOfDate } from '../calendar';
 import { ZAddNote, ZCancelMatch, ZCompleteMatch, ZEndEarly, ZExtend, ZPause, ZReassign, ZResume } from '../messages';
 import { holdComputedDueDates, replanTasks, shiftTimers, wrapUpStartsAt } from '../schedule';
+import { matchClosedEvent } from './announcer';
 import {
   addNoteUpdate,
   cancelMatchUpdate,
@@ -222,5 +223,6 @@ export class Lifecycle {
       reason: outcome.reason ?? null,
       note: outcome.note ?? null,
     });
+    ctx.announce(matchClosedEvent(state));
   }
 }
