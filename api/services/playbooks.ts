@@ -15,6 +15,9 @@ const ZClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH
 const ZLocalized = z.object({ ja: ZText.line({ max: 200 }), en: ZText.line({ max: 200 }) });
 const ZKey = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be lowercase letters, digits and _');
 
+/** How many of each list a playbook may have. */
+export const PLAYBOOK_LIMITS = { documents: 10, extraQuestions: 10, tasks: 20 } as const;
+
 const M = DEFAULT_RISK_MODEL;
 const ZNumber = (min: number, max: number, fallback: number) => z.number().min(min).max(max).default(fallback);
 const ZTypical = ZNumber.bind(null, 1, 5);
@@ -100,7 +103,7 @@ export const ZPlaybook = z
       .object({
         documents: z
           .array(z.object({ type: ZKey, label: ZLocalized, required: z.boolean() }))
-          .max(10)
+          .max(PLAYBOOK_LIMITS.documents)
           .refine((docs) => new Set(docs.map((d) => d.type)).size === docs.length, 'document types must be unique')
           .default(DEFAULT_PLAYBOOK.contracts.documents),
         due: z
@@ -120,7 +123,7 @@ export const ZPlaybook = z
         closeAfter: ZDuration.default(DEFAULT_PLAYBOOK.checkins.closeAfter),
         extraQuestions: z
           .array(z.object({ id: ZKey, label: ZLocalized, kind: z.enum(['scale', 'text']) }))
-          .max(10)
+          .max(PLAYBOOK_LIMITS.extraQuestions)
           .default([]),
       })
       .default(DEFAULT_PLAYBOOK.checkins),
@@ -138,7 +141,7 @@ export const ZPlaybook = z
           dueWithin: ZDuration,
         }),
       )
-      .max(20)
+      .max(PLAYBOOK_LIMITS.tasks)
       .default(DEFAULT_PLAYBOOK.tasks),
     risk: z
       .object({
@@ -247,3 +250,34 @@ export function playbookChanges(before: Playbook, after: Playbook): PlaybookChan
     .filter((p) => a.get(p) !== b.get(p))
     .map((path) => ({ path, before: a.get(path) ?? null, after: b.get(path) ?? null }));
 }
+
+/**
+ * A playbook with the most settings a valid one can have: every list at its longest, and a contract due a while after
+ * the start (one setting more than before the kickoff).
+ */
+export const LARGEST_PLAYBOOK: TPlaybook = ZPlaybook.parse({
+  contracts: {
+    documents: Array.from({ length: PLAYBOOK_LIMITS.documents }, (_, i) => ({
+      type: `document_${i}`,
+      label: { ja: '書類', en: 'Document' },
+      required: true,
+    })),
+    due: { kind: 'after_start', offset: '7d' },
+  },
+  checkins: {
+    extraQuestions: Array.from({ length: PLAYBOOK_LIMITS.extraQuestions }, (_, i) => ({
+      id: `question_${i}`,
+      label: { ja: '質問', en: 'Question' },
+      kind: 'scale',
+    })),
+  },
+  tasks: Array.from({ length: PLAYBOOK_LIMITS.tasks }, (_, i) => ({
+    key: `task_${i}`,
+    label: { ja: 'タスク', en: 'Task' },
+    at: { anchor: 'start', offset: '0d' },
+    dueWithin: '7d',
+  })),
+});
+
+/** How many settings a playbook can have at most: forms that carry a field per setting are sized by it. */
+export const MAX_PLAYBOOK_SETTINGS = playbookSettings(LARGEST_PLAYBOOK).length;

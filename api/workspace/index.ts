@@ -15,7 +15,7 @@ import { matchRoutes } from './match';
 import { exportRoutes } from './exports';
 import { importConfirmBody, importRoutes, importUpload } from './imports';
 import { matchListRoutes } from './matches';
-import { playbookRoutes } from './playbook';
+import { playbookBody, playbookRoutes } from './playbook';
 import { programRoutes } from './programs';
 import { signInRoutes } from './sign-in';
 import { todayRoutes } from './today';
@@ -50,6 +50,8 @@ export function workspaceRoutes(deps: ApiDeps): Router {
   );
   // The import's confirmation carries the checked file back: its own, larger limit (express reads a body once).
   router.post('/imports', importConfirmBody);
+  // A playbook's form has a field per setting: more than other forms, however long its lists are.
+  router.post(['/programs/:id/playbook', '/programs/:id/playbook/preview'], playbookBody);
   router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
 
   // Who is asking, in which language, and the CSRF value of this page's forms.

@@ -1,10 +1,11 @@
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { Prisma } from '@prisma/client';
 import { may } from '../auth';
 import type { ApiDeps } from '../deps';
 import { fieldErrors } from '../errors';
 import {
   currentPlaybook,
+  MAX_PLAYBOOK_SETTINGS,
   playbookChanges,
   playbookSettings,
   savePlaybook,
@@ -12,6 +13,8 @@ import {
   type TPlaybook,
 } from '../services/playbooks';
 import { programInScope } from '../services/scope';
+import type { ScaleQuestion } from '../../workflows/checkin-questions';
+import { QUESTION_SHORT } from './labels';
 import { fill, WORKSPACE_MESSAGES } from './messages';
 import { doneNotice, type PageNotice } from './notices';
 import { problemIn } from './problem-words';
@@ -44,6 +47,17 @@ function readJson(text: string, locale: 'ja' | 'en', field: string): Reading {
 
 /** The name of a setting's field in the form. */
 const FIELD = 'setting:';
+
+/**
+ * The playbook's forms: a field per setting of the largest playbook there can be, plus the form's own few (CSRF,
+ * where to go back, which form), so that no valid playbook is too big to edit here. Other workspace forms keep the
+ * smaller limit.
+ */
+export const playbookBody = express.urlencoded({
+  extended: false,
+  limit: '256kb',
+  parameterLimit: MAX_PLAYBOOK_SETTINGS + 10,
+});
 
 /** A path such as `tasks[0].at.offset` as its keys and indexes. */
 const segments = (path: string) =>
@@ -91,8 +105,17 @@ type FormSetting = {
   problem: string | null;
 };
 
+/** The playbook with its settings in the schema's order (as stored, its keys come back in the database's order). */
+function inSchemaOrder(playbook: PlaybookSnapshot): PlaybookSnapshot {
+  const parsed = ZPlaybook.safeParse(playbook);
+  return parsed.success ? { ...parsed.data, version: playbook.version } : playbook;
+}
+
+/** Settings the form leaves out: the risk model's format version can only be 1 (the JSON box still shows it). */
+const NOT_IN_FORM = new Set(['riskModel.version']);
+
 /** The form: one field per setting, in fieldsets by section, each labelled in the person's language where it can be. */
-function settingsForm(
+export function settingsForm(
   shown: PlaybookSnapshot,
   locale: 'ja' | 'en',
   typed: Map<string, string> | null,
@@ -102,11 +125,16 @@ function settingsForm(
   const sections: { legend: string; settings: FormSetting[] }[] = [];
   playbookSettings(shown).forEach(({ path, value }, i) => {
     const parsed: unknown = JSON.parse(value);
-    if (parsed === null) return;
+    if (parsed === null || NOT_IN_FORM.has(path)) return;
     const top = String(segments(path)[0]);
     const legend = p.sections[top] ?? top;
     const item = /^(.*?)\[(\d+)\]/.exec(path);
-    const own = p.labels[path.replace(/\[\d+\]/g, '[]')];
+    const typical = /^riskModel\.typical\.(\w+)$/.exec(path)?.[1] as ScaleQuestion | undefined;
+    const own =
+      p.labels[path.replace(/\[\d+\]/g, '[]')] ??
+      (typical && QUESTION_SHORT[typical]
+        ? fill(p.typicalAnswer, { question: QUESTION_SHORT[typical][locale] })
+        : null);
     const itemName = item && p.items[item[1]!];
     const label = own && itemName ? `${fill(itemName, { n: Number(item![2]) + 1 })} · ${own}` : (own ?? null);
     let section = sections.find((x) => x.legend === legend);
@@ -156,7 +184,7 @@ export function playbookRoutes(router: Router, deps: ApiDeps): void {
       settings: playbookSettings(current),
       canEdit: may(principal, 'edit_playbook', program.id),
       form: settingsForm(
-        shown,
+        inSchemaOrder(shown),
         locale,
         view.source === 'form' ? (view.typed ?? null) : null,
         view.source === 'form' ? (view.fields ?? null) : null,

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 import type { Browser } from 'playwright-core';
-import { fitsWidth, launch } from '../support/browser';
+import path from 'node:path';
+import { fitsWidth, launch, SCREENSHOTS } from '../support/browser';
+import { LARGEST_PLAYBOOK, MAX_PLAYBOOK_SETTINGS } from '../../api/services/playbooks';
 import { unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 import {
@@ -141,5 +143,63 @@ describe('a program manager’s workspace in real Chromium', () => {
     }, playbookPage());
     expect(status).toBe(403);
     await context.close();
+  });
+
+  it('edits the largest playbook there can be in its form, every field named with its unit (en 1280, ja 360)', async () => {
+    // Ten documents, ten extra questions and twenty tasks: more fields than other workspace forms may send.
+    const put = await stack.api.request('PUT', `/programs/${stack.programId}/playbook`, LARGEST_PLAYBOOK);
+    expect(put.status).toBe(200);
+    const version = (put.body as { playbook: { version: number } }).playbook.version;
+    await chooseLocale(stack, manager, 'en');
+    const { context, page } = await signedIn(manager, DESKTOP);
+    await page.goto(playbookPage());
+    const form = page.locator('#settings-form');
+    const names = await form.locator('input[name^="setting:"], select[name^="setting:"]').evaluateAll((fields) =>
+      fields.map((f) => {
+        const label = document.querySelector(`label[for="${f.id}"]`)!;
+        const words = [...label.childNodes]
+          .filter((n) => n.nodeName !== 'CODE')
+          .map((n) => n.textContent)
+          .join('');
+        return { path: f.getAttribute('name')!.slice('setting:'.length), words: words.trim() };
+      }),
+    );
+    expect(names.length).toBeGreaterThan(200);
+    expect(names.length).toBeLessThanOrEqual(MAX_PLAYBOOK_SETTINGS);
+    // Each field says what it does in words (its path only beside them), the risk model's too.
+    expect(names.filter((n) => !n.words || n.words === n.path)).toEqual([]);
+    expect(names.find((n) => n.path === 'riskModel.carryOver')!.words).toBe(
+      'Share of the score carried to the next check-in (0 to 1)',
+    );
+    await form.getByLabel('Escalate a cause from this score').fill('4');
+    await form.getByLabel('Task 20 · Due within').fill('9d');
+    await form.getByRole('button', { name: 'Show the changes' }).click();
+    expect((await page.locator('#changes tbody tr').allTextContents()).sort()).toEqual(
+      ['riskModel.escalateAt3.64', 'tasks[19].dueWithin"7d""9d"'].sort(),
+    );
+    await page.getByRole('button', { name: /^Save as version/ }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toBe('The playbook is saved.');
+    const saved = await stack.database.db.playbook.findFirstOrThrow({
+      where: { programId: stack.programId },
+      orderBy: { version: 'desc' },
+    });
+    expect(saved.version).toBe(version + 1);
+    expect(saved.body).toMatchObject({ riskModel: { escalateAt: 4 } });
+    expect((saved.body as { tasks: { dueWithin: string }[] }).tasks[19]!.dueWithin).toBe('9d');
+    await page.locator('fieldset', { hasText: 'Risk model tuning' }).screenshot({
+      path: path.join(SCREENSHOTS, 'workspace-playbook-risk-model-en-1280.png'),
+    });
+    await context.close();
+
+    await chooseLocale(stack, manager, 'ja');
+    const phone = await signedIn(manager);
+    await phone.page.goto(playbookPage());
+    const risk = phone.page.locator('#settings-form').getByLabel('要因をエスカレーションするスコア');
+    expect(await risk.inputValue()).toBe('4');
+    expect(await fitsWidth(phone.page)).toBe(true);
+    await phone.page.locator('fieldset', { hasText: 'リスク判定の調整値' }).screenshot({
+      path: path.join(SCREENSHOTS, 'workspace-playbook-risk-model-ja-360.png'),
+    });
+    await phone.context.close();
   });
 });
