@@ -80,7 +80,10 @@ async function withStack(
 ): Promise<void> {
   const stack = await startBenchStack({ keepDatabase: options.keepDatabase });
   current = stack;
-  const workerEnv = Object.fromEntries(options.workerEnv.map((kv) => kv.split('=', 2) as [string, string]));
+  // Split at the first '=' only: a value may hold more (NODE_OPTIONS=--max-old-space-size=256).
+  const workerEnv = Object.fromEntries(
+    options.workerEnv.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   try {
     await Promise.all([stack.startApis(parts.apis), stack.startWorkers(parts.workers, workerEnv)]);
     await work(stack);

@@ -16,6 +16,7 @@ import { freePort } from '../test/support/http';
 import { API_READY, startProcess, WORKER_READY, type RunningProcess } from '../test/support/processes';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
 import { searchAttributes } from '../workflows/shared';
+import { writeWorkflowBundle } from '../worker/bundle';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
 /**
@@ -59,6 +60,20 @@ export type BenchStack = {
 };
 
 let runtimeInstalled = false;
+
+/**
+ * The workflow bundle, built once per run before any worker starts, as the image builds it (`worker/bundle.ts`): a
+ * worker that bundled at start would carry webpack's memory in its RSS, and spend its first half-minute of CPU on it.
+ */
+let bundle: Promise<string> | undefined;
+function workflowBundle(dataDir: string): Promise<string> {
+  bundle ??= (async () => {
+    const file = path.join(dataDir, 'bench-workflow-bundle.js');
+    await writeWorkflowBundle(file, new DefaultLogger('WARN'));
+    return file;
+  })();
+  return bundle;
+}
 
 async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `bansou_bench_${randomBytes(4).toString('hex')}`;
@@ -155,7 +170,12 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     serverUrl = postgres.url;
   }
   // Whatever started is stopped again if another part fails to start.
-  const parts = await Promise.allSettled([createBenchDatabase(serverUrl), startTemporal(), startSmtpSink()]);
+  const parts = await Promise.allSettled([
+    createBenchDatabase(serverUrl),
+    startTemporal(),
+    startSmtpSink(),
+    workflowBundle(env.BANSOU_DATA_DIR),
+  ]);
   const failed = parts.find((p) => p.status === 'rejected');
   if (failed) {
     const [d, t, m] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined)) as [
@@ -167,10 +187,11 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     await postgres?.stop();
     throw failed.reason;
   }
-  const [database, temporal, smtp] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [
+  const [database, temporal, smtp, bundlePath] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof createBenchDatabase>>,
     DevServer,
     SmtpSink,
+    string,
   ];
   const { metricsPort } = temporal;
   say(`Postgres database ready; Temporal dev server at ${temporal.address}; SMTP sink on ${smtp.port}`);
@@ -186,6 +207,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     SIGNING_SECRET,
     PAYLOAD_ENCRYPTION_KEYS,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     HOST: '127.0.0.1',
     // As in production: the readiness lines the benchmark waits for are at info.
     LOG_LEVEL: 'info',
