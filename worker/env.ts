@@ -24,8 +24,11 @@ const ZSeconds = z.coerce.number().positive().max(3600);
 export const ZWorkerTuningEnv = z.object({
   /** Match workflows kept in memory between their tasks; one that is not must replay its history. Bounds the RSS. */
   WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).default(1000),
-  /** Workflow tasks the worker runs at once. */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 1000).default(40),
+  /**
+   * Workflow tasks the worker runs at once. They all run on one thread (the SDK reuses one V8 context): more at once
+   * only makes each take longer, and on a busy machine past its 10 s timeout, when its work is thrown away.
+   */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 1000).default(4),
   /** Activities (emails, read-model writes) the worker runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: count(1, 1000).default(20),
   /** Long polls for workflow tasks / activity tasks kept open at once. */
