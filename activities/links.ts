@@ -35,14 +35,30 @@ export function signLink(secret: string, claims: LinkClaims): string {
   return `${encoded}.${b64(sign(secret, encoded))}`;
 }
 
-/** Checks a token's signature and expiry; an expired token still says what it was for (to show a closed round). */
-export function verifyLink(secret: string, token: string, nowMs: number): VerifiedLink {
+/**
+ * The secrets a link or a form value is checked with: SIGNING_SECRET, and SIGNING_SECRET_PREVIOUS while a rotation is
+ * under way (so what was signed before it still opens). Only SIGNING_SECRET signs.
+ */
+export function verifyingSecrets(links: { signingSecret: string; previousSigningSecret?: string }): string[] {
+  return links.previousSigningSecret ? [links.signingSecret, links.previousSigningSecret] : [links.signingSecret];
+}
+
+/** True when `given` is what `derive` makes with one of `secrets`, each compared in constant time. */
+export function signedByAny(secrets: readonly string[], derive: (secret: string) => string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const actual = Buffer.from(given);
+  return secrets.some((secret) => {
+    const expected = Buffer.from(derive(secret));
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  });
+}
+
+/** Checks a token's signature (by any of `secrets`) and expiry; an expired token still says what it was for. */
+export function verifyLink(secrets: readonly string[], token: string, nowMs: number): VerifiedLink {
   const match = /^([A-Za-z0-9_-]{8,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return { ok: false, reason: 'malformed' };
   const [, encoded, mac] = match as unknown as [string, string, string];
-  const expected = sign(secret, encoded);
-  const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+  if (!signedByAny(secrets, (secret) => b64(sign(secret, encoded)), mac)) return { ok: false, reason: 'forged' };
   const parts = Buffer.from(encoded, 'base64url').toString('utf8').split('~');
   const [kind, matchId, n, who, exp] = parts;
   if (parts.length !== 5 || (kind !== 'checkin' && kind !== 'kickoff') || !matchId || (who !== 'h' && who !== 't')) {

@@ -25,6 +25,8 @@ export type ApiDeps = {
     publicBaseUrl: string;
     /** SIGNING_SECRET: verifies check-in and kickoff links (and opens idempotent answers stored before sealing). */
     signingSecret: string;
+    /** SIGNING_SECRET_PREVIOUS, during a rotation: still verifies what it signed, never signs. */
+    previousSigningSecret?: string;
   };
   /** Requests per minute per client on the public pages (check-in, kickoff). */
   pageRateLimit?: number;

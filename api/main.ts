@@ -34,7 +34,11 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: temporalAt.taskQueue,
     keys,
-    links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
+    links: {
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      signingSecret: env.SIGNING_SECRET,
+      ...(env.SIGNING_SECRET_PREVIOUS ? { previousSigningSecret: env.SIGNING_SECRET_PREVIOUS } : {}),
+    },
     apiRateLimit: env.API_RATE_LIMIT,
     apiKeyCacheMs: env.API_KEY_CACHE_SECONDS * 1000,
     webhookLoopbackHttp: env.WEBHOOK_ALLOW_LOOPBACK_HTTP,

@@ -86,11 +86,19 @@ export const ZMailEnv = z.object({
     .regex(/^(.*<)?[^\s@<>]+@[^\s@<>]+\.?[^\s@<>]*>?$/, 'must be an address such as "bansou <noreply@example.org>"'),
 });
 
+const ZSigningSecret = z.string().min(32, 'must be at least 32 characters (use `openssl rand -hex 32`)');
+
 export const ZLinkEnv = z.object({
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .default('http://localhost:3000'),
-  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters (use `openssl rand -hex 32`)'),
+  /** Signs check-in, kickoff and sign-in links and the forms' CSRF values (activities/links.ts). */
+  SIGNING_SECRET: ZSigningSecret,
+  /**
+   * While SIGNING_SECRET is being rotated, the one before it: links and form values it signed are still accepted by
+   * the API; it never signs anything (docs/deployment.md, "Rotating SIGNING_SECRET").
+   */
+  SIGNING_SECRET_PREVIOUS: ZSigningSecret.optional(),
 });
 
 export const ZLogEnv = z.object({

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { verifyLink, type LinkClaims, type LinkKind } from '../../activities/links';
+import { verifyingSecrets, verifyLink, type LinkClaims, type LinkKind } from '../../activities/links';
 import type { Locale, PlaybookSnapshot } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import { playbookVersion } from '../services/playbooks';
@@ -21,7 +21,7 @@ export type OpenedLink = {
  * returns null, saying nothing about any match.
  */
 export async function openLink(deps: ApiDeps, req: Request, res: Response, kind: LinkKind): Promise<OpenedLink | null> {
-  const link = verifyLink(deps.links.signingSecret, String(req.params.token), Date.now());
+  const link = verifyLink(verifyingSecrets(deps.links), String(req.params.token), Date.now());
   const claims = link.claims;
   const invalid = () => {
     renderMessage(res, 404, browserLocale(req), { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { LinkClaims } from '../../activities/links';
+import { verifyingSecrets, type LinkClaims } from '../../activities/links';
 import { respondKickoffUpdate, type KickoffSlot, type Locale } from '../../workflows/shared';
 import type { ApiDeps } from '../deps';
 import type { ExtraRoute } from '../openapi';
@@ -158,7 +158,7 @@ export function kickoffRoutes(deps: ApiDeps): Router {
     const ctx = await load(req, res);
     if (!ctx) return;
     const body = (req.body ?? {}) as Record<string, string>;
-    if (crossSite(req) || !csrfOk(secret, String(req.params.token), body.csrf)) {
+    if (crossSite(req) || !csrfOk(verifyingSecrets(deps.links), String(req.params.token), body.csrf)) {
       return renderMessage(res, 403, ctx.locale, { title: (t) => t.invalidTitle, body: (t) => t.invalidBody });
     }
     if (unavailable(res, ctx)) return;

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { signedByAny, verifyingSecrets } from '../../activities/links';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import multer from 'multer';
 import { requirePermission } from '../auth';
@@ -46,12 +47,6 @@ export const importConfirmBody = express.urlencoded({ extended: false, limit: CS
 function confirmationKey(secret: string, binding: string, bytes: Buffer): string {
   const digest = createHash('sha256').update(bytes).digest('hex');
   return createHmac('sha256', secret).update(`workspace-import:${binding}:${digest}`).digest('base64url');
-}
-
-function keyMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const [a, b] = [Buffer.from(expected), Buffer.from(given)];
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 type Problem = { row: number; column: string; message: string };
@@ -166,8 +161,9 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
     const t = WORKSPACE_MESSAGES[locale].imports;
     const body = req.body as Record<string, unknown>;
     const bytes = Buffer.from(typeof body.file === 'string' ? body.file : '', 'base64');
-    const expected = confirmationKey(deps.links.signingSecret, res.locals.csrfBinding as string, bytes);
-    if (!bytes.length || !keyMatches(expected, body.key)) {
+    const binding = res.locals.csrfBinding as string;
+    const confirmed = signedByAny(verifyingSecrets(deps.links), (s) => confirmationKey(s, binding, bytes), body.key);
+    if (!bytes.length || !confirmed) {
       return show(res, 400, { notice: refused(t.notPreviewed) });
     }
     try {

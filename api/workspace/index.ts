@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
+import { verifyingSecrets } from '../../activities/links';
 import type { Locale } from '../../workflows/shared';
 import { accountPrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -99,7 +100,7 @@ export function workspaceRoutes(deps: ApiDeps): Router {
     if (req.method !== 'POST') return next();
     const crossSite = req.get('sec-fetch-site') === 'cross-site';
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (crossSite || !csrfValid(deps.links.signingSecret, res.locals.csrfBinding as string, body.csrf)) {
+    if (crossSite || !csrfValid(verifyingSecrets(deps.links), res.locals.csrfBinding as string, body.csrf)) {
       return renderNotice(res, 403, { title: (t) => t.formExpiredTitle, body: (t) => t.formExpiredBody });
     }
     next();

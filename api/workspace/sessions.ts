@@ -1,7 +1,7 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
 import type { Request, Response } from 'express';
-import { signInToken } from '../../activities/links';
+import { signedByAny, signInToken } from '../../activities/links';
 import type { signInEmailWorkflow } from '../../workflows';
 import { signInWorkflowId, type Locale, type SignInEmailInput } from '../../workflows/shared';
 import { accountPrincipal } from '../auth';
@@ -275,9 +275,7 @@ export function csrfToken(secret: string, binding: string): string {
   return createHmac('sha256', secret).update(`workspace-csrf:${binding}`).digest('base64url');
 }
 
-export function csrfValid(secret: string, binding: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const expected = Buffer.from(csrfToken(secret, binding));
-  const actual = Buffer.from(given);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+/** Whether a form's CSRF value was made for this binding (with SIGNING_SECRET, or the previous one). */
+export function csrfValid(secrets: readonly string[], binding: string, given: unknown): boolean {
+  return signedByAny(secrets, (secret) => csrfToken(secret, binding), given);
 }

@@ -73,6 +73,16 @@ describe('environment schemas', () => {
     expect((error as ConfigError).message).toContain('SIGNING_SECRET: must be at least 32 characters');
   });
 
+  it('takes SIGNING_SECRET_PREVIOUS (optional) under the same rule as SIGNING_SECRET, and keeps it out of the message', () => {
+    expect(parseEnv(ZApiEnv, valid).SIGNING_SECRET_PREVIOUS).toBeUndefined();
+    const previous = 'b'.repeat(64);
+    expect(parseEnv(ZApiEnv, { ...valid, SIGNING_SECRET_PREVIOUS: previous }).SIGNING_SECRET_PREVIOUS).toBe(previous);
+    expect(() => parseEnv(ZApiEnv, { ...valid, SIGNING_SECRET_PREVIOUS: 'too-short-0123' })).toThrow(
+      /SIGNING_SECRET_PREVIOUS: must be at least 32 characters/,
+    );
+    expect(() => parseEnv(ZApiEnv, { ...valid, SIGNING_SECRET_PREVIOUS: 'too-short-0123' })).not.toThrow(/too-short/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(parseEnv(ZApiEnv, { ...valid, PORT: '' }).PORT).toBe(3000);
     expect(() => parseEnv(ZApiEnv, { ...valid, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required/);

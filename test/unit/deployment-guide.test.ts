@@ -63,6 +63,7 @@ describe('docs/deployment.md', () => {
     const schemaSecrets = [
       'PAYLOAD_ENCRYPTION_KEYS',
       'SIGNING_SECRET',
+      'SIGNING_SECRET_PREVIOUS',
       'DATABASE_URL',
       'SMTP_URL',
       'TEMPORAL_API_KEY',
