@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createSignInLink } from '../../api/workspace/sessions';
 import { PROJECT_ROOT } from '../../dev/env';
 import { eventually } from '../support/eventually';
-import { ALWAYS_SEND, escalationRow, matchRequest, seedMatch } from '../support/fixtures';
+import { ALWAYS_SEND, escalationRow, matchDates, matchRequest, seedMatch } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
 
 /**
@@ -111,7 +111,7 @@ describe('the coordinator’s workspace in real Chromium', () => {
     await context.close();
   });
 
-  it('triages an escalation the workflow raised: acknowledge, then resolve with a note', async () => {
+  it('triages an escalation the workflow raised: acknowledge, snooze, then resolve with a note', async () => {
     const match = await stack.createMatch({ coordinator: COORDINATOR, title: 'EC 販路開拓（未回答）' });
     await stack.openFirstCheckin(match.id);
     // Nobody answers two rounds in a row; the workflow escalates the silence.
@@ -135,6 +135,16 @@ describe('the coordinator’s workspace in real Chromium', () => {
     await card.getByRole('button', { name: '対応を始める（確認）' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('エスカレーションの対応を始めました');
     await expect(page.locator(cardOf).textContent()).resolves.toContain('対応中');
+    // Put off until the time the form offers, with a reason; it stays on Today.
+    await page.locator(`${cardOf} summary`, { hasText: '保留する' }).click();
+    await page.locator(cardOf).getByLabel('理由（必須）').fill('来週の定例で確認する');
+    await page.locator(cardOf).getByRole('button', { name: '保留する' }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('エスカレーションを保留にしました。');
+    expect(await page.locator(cardOf).count()).toBe(1);
+    expect(await stack.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({
+      status: 'snoozed',
+      snoozeReason: '来週の定例で確認する',
+    });
 
     await page.locator(`${cardOf} summary`, { hasText: '解決にする' }).click();
     await page.locator(cardOf).getByLabel('対応の内容（必須）').fill('お二人に電話で確認。次回から回答するとのこと。');
@@ -146,7 +156,7 @@ describe('the coordinator’s workspace in real Chromium', () => {
     await context.close();
   });
 
-  it('proposes a kickoff, sees it confirmed when host and talent pick, and is told in words what cannot be done yet', async () => {
+  it('proposes a kickoff, sees it confirmed when host and talent pick, is told in words what cannot be done yet, cancels it', async () => {
     const match = await stack.createMatch({ coordinator: COORDINATOR, title: '地域商社の新商品開発' });
     const { context, page } = await signedIn(PHONE, 'ja-JP');
     await page.goto(`${stack.api.url}/workspace/matches/${match.id}`);
@@ -185,6 +195,16 @@ describe('the coordinator’s workspace in real Chromium', () => {
     await page.getByRole('button', { name: '保存する' }).click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('この操作はできませんでした');
     await expect(page.locator('#notice').textContent()).resolves.toContain('キックオフの開始時刻がまだ来ていません');
+
+    // The date no longer suits the host: the kickoff is cancelled, with the reason, and is to be arranged again.
+    await page.locator('#kickoff summary', { hasText: 'キックオフを取り消す' }).click();
+    await page.locator('#kcreason').fill('受入事業者の都合が悪くなったため');
+    await page.getByRole('button', { name: 'キックオフを取り消す' }).click();
+    await expect(page.locator('#notice').textContent()).resolves.toContain('キックオフを取り消しました。');
+    await eventually(
+      async () =>
+        (await stack.database.db.match.findUniqueOrThrow({ where: { id: match.id } })).kickoffStatus !== 'scheduled',
+    );
     await context.close();
   });
 
@@ -222,6 +242,95 @@ describe('the coordinator’s workspace in real Chromium', () => {
     } finally {
       await stack.database.db.account.update({ where: { email: COORDINATOR.email }, data: { locale: null } });
     }
+  });
+
+  it('completes the other actions from a phone in Japanese: task, contract, pause, resume, extend, end early, cancel, reassign, complete', async () => {
+    // Starting today, so its first coordinator task is due at once.
+    const match = await stack.createMatch({
+      coordinator: COORDINATOR,
+      title: '酒蔵の海外販路',
+      ...matchDates({ inDays: 0 }),
+    });
+    const db = stack.database.db;
+    const task = await eventually(async () => db.coordinatorTask.findFirst({ where: { matchId: match.id } }), {
+      timeoutMs: 30_000,
+    });
+    const { context, page } = await signedIn(PHONE, 'ja-JP');
+    const notice = () => page.locator('#notice').textContent();
+    await page.goto(`${stack.api.url}/workspace/matches/${match.id}`);
+
+    await page.locator(`[id="task-${task!.id}"]`).getByRole('button', { name: '完了にする' }).click();
+    await expect(notice()).resolves.toContain('タスクを完了にしました。');
+    const contract = page.locator(`[id="contract-${match.id}-outsourcing_contract"]`);
+    await contract.getByLabel('状況を変える').selectOption('submitted');
+    await contract.getByRole('button', { name: '状況を変える' }).click();
+    await expect(notice()).resolves.toContain('契約書類の状況を更新しました。');
+
+    await page.locator('#pause summary').click();
+    await page.getByLabel('理由（必須）').first().fill('受入事業者の繁忙期のため');
+    await page.locator('#pause').getByRole('button', { name: '一時停止する' }).click();
+    await expect(notice()).resolves.toContain('一時停止しました。');
+    await page.getByRole('button', { name: '再開する' }).click();
+    await expect(notice()).resolves.toContain('再開しました。');
+    const later = new Date(`${match.endDate}T00:00:00Z`);
+    later.setUTCMonth(later.getUTCMonth() + 1);
+    await page.locator('#extend summary').click();
+    await page.getByLabel('新しい終了日').fill(later.toISOString().slice(0, 10));
+    await page.locator('#extend').getByRole('button', { name: '終了日を延ばす' }).click();
+    await expect(notice()).resolves.toContain('終了日を延ばしました。');
+    expect(await fitsWidth(page)).toBe(true);
+    await shot(page, 'match-actions-ja-360');
+    await page.locator('#end-early summary').click();
+    await page.locator('#end-early').getByLabel('理由', { exact: true }).selectOption({ index: 0 });
+    await page.locator('#end-early').getByRole('button', { name: '途中終了にする' }).click();
+    await expect(notice()).resolves.toContain('途中終了として記録しました。');
+    const ended = await db.match.findUniqueOrThrow({ where: { id: match.id } });
+    expect(ended).toMatchObject({ status: 'terminated_early', endDate: later });
+    expect(await db.coordinatorTask.findUniqueOrThrow({ where: { id: task!.id } })).toMatchObject({ status: 'done' });
+    expect(
+      await db.contractDocument.findFirstOrThrow({ where: { matchId: match.id, type: 'outsourcing_contract' } }),
+    ).toMatchObject({ status: 'submitted' });
+
+    const notStarted = await stack.createMatch({ coordinator: COORDINATOR, title: '商店街の EC' });
+    await page.goto(`${stack.api.url}/workspace/matches/${notStarted.id}`);
+    await page.locator('#cancel summary').click();
+    await page.locator('#cancel').getByLabel('理由（必須）').fill('受入事業者の都合により見送り');
+    await page.locator('#cancel').getByRole('button', { name: '開始前に中止する' }).click();
+    await expect(notice()).resolves.toContain('中止しました。');
+
+    const handedOver = await stack.createMatch({ coordinator: COORDINATOR, title: '観光協会の DX' });
+    await page.goto(`${stack.api.url}/workspace/matches/${handedOver.id}`);
+    await page.locator('#reassign summary').click();
+    await page.getByLabel('新しいコーディネーターの名前').fill('高橋 美咲');
+    await page.getByLabel('新しいコーディネーターのメールアドレス').fill('takahashi.workspace@npo.example.jp');
+    await page.locator('#reassign').getByRole('button', { name: '担当コーディネーターを変える' }).click();
+    await expect(notice()).resolves.toContain('担当コーディネーターを変えました。');
+    const statuses = await eventually(async () => {
+      const rows = await db.match.findMany({
+        where: { id: { in: [notStarted.id, handedOver.id] } },
+        include: { coordinator: true },
+      });
+      return rows.find((r) => r.id === notStarted.id)?.status === 'cancelled' ? rows : null;
+    });
+    expect(statuses!.find((r) => r.id === handedOver.id)!.coordinator.email).toBe('takahashi.workspace@npo.example.jp');
+
+    // Ten days from its end, a match is in its wrap-up: it can be recorded as completed.
+    const nearlyDone = await stack.createMatch({
+      coordinator: COORDINATOR,
+      title: '農園の直販サイト',
+      ...matchDates({ inDays: 0, days: 10 }),
+    });
+    await eventually(
+      async () => (await db.match.findUniqueOrThrow({ where: { id: nearlyDone.id } })).phase === 'wrap_up',
+      { timeoutMs: 30_000 },
+    );
+    await page.goto(`${stack.api.url}/workspace/matches/${nearlyDone.id}`);
+    await page.locator('#complete summary').click();
+    await page.locator('#complete').getByLabel('メモ（任意）').fill('成果物を納品し、双方が合意');
+    await page.locator('#complete').getByRole('button', { name: '完遂として記録する' }).click();
+    await expect(notice()).resolves.toContain('完遂として記録しました。');
+    expect(await db.match.findUniqueOrThrow({ where: { id: nearlyDone.id } })).toMatchObject({ status: 'completed' });
+    await context.close();
   });
 
   it('shows a program month by month and by cohort: health, answers, escalations, days to kickoff, health bands, as charts with their figures', async () => {
