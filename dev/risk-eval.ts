@@ -11,6 +11,7 @@
  *   npm run risk:eval -- --asks 0.01       # people with nothing wrong ask for the coordinator in 1% of check-ins
  */
 import { DEFAULT_RISK_MODEL } from '../workflows/playbook';
+import { bayesBound } from './risk-bound';
 import {
   currentRules,
   emptyFigures,
@@ -40,6 +41,8 @@ type Options = {
   trouble: TroubleSpec;
   /** The chance a person not in trouble asks for the coordinator in a check-in (undefined: the simulator's). */
   asks: number | undefined;
+  /** How far people's usual answers drift per round (sd; undefined: the simulator's). */
+  drift: number | undefined;
   /** Also print recall, precision and emails at other escalation thresholds (the trade-off a program chooses on). */
   curve: boolean;
 };
@@ -60,18 +63,21 @@ function options(argv: string[]): Options {
     const [low, high] = text.split(',').map(Number);
     return low! > 0 && high! >= low! ? ([low!, high!] as const) : ([NaN, NaN] as const);
   };
-  const trouble = { drop: range('--falls'), lasts: range('--lasts') };
+  const trouble = { drop: range('--falls'), lasts: range('--lasts'), onset: range('--onset') };
+  const drift = value('--drift') === undefined ? undefined : Number(value('--drift'));
   const asks = value('--asks') === undefined ? undefined : Number(value('--asks'));
   if (
     [...seeds, ...sizes].some((n) => !Number.isInteger(n) || n <= 0) ||
     !(troubleShare > 0 && troubleShare < 1) ||
     (asks !== undefined && !(asks >= 0 && asks < 1)) ||
-    [...(trouble.drop ?? []), ...(trouble.lasts ?? [])].some(Number.isNaN)
+    (drift !== undefined && !(drift >= 0 && drift < 1)) ||
+    (trouble.onset && !(trouble.onset[0] >= 1 && trouble.onset[1] <= 12)) ||
+    [...(trouble.drop ?? []), ...(trouble.lasts ?? []), ...(trouble.onset ?? [])].some(Number.isNaN)
   )
     throw new Error(
-      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5] [--asks 0.003] [--curve]',
+      'usage: risk-eval [--seeds report|tuning|1,2,3] [--sizes 30,100] [--trouble 0.3] [--falls 1.2,2.8] [--lasts 3,5] [--onset 1,9] [--drift 0.04] [--asks 0.003] [--curve]',
     );
-  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble, asks, curve: argv.includes('--curve') };
+  return { seeds, seedsName: seedsArg, sizes, troubleShare, trouble, asks, drift, curve: argv.includes('--curve') };
 }
 
 /** Every cohort of every seed and size, through every policy. */
@@ -85,6 +91,7 @@ export function evaluate(policies: Policy[], o: Omit<Options, 'seedsName' | 'cur
         troubleShare: o.troubleShare,
         trouble: o.trouble,
         asks: o.asks,
+        drift: o.drift,
       })) {
         policies.forEach((policy, i) => score(figures[i]!, match, policy.escalations(match)));
       }
@@ -109,10 +116,11 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
   out.push(
     `Seeds ${o.seeds.join(', ')} (${which}); cohorts of ${o.sizes.join(', ')} matches per seed; ${Math.round(o.troubleShare * 100)}% planted with trouble; 12 check-in rounds`,
     `${f0.matches} matches: ${f0.healthy} healthy, ${f0.troubled} troubled` +
-      (o.trouble.drop || o.trouble.lasts
-        ? ` (trouble changed: falls ${o.trouble.drop?.join('–') ?? 'default'} points, fails ${o.trouble.lasts?.join('–') ?? 'default'} rounds after it begins)`
+      (o.trouble.drop || o.trouble.lasts || o.trouble.onset
+        ? ` (trouble changed: falls ${o.trouble.drop?.join('–') ?? 'default'} points, fails ${o.trouble.lasts?.join('–') ?? 'default'} rounds after it begins, begins in round ${o.trouble.onset?.join('–') ?? 'default'})`
         : '') +
-      (o.asks === undefined ? '' : `; people not in trouble ask for the coordinator in ${o.asks * 100}% of check-ins`),
+      (o.asks === undefined ? '' : `; people not in trouble ask for the coordinator in ${o.asks * 100}% of check-ins`) +
+      (o.drift === undefined ? '' : `; usual answers drift ${o.drift} points per round (sd)`),
     '',
   );
   row(
@@ -186,9 +194,14 @@ function print(policies: Policy[], figures: Figures[], o: Options): void {
 
 /** The same cohorts at other escalation thresholds: fewer emails cost recall, for the model and for the reference. */
 function printCurve(o: Options): void {
-  const out = ['', 'Trade-off: the same cohorts at other escalation thresholds (escalateAt)'];
+  const out = [
+    '',
+    'Trade-off: the same cohorts at other escalation thresholds (escalateAt; for the bound, the posterior)',
+  ];
   const row = (cells: string[]) => out.push(cells.map((c, i) => c.padEnd(i ? 12 : 34)).join(''));
-  row(['', 'escalateAt', 'recall', 'precision', 'emails per healthy match']);
+  row(['', 'threshold', 'recall', 'precision', 'median', 'emails per healthy match']);
+  const traces = new Map<string, number[]>();
+  const spec = { troubleShare: o.troubleShare, trouble: o.trouble, asks: o.asks, drift: o.drift };
   const lines: [string, number, Policy][] = [
     ...[2.0, 2.4, 2.8, 3.2, DEFAULT_RISK_MODEL.escalateAt, 4.0].map((at): [string, number, Policy] => [
       `risk model v${DEFAULT_RISK_MODEL.version}`,
@@ -200,17 +213,57 @@ function printCurve(o: Options): void {
       at,
       knownBaselines(at),
     ]),
+    ...BOUND_THRESHOLDS.map((at): [string, number, Policy] => [
+      'bound: Bayes posterior',
+      at,
+      bayesBound(at, spec, traces),
+    ]),
   ];
+  const started = Date.now();
   const figures = evaluate(
     lines.map(([, , p]) => p),
     o,
   );
+  const heads = figures.map(headline);
   lines.forEach(([name, at], i) => {
-    const h = headline(figures[i]!);
-    row([`  ${name}`, at.toFixed(2), fixed(h.recall), fixed(h.precision), fixed(h.emailsPerHealthy)]);
+    const h = heads[i]!;
+    if (name.startsWith('bound') && !BOUND_SHOWN.includes(at)) return;
+    row([
+      `  ${name}`,
+      at.toFixed(2),
+      fixed(h.recall),
+      fixed(h.precision),
+      fixed(h.medianDelay, 1),
+      fixed(h.emailsPerHealthy),
+    ]);
   });
+  // The bound's best at the targets' email budget, and its best recall at the targets' precision.
+  const bound = lines
+    .map((l, i) => ({ at: l[1], h: heads[i]!, bound: l[0].startsWith('bound') }))
+    .filter((b) => b.bound);
+  const withinEmails = bound.filter((b) => (b.h.emailsPerHealthy ?? 99) <= TARGETS.emailsPerHealthy);
+  const precise = bound.filter((b) => (b.h.precision ?? 0) >= TARGETS.precision);
+  const best = (list: typeof bound) =>
+    list.reduce((x, y) => ((y.h.recall ?? 0) > (x?.h.recall ?? -1) ? y : x), list[0]);
+  const say = (label: string, b: (typeof bound)[number] | undefined) =>
+    out.push(
+      b
+        ? `${label}: posterior ${b.at.toFixed(3)}, recall ${fixed(b.h.recall)}, precision ${fixed(b.h.precision)}, median ${fixed(b.h.medianDelay, 1)} rounds, ${fixed(b.h.emailsPerHealthy)} emails per healthy match`
+        : `${label}: none of the thresholds tried`,
+    );
+  out.push('');
+  say(`Bound at ≤ ${TARGETS.emailsPerHealthy} emails per healthy match, best recall`, best(withinEmails));
+  say(`Bound at precision ≥ ${TARGETS.precision}, best recall`, best(precise));
+  out.push(`(the bound's posterior took ${((Date.now() - started) / 1000).toFixed(0)} s for ${traces.size} matches)`);
   process.stdout.write(out.join('\n') + '\n');
 }
+
+/** The posterior thresholds the bound is scored at; the curve prints the shown ones. */
+const BOUND_THRESHOLDS = [
+  0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99, 0.995,
+  0.998,
+];
+const BOUND_SHOWN = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
 
 /** What no policy can beat here: precision when every troubled match is escalated and nothing else but requests. */
 function printCeiling(figures: Figures, o: Options): void {

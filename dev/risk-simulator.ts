@@ -70,13 +70,22 @@ export type CohortSpec = {
    * `NOISE.wantsCoordinator`). No data says what it is; the harness's `--asks` shows how the figures depend on it.
    */
   asks?: number;
+  /** How far a person's usual answers drift per round (sd, points; default `NOISE.driftPerRound`). */
+  drift?: number;
 };
 
-/** How far trouble moves the answers (points) and after how many rounds, counting the first, the match fails. */
-export type TroubleSpec = { drop?: readonly [number, number]; lasts?: readonly [number, number] };
+/**
+ * How far trouble moves the answers (points), after how many rounds, counting the first, the match fails, and the
+ * rounds it can begin in.
+ */
+export type TroubleSpec = {
+  drop?: readonly [number, number];
+  lasts?: readonly [number, number];
+  onset?: readonly [number, number];
+};
 
 /** Program-typical answers before the cohort's own offsets (satisfaction and contracts usually high). */
-const PROGRAM_TYPICAL: Record<ScaleQuestion, number> = {
+export const PROGRAM_TYPICAL: Record<ScaleQuestion, number> = {
   working_style: 4.0,
   remote_tools: 3.8,
   priority: 4.0,
@@ -86,7 +95,7 @@ const PROGRAM_TYPICAL: Record<ScaleQuestion, number> = {
   satisfaction: 4.0,
 };
 
-const NOISE = {
+export const NOISE = {
   programOffset: 0.2,
   personLevel: 0.45,
   questionBias: 0.55,
@@ -104,7 +113,7 @@ const NOISE = {
   wantsCoordinator: 0.003,
 } as const;
 
-const TROUBLE = {
+export const TROUBLE = {
   drop: [1.2, 2.8],
   /** Share of the drop already in the first round (the rest from the second). */
   firstRoundShare: [0.5, 1],
@@ -162,13 +171,13 @@ export type Person = {
   skip: number;
 };
 
-function person(random: Random, typical: Record<ScaleQuestion, number>): Person {
+function person(random: Random, typical: Record<ScaleQuestion, number>, driftPerRound: number): Person {
   const level = random.normal(NOISE.personLevel);
   const usual = {} as Record<ScaleQuestion, number>;
   const drift = {} as Record<ScaleQuestion, number>;
   for (const q of SCALE_QUESTIONS) {
     usual[q] = typical[q] + level + random.normal(NOISE.questionBias);
-    drift[q] = random.normal(NOISE.driftPerRound);
+    drift[q] = random.normal(driftPerRound);
   }
   return { usual, drift, wobble: random.between(NOISE.wobble), skip: random.between(NOISE.skip) };
 }
@@ -189,7 +198,7 @@ function plantTrouble(
 ): Omit<Trouble, 'drop' | 'satisfaction'> & { shift: Shift } {
   const cause = random.pick(TROUBLE_CAUSES);
   const sides: Respondent[] = random.chance(TROUBLE.bothSides) ? ['host', 'talent'] : [random.pick(RESPONDENTS)];
-  const startRound = random.int(TROUBLE.onset);
+  const startRound = random.int(spec.onset ?? TROUBLE.onset);
   const failRound = Math.min(rounds, startRound + random.int(spec.lasts ?? TROUBLE.lasts) - 1);
   const silent = cause === 'remote_tools' && random.chance(TROUBLE.goesQuiet);
   const shift: Shift = {
@@ -263,11 +272,15 @@ export function simulateMatch(
   rounds = 12,
   spec: TroubleSpec = {},
   asks: number = NOISE.wantsCoordinator,
+  drift: number = NOISE.driftPerRound,
 ): SimulatedMatch {
   const typical = Object.fromEntries(
     SCALE_QUESTIONS.map((q) => [q, PROGRAM_TYPICAL[q] + random.normal(NOISE.programOffset)]),
   ) as Record<ScaleQuestion, number>;
-  const people: Record<Respondent, Person> = { host: person(random, typical), talent: person(random, typical) };
+  const people: Record<Respondent, Person> = {
+    host: person(random, typical, drift),
+    talent: person(random, typical, drift),
+  };
   const trouble = troubled ? plantTrouble(random, rounds, spec) : null;
   const lastRound = trouble ? trouble.failRound : rounds;
   const skippedLast: Record<Respondent, boolean> = { host: false, talent: false };
@@ -319,6 +332,7 @@ export function simulateCohort(spec: CohortSpec): SimulatedMatch[] {
       spec.rounds,
       spec.trouble,
       spec.asks,
+      spec.drift,
     ),
   );
 }
