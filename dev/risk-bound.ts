@@ -90,6 +90,7 @@ function answerChance(a: number, mean: number, wobble: number): number {
   return upper - lower;
 }
 
+/** Wide enough for every latent mean the grids and shifts can give (no clamping in the loops). */
 const MU_LOW = -8;
 const MU_STEP = 0.01;
 const MU_N = 2201;
@@ -244,26 +245,35 @@ class PersonEvidence {
             at[c] = Math.floor(x);
             frac[c] = x - at[c]!;
           }
-        const read = (c: number, shift: number) => {
-          const i = Math.min(MU_N - 2, Math.max(0, at[c]! + shift));
-          return table![i]! * (1 - frac[c]!) + table![i + 1]! * frac[c]!;
-        };
         for (const p of PROFILES_BY_QUESTION[q]!) {
           if (p >= P) continue;
           const prof = PROFILES[p]!;
           if (onsetNow) {
             const o = ((k * onsets + onsetNow - 1) * P + p) * C;
-            if (table) for (let c = 0; c < C; c++) troubled[o + c] = healthy[h + c]! * read(c, prof.first);
-            else for (let c = 0; c < C; c++) troubled[o + c] = healthy[h + c]!;
+            let sum = 0;
+            for (let c = 0; c < C; c++) {
+              const i = at[c]! + prof.first;
+              troubled[o + c] = healthy[h + c]! * (table ? table[i]! + (table[i + 1]! - table[i]!) * frac[c]! : 1);
+              sum += CELL_PRIOR[c]! * troubled[o + c]!;
+            }
+            logTroubled[(k * onsets + onsetNow - 1) * P + p] = Math.log(sum);
           }
+          // Without answers this round, the older onsets' likelihoods stay as they were.
           if (!table || round < 2) continue;
-          for (let c = 0; c < C; c++) factor[c] = read(c, prof.after);
+          for (let c = 0; c < C; c++) {
+            const i = at[c]! + prof.after;
+            factor[c] = table[i]! + (table[i + 1]! - table[i]!) * frac[c]!;
+          }
           for (let t = Math.max(1, round - this.longest + 1); t < Math.min(round, onsets + 1); t++) {
             const o = ((k * onsets + t - 1) * P + p) * C;
-            for (let c = 0; c < C; c++) troubled[o + c]! *= factor[c]!;
+            let sum = 0;
+            for (let c = 0; c < C; c++) sum += CELL_PRIOR[c]! * (troubled[o + c]! *= factor[c]!);
+            logTroubled[(k * onsets + t - 1) * P + p] = Math.log(sum);
           }
         }
-        if (table) for (let c = 0; c < C; c++) healthy[h + c]! *= read(c, 0);
+        if (table)
+          for (let c = 0; c < C; c++)
+            healthy[h + c]! *= table[at[c]!]! + (table[at[c]! + 1]! - table[at[c]!]!) * frac[c]!;
         let sum = 0;
         for (let c = 0; c < C; c++) sum += CELL_PRIOR[c]! * healthy[h + c]!;
         logHealthy[k * Q + q] = Math.log(sum);
@@ -271,18 +281,6 @@ class PersonEvidence {
       let all = LOG_K_PRIOR[k]!;
       for (let q = 0; q < Q; q++) all += logHealthy[k * Q + q]!;
       this.logAll[k] = all;
-      // Without answers this round, only the onset that begins now is new.
-      for (
-        let t = scores ? Math.max(1, round - this.longest + 1) : onsetNow || onsets + 1;
-        t <= Math.min(round, onsets);
-        t++
-      )
-        for (let p = 0; p < P; p++) {
-          const o = ((k * onsets + t - 1) * P + p) * C;
-          let sum = 0;
-          for (let c = 0; c < C; c++) sum += CELL_PRIOR[c]! * troubled[o + c]!;
-          logTroubled[(k * onsets + t - 1) * P + p] = Math.log(sum);
-        }
     }
     this.logAllSum = logSumExp(Array.from(this.logAll));
   }
