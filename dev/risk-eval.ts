@@ -9,6 +9,8 @@
  *   npm run risk:eval -- --seeds 7,8 --sizes 50 --trouble 0.2
  *   npm run risk:eval -- --falls 2,3 --lasts 4,6   # other trouble than the simulator's (falls in points, rounds)
  *   npm run risk:eval -- --asks 0.01       # people with nothing wrong ask for the coordinator in 1% of check-ins
+ *   npm run risk:eval -- --onset 3,9 --drift 0   # trouble from the third check-in; usual answers that do not drift
+ *   npm run risk:eval -- --curve           # other thresholds, and the bound (dev/risk-bound.ts; slow: ~0.3 s a match)
  */
 import { DEFAULT_RISK_MODEL } from '../workflows/playbook';
 import { bayesBound } from './risk-bound';
