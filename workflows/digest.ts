@@ -6,10 +6,13 @@ import { DAY_MS } from './durations';
 /** The weekly digest goes out on Monday morning in this zone (the schedule lives in worker/schedules.ts). */
 export const DIGEST_TIME_ZONE = 'Asia/Tokyo';
 
-const { planCoordinatorDigests } = proxyActivities<Activities>({
+const { planCoordinatorDigests, raiseWeeklyDigestEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10 },
 });
+
+/** The patch under which the digest also raises each program's `digest.weekly` webhook event. */
+const DIGEST_WEBHOOKS = 'digest-webhooks';
 // As in the match workflow: longer than SMTP's own limits, with heartbeats to notice a crashed worker.
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -31,7 +34,10 @@ export function mondayOf(ms: number): string {
   return localDate(ms - ((weekday + 6) % 7) * DAY_MS, DIGEST_TIME_ZONE);
 }
 
-/** One email per coordinator: what needs them this week, across all their matches. Each goes out once per week. */
+/**
+ * One email per coordinator: what needs them this week, across all their matches, each sent once per week; then each
+ * program's numbers to its webhook endpoints.
+ */
 export async function coordinatorDigestWorkflow(
   input: { weekOf?: string } = {},
 ): Promise<{ weekOf: string; sent: number; failed: number }> {
@@ -59,6 +65,15 @@ export async function coordinatorDigestWorkflow(
       // One rejected address must not keep the others' digests from going out; the outbox row has the error.
       log.warn('digest not sent', { coordinatorId: digest.coordinator.personId, error: String(error) });
       failed += 1;
+    }
+  }
+  // The programs' webhook endpoints get the week in numbers, after the emails; a failure here stops none of them.
+  if (patched(DIGEST_WEBHOOKS)) {
+    try {
+      await raiseWeeklyDigestEvents({ weekOf });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('weekly digest webhook events not raised', { weekOf, error: String(error) });
     }
   }
   return { weekOf, sent, failed };

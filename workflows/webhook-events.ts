@@ -35,6 +35,8 @@ export const ZWebhookEvent = z.discriminatedUnion('event', [
       openEscalations: z.number().int(),
       overdueEscalations: z.number().int(),
       overdueTasks: z.number().int(),
+      /** Concerns the risk model watches on open matches (no escalation yet). */
+      watches: z.number().int(),
     }),
   }),
   z.object({

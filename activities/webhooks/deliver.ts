@@ -5,6 +5,7 @@ import type { Prisma } from '@prisma/client';
 import type { ActivityDeps } from '../deps';
 import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook-delivery';
 import { ZWebhookEvent, type RaisedWebhookEvent, type WebhookFormat } from '../../workflows/webhook-events';
+import { weeklyDigestCounts } from './digest-counts';
 import { openEndpointSecret } from './endpoint-secrets';
 import { webhookBody } from './formats';
 import { SIGNATURE_HEADER, signWebhook } from './signature';
@@ -45,38 +46,56 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
     return ids;
   }
 
+  /**
+   * Stores the events' deliveries and starts a delivery workflow for each one not yet made, on this worker's task
+   * queue. Idempotent: the deliveries' ids and their workflows' ids follow from the events' keys, and a delivery
+   * workflow is never started twice for one id.
+   */
+  async function raiseWebhookEvents({ events }: { events: RaisedWebhookEvent[] }): Promise<{ deliveries: number }> {
+    const { client, info } = Context.current();
+    let deliveries = 0;
+    for (const event of events) {
+      const ids = await queueWebhookEvent(event);
+      const pending = await db.webhookDelivery.findMany({
+        where: { id: { in: ids }, status: 'pending' },
+        select: { id: true },
+      });
+      for (const { id } of pending) {
+        try {
+          await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+            workflowId: webhookDeliveryWorkflowId(id),
+            taskQueue: info.taskQueue,
+            args: [{ deliveryId: id }],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+      }
+      deliveries += ids.length;
+    }
+    return { deliveries };
+  }
+
   return {
     queueWebhookEvent,
+    raiseWebhookEvents,
 
     /**
-     * Stores the events' deliveries and starts a delivery workflow for each one not yet made, on this worker's task
-     * queue. Idempotent: the deliveries' ids and their workflows' ids follow from the events' keys, and a delivery
-     * workflow is never started twice for one id.
+     * The weekly digest of each program that has open matches and an endpoint taking `digest.weekly`: its numbers for
+     * the week starting `weekOf`, raised once per program and week.
      */
-    async raiseWebhookEvents({ events }: { events: RaisedWebhookEvent[] }): Promise<{ deliveries: number }> {
-      const { client, info } = Context.current();
-      let deliveries = 0;
-      for (const event of events) {
-        const ids = await queueWebhookEvent(event);
-        const pending = await db.webhookDelivery.findMany({
-          where: { id: { in: ids }, status: 'pending' },
-          select: { id: true },
-        });
-        for (const { id } of pending) {
-          try {
-            await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-              workflowId: webhookDeliveryWorkflowId(id),
-              taskQueue: info.taskQueue,
-              args: [{ deliveryId: id }],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            });
-          } catch (error) {
-            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-          }
-        }
-        deliveries += ids.length;
-      }
-      return { deliveries };
+    async raiseWeeklyDigestEvents({ weekOf }: { weekOf: string }): Promise<{ deliveries: number }> {
+      const occurredAt = new Date().toISOString();
+      const counts = await weeklyDigestCounts(db, new Date(occurredAt));
+      return raiseWebhookEvents({
+        events: counts.map(({ programId, ...numbers }) => ({
+          programId,
+          key: `digest:${programId}:${weekOf}`,
+          occurredAt,
+          data: { event: 'digest.weekly', week: weekOf, counts: numbers },
+        })),
+      });
     },
 
     /**

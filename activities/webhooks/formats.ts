@@ -36,8 +36,8 @@ export function eventText(data: WebhookEvent, programName: string): string {
     case 'digest.weekly':
       return [
         `【週次ダイジェスト】${programName}（${data.week} の週）`,
-        `未解決のエスカレーション ${data.counts.openEscalations} 件（うち期限超過 ${data.counts.overdueEscalations} 件）、期限を過ぎたタスク ${data.counts.overdueTasks} 件`,
-        `Weekly digest: ${data.counts.openEscalations} open escalations (${data.counts.overdueEscalations} overdue), ${data.counts.overdueTasks} overdue tasks.`,
+        `未解決のエスカレーション ${data.counts.openEscalations} 件（うち期限超過 ${data.counts.overdueEscalations} 件）、見守り中の懸念 ${data.counts.watches} 件、期限を過ぎたタスク ${data.counts.overdueTasks} 件`,
+        `Weekly digest: ${data.counts.openEscalations} open escalations (${data.counts.overdueEscalations} overdue), ${data.counts.watches} concerns watched, ${data.counts.overdueTasks} overdue tasks.`,
       ].join('\n');
     case 'match.closed':
       return [

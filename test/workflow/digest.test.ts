@@ -18,6 +18,9 @@ import { startSmtpListener, type SmtpListener } from '../support/smtp';
 import { createTestWorker, createTimeSkippingEnv, moveClockTo, steadyClient } from '../support/temporal';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { eventually } from '../support/eventually';
+import { saveHistories } from '../support/histories';
+import { receiver } from '../support/webhook-receiver';
 
 /** When the schedule starts the digest (worker/schedules.ts): Monday 09:00 JST, a working day or a public holiday. */
 const WORKING_MONDAY: CalendarStart = {
@@ -56,7 +59,7 @@ describe('weekly coordinator digest', () => {
    * Runs the digest as the schedule does and returns its result and when it sent (on the test server's clock). The
    * clock moves to when sending opens and a minute on, step by step, never letting the server skip on its own.
    */
-  const digest = async (input: { weekOf?: string }) => {
+  const digest = async (input: { weekOf?: string }, record?: string) => {
     const handle = await client.workflow.start('coordinatorDigestWorkflow', {
       workflowId: unique('digest'),
       taskQueue,
@@ -64,7 +67,9 @@ describe('weekly coordinator digest', () => {
     });
     await moveClockTo(env, sendingOpensAt(await env.currentTimeMs()) + 60_000);
     const result = await handle.result();
-    const events = (await handle.fetchHistory()).events ?? [];
+    const history = await handle.fetchHistory();
+    if (record) saveHistories(record, [{ runId: handle.firstExecutionRunId, history }]);
+    const events = history.events ?? [];
     // Its first activity (reading what to send) comes once it has waited for sending hours.
     const firstActivity = events.find(
       (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
@@ -190,6 +195,50 @@ describe('weekly coordinator digest', () => {
       expect(smtp.received.length).toBe(before);
     },
   );
+
+  it("the program's webhook endpoints get the week in numbers: open and overdue escalations, overdue tasks, watches (Slack in Japanese)", async () => {
+    const weekOf = mondayOf(await startAt(WORKING_MONDAY));
+    const { db } = database;
+    const [program, other] = [await seedProgram(db), await seedProgram(db)];
+    const a = await seedMatch(db, matchRequest(program.id, { title: '案件A' }));
+    const b = await seedMatch(db, matchRequest(program.id, { title: '案件B' }));
+    const later = new Date((await env.currentTimeMs()) + 7 * 86_400_000);
+    await db.escalation.createMany({
+      data: [escalationRow(a.id, { dueAt: new Date(0) }), escalationRow(b.id, { dueAt: later })],
+    });
+    const watch = {
+      cause: 'remote_tools',
+      level: 'watch',
+      score: 1.8,
+      evidence: [],
+      reason: { ja: '下がりました', en: 'fell' },
+    };
+    await db.match.update({ where: { id: b.id }, data: { risk: { level: 'watch', causes: [watch] } } });
+    const [slack, theirs] = await Promise.all([receiver(), receiver()]);
+    const endpoint = (programId: string, url: string) =>
+      db.webhookEndpoint.create({
+        data: { programId, url, format: 'slack', events: ['digest.weekly'], signingSecret: 'whsec_digest-test' },
+      });
+    await endpoint(program.id, slack.url);
+    await endpoint(other.id, theirs.url);
+    try {
+      await digest({ weekOf }, 'digest-webhook');
+      const rows = await db.webhookDelivery.findMany({ where: { event: 'digest.weekly' } });
+      expect(rows.map((r) => [r.programId, r.eventKey])).toEqual([[program.id, `digest:${program.id}:${weekOf}`]]);
+      await eventually(() => slack.received.length === 1);
+      const text = JSON.parse(slack.received[0]!.body).text as string;
+      expect(text.split('\n')[0]).toBe(`【週次ダイジェスト】ふるさと兼業 テストプログラム（${weekOf} の週）`);
+      expect(text).toContain('未解決のエスカレーション 2 件（うち期限超過 1 件）');
+      expect(text).toContain('見守り中の懸念 1 件');
+      expect(text).toContain('期限を過ぎたタスク 0 件');
+      // A program without open work raises nothing; the same week again sends nothing new.
+      expect(theirs.received).toHaveLength(0);
+      await digest({ weekOf });
+      await expect(db.webhookDelivery.count({ where: { event: 'digest.weekly' } })).resolves.toBe(1);
+    } finally {
+      await Promise.all([slack.close(), theirs.close()]);
+    }
+  });
 
   it('a rejected address does not keep the other coordinators’ digests from going out', async () => {
     const weekOf = mondayOf(await startAt(WORKING_MONDAY));
