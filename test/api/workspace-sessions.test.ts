@@ -250,4 +250,33 @@ describe('workspace sign-in and sessions', () => {
     const anonymous = new WebClient(stack.api.url);
     expect((await anonymous.post('/workspace/sign-in', { email: coordinator })).status).toBe(403);
   });
+
+  it('behind https, both cookies are Secure, host-only and named __Host- (path /, no Domain)', async () => {
+    // The API as deployed behind a TLS proxy: only its public base URL says https (this listener is plain HTTP).
+    const deps = { ...stack.deps, links: { ...stack.deps.links, publicBaseUrl: 'https://workspace.example.jp' } };
+    const behindTls = await serve(createApp(deps));
+    try {
+      const client = new WebClient(behindTls.url);
+      const token = await createSignInLink(deps, coordinator);
+      const page = await client.get(`/workspace/sign-in/${token}`);
+      const formCookie = page.headers.getSetCookie().find((c) => c.includes('bansou_form='))!;
+      const signedIn = await client.post(`/workspace/sign-in/${token}`, { csrf: csrfIn(page.text) });
+      expect([signedIn.status, signedIn.location]).toEqual([303, '/workspace']);
+      const sessionCookie = signedIn.headers.getSetCookie().find((c) => c.includes('bansou_session='))!;
+      for (const [cookie, name] of [
+        [formCookie, '__Host-bansou_form'],
+        [sessionCookie, '__Host-bansou_session'],
+      ] as const) {
+        expect(cookie.split('=')[0]).toBe(name);
+        const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
+        expect(attributes).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/']));
+        expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+      }
+      // The prefixed cookie is the one the API reads back.
+      expect((await client.get('/workspace')).status).toBe(200);
+      expect([...client.cookies.keys()].sort()).toEqual(['__Host-bansou_form', '__Host-bansou_session']);
+    } finally {
+      await behindTls.close();
+    }
+  });
 });
