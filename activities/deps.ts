@@ -20,4 +20,6 @@ export type ActivityDeps = {
     /** SIGNING_SECRET: signs check-in and kickoff links. */
     signingSecret: string;
   };
+  /** WEBHOOK_ALLOW_LOOPBACK_HTTP: webhooks may be posted to loopback addresses (development, tests); unset, not. */
+  webhooks?: { allowLoopback: boolean };
 };

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import {
   parseEnv,
   ZDatabaseEnv,
-  ZFlag,
   ZLinkEnv,
   ZLogEnv,
   ZMailEnv,
@@ -10,6 +9,7 @@ import {
   ZShutdownEnv,
   ZTemporalEnv,
   ZTracingEnv,
+  ZWebhookEnv,
 } from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
@@ -28,8 +28,7 @@ export const ZApiEnv = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     /** The interface to listen on; 127.0.0.1 keeps a development API off the network. */
     HOST: z.string().min(1).default('0.0.0.0'),
-    /** Lets a program's webhook endpoint be plain http:// to 127.0.0.1, ::1 or localhost (development, tests). */
-    WEBHOOK_ALLOW_LOOPBACK_HTTP: ZFlag.default(false),
+    ...ZWebhookEnv.shape,
     /** Requests per minute per API key. */
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     /** How long an API key's lookup is kept in the process: a revocation elsewhere takes effect within this. */

@@ -119,6 +119,15 @@ export const ZTracingEnv = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
 });
 
+/**
+ * Webhooks: endpoints are https:// to public addresses only (checked when an endpoint is added, by the API, and again at
+ * each delivery, by the worker, on the address it connects to). The flag also allows plain http:// and loopback
+ * addresses (development and tests; `./dev/start` sets it).
+ */
+export const ZWebhookEnv = z.object({
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: ZFlag.default(false),
+});
+
 /** Raised when the environment does not match a process's schema; the message names every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {

@@ -296,6 +296,8 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     METRICS_PORT: String(env.METRICS_PORT),
     METRICS_HOST: '127.0.0.1',
+    // Webhook endpoints on this machine (a receiver being tried out) may be plain http:// to loopback.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
   };
   await timed('the worker and the API', async () => {
     // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.

@@ -10,6 +10,7 @@ import {
   ZShutdownEnv,
   ZTemporalEnv,
   ZTracingEnv,
+  ZWebhookEnv,
 } from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
 
@@ -51,6 +52,7 @@ export const ZWorkerEnv = z
     ...ZLogEnv.shape,
     ...ZShutdownEnv.shape,
     ...ZTracingEnv.shape,
+    ...ZWebhookEnv.shape,
     /** SMTP transactions the worker has in flight at once: a crash can duplicate at most these. */
     MAIL_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).max(100).default(DEFAULT_CONCURRENT_SENDS),
     /** The worker's metrics port (Prometheus `/metrics`); 0 takes any free port. */

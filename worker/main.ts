@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       mail: { transport, from: env.MAIL_FROM, maxConcurrentSends: env.MAIL_MAX_CONCURRENT_SENDS },
       keys,
       links: { publicBaseUrl: env.PUBLIC_BASE_URL, signingSecret: env.SIGNING_SECRET },
+      webhooks: { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK_HTTP },
     },
     tuning: {
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,

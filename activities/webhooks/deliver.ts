@@ -8,6 +8,7 @@ import { ZWebhookEvent, type RaisedWebhookEvent, type WebhookFormat } from '../.
 import { weeklyDigestCounts } from './digest-counts';
 import { openEndpointSecret } from './endpoint-secrets';
 import { webhookBody } from './formats';
+import { postToReceiver, ReceiverAddressRefused } from './receiver-address';
 import { SIGNATURE_HEADER, signWebhook } from './signature';
 
 /** A delivery's id: the endpoint and the event's key, hashed (raising an event again stores nothing new). */
@@ -19,7 +20,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Answers worth trying again; any other 4xx is the receiver refusing this request for good. */
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
 
-export function createWebhookActivities({ db, keys }: ActivityDeps) {
+export function createWebhookActivities({ db, keys, webhooks }: ActivityDeps) {
   const record = (id: string, data: Prisma.WebhookDeliveryUpdateInput) =>
     db.webhookDelivery.update({ where: { id }, data });
 
@@ -126,6 +127,7 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
       const last = attempt >= maximumAttempts;
       let status: number | undefined;
       let problem: string | undefined;
+      let refusedAddress: string | undefined;
       try {
         // A secret sealed with a key no longer listed is this try's problem, recorded and retried like no answer.
         const secret = (stored: string) => {
@@ -135,8 +137,7 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
             throw new Error(`the endpoint's secret does not open: it is ${(error as Error).message}`, { cause: error });
           }
         };
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
+        status = await postToReceiver(endpoint.url, {
           headers: {
             'content-type': contentType,
             'user-agent': 'bansou-webhooks',
@@ -148,16 +149,18 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
               : {}),
           },
           body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          allowLoopback: webhooks?.allowLoopback ?? false,
         });
-        status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
       } catch (error) {
+        if (error instanceof ReceiverAddressRefused) refusedAddress = error.reason;
         problem = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'no answer';
       }
       const ok = status !== undefined && status >= 200 && status < 300;
-      const refused = status !== undefined && status >= 300 && status < 500 && !RETRYABLE_4XX.has(status);
+      // An address refused (not public) is refused for good, like a 4xx: trying again would reach the same address.
+      const refused =
+        refusedAddress !== undefined ||
+        (status !== undefined && status >= 300 && status < 500 && !RETRYABLE_4XX.has(status));
       const failed = !ok && (refused || last);
       await record(deliveryId, {
         attempts: { increment: 1 },
@@ -167,7 +170,9 @@ export function createWebhookActivities({ db, keys }: ActivityDeps) {
         ...(ok ? { status: 'delivered', deliveredAt: new Date() } : failed ? { status: 'failed' } : {}),
       });
       if (ok) return;
-      const message = `the receiver answered ${problem ?? `HTTP ${status}`}`;
+      const message = refusedAddress
+        ? `not posted: ${refusedAddress}`
+        : `the receiver answered ${problem ?? `HTTP ${status}`}`;
       if (failed) throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_FAILED');
       throw ApplicationFailure.retryable(message, 'WEBHOOK_NOT_DELIVERED');
     },

@@ -1,3 +1,4 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebhookActivities, webhookDeliveryId } from '../../activities/webhooks/deliver';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../activities/webhooks/signature';
 import type { ActivityDeps } from '../../activities';
@@ -8,6 +9,7 @@ import { matchDates, matchRequest, seedProgram, unique } from '../support/fixtur
 import type { HttpResponse } from '../support/http';
 import { keyHeaders } from '../support/keys';
 import { createDevStack, QUICK_PLAYBOOK, type DevStack } from '../support/stack';
+import { testKeyRing } from '../support/temporal';
 import { receiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 /** Tries in tenths of seconds, so the scenario's bound is reached in moments. */
@@ -207,6 +209,37 @@ describe('outbound webhooks: endpoints through the API, deliveries by a workflow
     expect((await stack.api.request('GET', `/programs/${other.id}/webhooks/deliveries`)).body.deliveries).toEqual([]);
   }, 120_000);
 
+  it('a worker not allowed loopback posts nothing there: the delivery fails at once, its reason in the log', async () => {
+    const local = await receiver([200]);
+    receivers.push(local);
+    const made = await stack.api.request('POST', `/programs/${stack.programId}/webhooks`, {
+      url: local.url,
+      events: ['match.closed'],
+    });
+    expect(made.status).toBe(201);
+    const event: RaisedWebhookEvent = {
+      programId: stack.programId,
+      key: `${unique('guard')}/closed`,
+      occurredAt: '2026-12-01T00:30:00.000Z',
+      data: { event: 'match.closed', match: { id: 'm', title: 't' }, outcome: 'completed', reason: null },
+    };
+    const guarded = createWebhookActivities({
+      db: stack.database.db,
+      keys: testKeyRing(),
+      webhooks: { allowLoopback: false },
+    } as ActivityDeps);
+    const [deliveryId] = await guarded.queueWebhookEvent(event);
+    const tried = new MockActivityEnvironment({ attempt: 1 }).run(guarded.deliverWebhook, {
+      deliveryId: deliveryId!,
+      maximumAttempts: 30,
+    });
+    await expect(tried).rejects.toMatchObject({ nonRetryable: true, message: expect.stringContaining('loopback') });
+    const row = await stack.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId! } });
+    expect([row.status, row.attempts, row.lastStatusCode]).toEqual(['failed', 1, null]);
+    expect(row.lastError).toMatch(/127\.0\.0\.1 is a loopback address/);
+    expect(local.received).toEqual([]);
+  }, 60_000);
+
   it('only HTTPS (plain HTTP to loopback when allowed); admin and the program managers only, in their program', async () => {
     const base = `/programs/${stack.programId}/webhooks`;
     const events = ['digest.weekly'];
@@ -218,6 +251,11 @@ describe('outbound webhooks: endpoints through the API, deliveries by a workflow
       events,
     });
     expect([noToken.status, noToken.body.errors?.[0]?.field]).toEqual([400, 'chatworkToken']);
+    for (const url of ['https://10.0.0.5/x', 'https://169.254.169.254/latest', 'https://[::ffff:192.168.0.1]/x']) {
+      const internal = await stack.api.request('POST', base, { url, events });
+      expect([internal.status, internal.body.errors?.[0]?.field]).toEqual([400, 'url']);
+      expect(JSON.stringify(internal.body)).toContain('not a public address');
+    }
     const unknownEvent = await stack.api.request('POST', base, { url: 'https://hooks.example.org/x', events: ['x'] });
     expect(unknownEvent.status).toBe(400);
 

@@ -250,8 +250,8 @@ export async function createTestWorker(
     connection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    // The test keys unless a test brings its own, as with the data converter.
-    deps: { keys: testKeyRing(), ...deps },
+    // The test keys unless a test brings its own, as with the data converter; the tests' receivers are on loopback.
+    deps: { keys: testKeyRing(), webhooks: { allowLoopback: true }, ...deps },
     dataConverter: testDataConverter(),
     workflowBundle: { codePath: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE },
   });
