@@ -6,13 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { prettyFactory } from 'pino-pretty';
-import { signInUrl } from '../activities/links';
 import { createApiKey } from '../api/auth';
-import { markAdmin } from '../api/services/accounts';
-import { createSignInLink } from '../api/workspace/sessions';
 import { createDatabase } from '../prisma/client';
 import { connectClient, temporalSettings } from '../temporal/connection';
 import { DEFAULT_TASK_QUEUE, searchAttributes } from '../workflows/shared';
+import { DEV_ADMIN, devAdminSignIn } from './admin-sign-in';
 import { devEnv, PROJECT_ROOT } from './env';
 import { migrationsApplied, startLocalPostgres, type LocalPostgres } from './postgres';
 import { devApiUrl, devCodecEndpoint, devServerArgs, devServerUiArgs, devUiOrigins } from './temporal-dev-server';
@@ -140,19 +138,6 @@ async function devApiKey(databaseUrl: string): Promise<string> {
     const { key } = await createApiKey(db, { name: 'dev stack (admin)', role: 'admin', programIds: [] });
     writeFileSync(file, key, { mode: 0o600 });
     return key;
-  } finally {
-    await db.$disconnect();
-  }
-}
-
-/** The local admin of the workspace, and a sign-in link for it that works once, for an hour (printed at start). */
-const DEV_ADMIN = 'admin@bansou.localhost';
-async function devAdminSignIn(databaseUrl: string, signingSecret: string, baseUrl: string): Promise<string> {
-  const db = createDatabase(databaseUrl, { poolSize: 1 });
-  try {
-    await markAdmin(db, DEV_ADMIN, 'dev stack');
-    const token = await createSignInLink({ db, links: { publicBaseUrl: baseUrl, signingSecret } }, DEV_ADMIN, 60);
-    return signInUrl(baseUrl, token);
   } finally {
     await db.$disconnect();
   }

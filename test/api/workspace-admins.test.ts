@@ -1,6 +1,7 @@
+import { DEV_ADMIN, devAdminSignIn } from '../../dev/admin-sign-in';
 import { unique } from '../support/fixtures';
 import { createDevStack, type DevStack } from '../support/stack';
-import { csrfIn, signedInClient } from '../support/web-client';
+import { csrfIn, signedInClient, WebClient } from '../support/web-client';
 
 /**
  * The admins page (`/workspace/admins`) over HTTP against the real API and Postgres: an admin marks another admin and
@@ -78,5 +79,20 @@ describe('workspace admins page', () => {
     }
     expect(await stack.database.db.webSession.count({ where: { email: coordinator, revokedAt: null } })).toBe(0);
     expect((await client.get('/workspace/admins')).status).toBe(200);
+  });
+
+  it("the dev stack's sign-in link (printed by ./dev/start) signs the local admin in, once", async () => {
+    const link = await devAdminSignIn(stack.database.url, stack.deps.links.signingSecret, stack.api.url);
+    expect(link.startsWith(`${stack.api.url}/workspace/sign-in/`)).toBe(true);
+    const client = new WebClient(stack.api.url);
+    const path = link.slice(stack.api.url.length);
+    const page = await client.get(path);
+    expect(page.status).toBe(200);
+    const done = await client.post(path, { csrf: csrfIn(page.text) });
+    expect([done.status, done.location]).toEqual([303, '/workspace']);
+    const admins = await client.get('/workspace/admins');
+    expect(admins.status).toBe(200);
+    expect(admins.text).toContain(DEV_ADMIN);
+    expect((await new WebClient(stack.api.url).get(path)).status).toBe(410);
   });
 });
