@@ -24,6 +24,23 @@ export const MAIL_ERROR_CODES = {
   outsideSendingHours: 'EMAIL_OUTSIDE_SENDING_HOURS',
 } as const;
 
+/**
+ * Why the mailer drops a queued email without sending it, recorded as the reason of `email.skipped` on the match's
+ * timeline (the workspace shows each in words). The strings are stored in histories: keep them as they are.
+ */
+export const SKIP_REASONS = {
+  roundClosed: 'the round has closed',
+  answeredMeanwhile: 'answered meanwhile',
+  overdueReminderReplaces: 'the overdue reminder replaces it',
+  /** A task reminder whose task is no longer open, by the task's status. */
+  taskNotOpen: { scheduled: 'the task is scheduled', done: 'the task is done', cancelled: 'the task is cancelled' },
+} as const;
+
+/** Every reason the mailer can record for a skipped email. */
+export const SKIP_REASON_CODES: readonly string[] = Object.values(SKIP_REASONS).flatMap((r) =>
+  typeof r === 'string' ? [r] : Object.values(r),
+);
+
 /** How the mailer retries an email that did not go out. */
 export const MAIL_RETRY = {
   /** Tries of an email its server keeps deferring (4xx) before it is failed: about two working days. */

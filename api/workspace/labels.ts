@@ -1,6 +1,7 @@
 import type { ScaleQuestion } from '../../workflows/checkin-questions';
 import { CAUSE_LABELS } from '../../workflows/risk-reasons';
 import type { Locale } from '../../workflows/shared';
+import { EMAIL_RECORD_WORDS } from './words/emails';
 
 /** Names of the states and kinds bansou keeps, as people read them, in both languages. */
 type Labels = Record<string, Record<Locale, string>>;
@@ -166,6 +167,8 @@ export const LABEL_SETS = {
   kickoffStatus: KICKOFF_STATUSES,
   taskStatus: TASK_STATUSES,
   emailStatus: EMAIL_STATUSES,
+  emailKind: EMAIL_RECORD_WORDS.kind,
+  skipReason: EMAIL_RECORD_WORDS.skipReason,
   terminationReason: TERMINATION_REASON_LABELS,
   respondent: RESPONDENTS,
   question: QUESTION_SHORT as Labels,

@@ -115,7 +115,7 @@ describe('the workspace read and driven in real Chromium', () => {
       );
     }
 
-    // The email record: sent, failed with the server's reason, and skipped with the workflow's reason.
+    // The email record: sent, failed with the server's reason, and skipped with the workflow's reason and the email's kind in words.
     const row = (status: string) => page.locator(`#emails tr.email-${status}`);
     await expect(row('sent').textContent()).resolves.toContain('送信済み');
     await expect(row('sent').textContent()).resolves.toContain(match.host.email);
@@ -125,9 +125,9 @@ describe('the workspace read and driven in real Chromium', () => {
     await expect(row('failed').textContent()).resolves.toContain(match.talent.email);
     expect(await row('failed').locator('.badge').getAttribute('class')).toContain('warn');
     await expect(row('skipped').textContent()).resolves.toContain('送信せず');
-    await expect(row('skipped').textContent()).resolves.toContain('理由: answered meanwhile');
+    await expect(row('skipped').textContent()).resolves.toContain('理由: 送信前に回答済みだったため');
     await expect(row('skipped').locator('td').nth(2).textContent()).resolves.toBe('兼業人材');
-    await expect(row('skipped').locator('td').nth(3).textContent()).resolves.toBe('checkin-reminder');
+    await expect(row('skipped').locator('td').nth(3).textContent()).resolves.toBe('チェックインのリマインド');
     // Newest first: the failure and the skip (now) before the email sent an hour ago.
     const order = await page
       .locator('#emails tbody tr')

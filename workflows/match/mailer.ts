@@ -8,7 +8,7 @@
 import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { nextSendTime, sendingWindowEnd } from '../calendar';
-import { MAIL_RETRY, nextTryAt, sendFailureOf } from '../mail-delivery';
+import { MAIL_RETRY, nextTryAt, sendFailureOf, SKIP_REASONS } from '../mail-delivery';
 import type { DeliveryProblem, MatchState, Participant, PendingEmail } from '../shared';
 import { iso, ms, now, type MatchContext } from './context';
 
@@ -38,12 +38,12 @@ const MAX_DELIVERY_PROBLEMS = 20;
 export function overtaken(state: MatchState, email: PendingEmail): string | undefined {
   if (email.template === 'checkin-reminder' && email.checkin) {
     const round = state.checkins.current;
-    if (round?.round !== email.checkin.round || round.status === 'closed') return 'the round has closed';
-    if (round.answers[email.checkin.respondent]) return 'answered meanwhile';
+    if (round?.round !== email.checkin.round || round.status === 'closed') return SKIP_REASONS.roundClosed;
+    if (round.answers[email.checkin.respondent]) return SKIP_REASONS.answeredMeanwhile;
   }
   if (email.template === 'task-reminder') {
     const task = taskOf(state, email);
-    if (task && task.status !== 'open') return `the task is ${task.status}`;
+    if (task && task.status !== 'open') return SKIP_REASONS.taskNotOpen[task.status];
   }
   return undefined;
 }
@@ -55,7 +55,7 @@ export function overtaken(state: MatchState, email: PendingEmail): string | unde
 export function supersededByOverdue(state: MatchState, email: PendingEmail): string | undefined {
   if (email.template !== 'task-reminder' || email.data.overdue !== false) return undefined;
   const task = taskOf(state, email);
-  return task?.status === 'open' && task.overdueReminded ? 'the overdue reminder replaces it' : undefined;
+  return task?.status === 'open' && task.overdueReminded ? SKIP_REASONS.overdueReminderReplaces : undefined;
 }
 
 /** The task a task reminder is about. */
