@@ -39,7 +39,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'script',
       parserOptions: { projectService: false },
-      globals: { document: 'readonly', setTimeout: 'readonly' },
+      globals: { document: 'readonly', setTimeout: 'readonly', window: 'readonly' },
     },
   },
   {

@@ -251,6 +251,14 @@ describe('the workspace read and driven in real Chromium', () => {
     await expect(page.locator('#notes').textContent()).resolves.toContain('キーボードだけで記録したメモ');
     // The confirmation is a status message (read out by screen readers) at the top of the page.
     await expect(page.getByRole('status').textContent()).resolves.toBe('メモを記録しました。');
+    // It has the focus, after the browser's jump to the form's anchor: the next Tab goes on from there.
+    await page.waitForLoadState('load');
+    await page.waitForFunction(() => document.activeElement?.id === 'notice', undefined, { timeout: 5000 });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('notice');
+    expect(await focusVisible(page)).toMatchObject({ shown: true });
+    const { top, bottom } = await page.locator('#notice').evaluate((el) => el.getBoundingClientRect().toJSON());
+    expect(top).toBeGreaterThanOrEqual(0);
+    expect(bottom).toBeLessThanOrEqual(DESKTOP.height);
     await context.close();
   });
 });
