@@ -65,6 +65,13 @@ export function receiverAddressProblem(ip: string, allowLoopback: boolean): stri
   return undefined;
 }
 
+/** Why a webhook may not be posted to the IP address written in this URL's host; undefined for a name (checked when
+ * it is resolved) or an address allowed. */
+export function literalAddressProblem(url: URL, allowLoopback: boolean): string | undefined {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) ? receiverAddressProblem(host, allowLoopback) : undefined;
+}
+
 /** Raised when a receiver's address is refused: the delivery fails for good, with this reason in its log. */
 export class ReceiverAddressRefused extends Error {
   readonly code = 'ERECEIVERADDRESS';
@@ -98,8 +105,7 @@ export function checkedLookup(allowLoopback: boolean): LookupFunction {
  */
 export function postToReceiver(url: string, { headers, body, timeoutMs, allowLoopback }: PostOptions): Promise<number> {
   const target = new URL(url);
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-  const literalProblem = isIP(host) ? receiverAddressProblem(host, allowLoopback) : undefined;
+  const literalProblem = literalAddressProblem(target, allowLoopback);
   if (literalProblem) return Promise.reject(new ReceiverAddressRefused(literalProblem));
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

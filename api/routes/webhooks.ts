@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ZWebhookEventName, ZWebhookFormat } from '../../workflows/webhook-events';
 import { ZText } from '../../workflows/text';
-import { receiverAddressProblem } from '../../activities/webhooks/receiver-address';
+import { literalAddressProblem } from '../../activities/webhooks/receiver-address';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
@@ -20,8 +19,7 @@ export function webhookUrlProblem(url: string, loopbackHttp: boolean): string | 
   if (parsed.protocol === 'http:' && !(loopbackHttp && LOOPBACK_HOSTS.has(parsed.hostname)))
     return 'must be https:// (plain http:// only to a loopback address, when WEBHOOK_ALLOW_LOOPBACK_HTTP is set)';
   // An address written in the URL is checked now; a name is checked at each delivery, on the address it resolves to.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  const problem = isIP(host) ? receiverAddressProblem(host, loopbackHttp) : undefined;
+  const problem = literalAddressProblem(parsed, loopbackHttp);
   if (problem) return `must be a public address: ${problem}`;
   return undefined;
 }
