@@ -3,7 +3,8 @@ import { currentPlaybook } from '../api/services/playbooks';
 import type { matchWorkflow } from '../workflows';
 import { matchIdFor, matchWorkflowId, searchAttributes } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, insertMatches, snapshotOf } from './matches';
-import { figure, median, noteLoad, percentile, sleep, type BenchRun } from './report';
+import { cpuWindow, machineCores } from './cpu';
+import { describeCeiling, figure, median, noteLoad, percentile, recordCpu, sleep, type BenchRun } from './report';
 import { rssMb, type BenchStack } from './stack';
 import { scheduleToStart, windowOf } from './temporal-metrics';
 
@@ -78,10 +79,13 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
   const metricsBefore = await scheduleToStart(stack.metricsUrl);
   const sentBefore = stack.smtp.received.length;
   const rssFrom = rss.length;
+  const cpuBefore = stack.cpuSample();
   noteLoad(run, label);
   await sleep(windowEnd - Date.now());
+  const cpuAfter = stack.cpuSample();
+  const sentInWindow = stack.smtp.received.length - sentBefore;
   const metricsAfter = await scheduleToStart(stack.metricsUrl);
-  const emailsPerSecond = (stack.smtp.received.length - sentBefore) / ((Date.now() - windowStart) / 1000);
+  const emailsPerSecond = sentInWindow / ((Date.now() - windowStart) / 1000);
   const rssWindow = rss.slice(rssFrom);
   noteLoad(run, label);
 
@@ -170,6 +174,25 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
     f('worker RSS max', rssWindow.length ? Math.max(...rssWindow) : null, 'MB', { op: '<=', value: 500 * o.workers });
     f('workflow task schedule-to-start mean', s2s.meanMs, 'ms');
     f('workflow task schedule-to-start p99 (bucket)', s2s.p99Ms, 'ms');
+    // Every round opened in the window, and every email sent in it, carries the CPU of the window.
+    const openedInWindow = rounds.filter((r) => r.openedAt.getTime() >= windowStart).length;
+    const cpu = recordCpu(
+      run,
+      cpuWindow(
+        { benchmark: b, window: 'rounds window' },
+        cpuBefore,
+        cpuAfter,
+        { round: openedInWindow, email: sentInWindow },
+        machineCores(),
+      ),
+    );
+    figure(run, {
+      benchmark: b,
+      name: 'ceiling on this machine (CPU per round)',
+      value: cpu.ceiling?.perSecond ?? null,
+      unit: 'rounds/s',
+      ...(cpu.ceiling ? { note: describeCeiling(cpu.ceiling) } : {}),
+    });
     run.details[label] = {
       cadenceSeconds: cadence,
       openingSeconds: opening,

@@ -3,7 +3,8 @@ import { freePort } from '../test/support/http';
 import { startProcess } from '../test/support/processes';
 import { matchIdFor } from '../workflows/shared';
 import { ALWAYS_SEND, inParallel, insertTimeline, matchBody, registerForSetup } from './matches';
-import { figure, median, noteLoad, sleep, type BenchRun } from './report';
+import { cpuWindow, machineCores, type CpuProcess } from './cpu';
+import { figure, median, noteLoad, recordCpu, sleep, type BenchRun } from './report';
 import type { BenchStack } from './stack';
 
 /**
@@ -12,8 +13,9 @@ import type { BenchStack } from './stack';
  * connections, then the p99 at 200 requests/s offered. Load from autocannon, in this process.
  */
 const TIMELINE_EVENTS = 300;
+const LABELS = { detail: 'GET /matches/:id', list: 'GET /matches?limit=50' } as const;
 
-type Load = { rate: number; p99: number | null; errors: number };
+type Load = { rate: number; p99: number | null; errors: number; requests: number };
 
 async function load(
   url: string,
@@ -35,6 +37,7 @@ async function load(
     rate: result.requests.average,
     p99: result.requests.total > 0 ? result.latency.p99 : null,
     errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
   };
 }
 
@@ -66,6 +69,18 @@ export async function readBenchmark(
     /listening/,
   );
   const bareUrl = `http://127.0.0.1:${barePort}`;
+  const bareProcess: CpuProcess = { name: 'bare route server', pids: [bare.child.pid!], tree: true, stack: true };
+  /** A load run with the CPU it cost each process, per request served. */
+  const measured = async (window: string, ...args: Parameters<typeof load>) => {
+    const before = stack.cpuSample([bareProcess]);
+    const result = await load(...args);
+    const after = stack.cpuSample([bareProcess]);
+    recordCpu(
+      run,
+      cpuWindow({ benchmark: 'reads', window }, before, after, { request: result.requests }, machineCores()),
+    );
+    return result;
+  };
   let n = 0;
   const detail = () => `/matches/${ids[n++ % ids.length]}`;
   const list = () => `/matches?program=${programId}&limit=50`;
@@ -79,8 +94,8 @@ export async function readBenchmark(
         ['list', list],
       ] as const) {
         noteLoad(run, 'reads');
-        const a = await load(apiUrl, paths, headers, { seconds: options.seconds });
-        const b = await load(bareUrl, paths, {}, { seconds: options.seconds });
+        const a = await measured(`${LABELS[what]}, most served`, apiUrl, paths, headers, { seconds: options.seconds });
+        const b = await measured(`bare ${what}, most served`, bareUrl, paths, {}, { seconds: options.seconds });
         const a200 = await load(apiUrl, paths, headers, { seconds: options.seconds, rate: options.rate });
         const b200 = await load(bareUrl, paths, {}, { seconds: options.seconds, rate: options.rate });
         add(`${what} max`, a.rate);
@@ -100,10 +115,7 @@ export async function readBenchmark(
   }
 
   const b = 'reads';
-  for (const [what, label] of [
-    ['detail', 'GET /matches/:id'],
-    ['list', 'GET /matches?limit=50'],
-  ] as const) {
+  for (const [what, label] of Object.entries(LABELS)) {
     const s = (k: string) => series[`${what} ${k}`] ?? [];
     figure(run, { benchmark: b, name: `${label} max`, value: median(s('max')), unit: '/s', reps: s('max') });
     figure(run, {

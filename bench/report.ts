@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../dev/env';
+import { machineCores, mergeWindows, type Ceiling, type CpuWindow } from './cpu';
 
 /** Figures, medians and how each compares with its target; one JSON file and one table per run. */
 
@@ -46,6 +47,8 @@ export type BenchRun = {
   machine: { cpus: number; memoryGb: number; node: string };
   loadAverages: { at: string; benchmark: string; load1: number }[];
   figures: Figure[];
+  /** Where the CPU went, per benchmark window (repetitions of a window summed). */
+  cpu: CpuWindow[];
   details: Record<string, unknown>;
 };
 
@@ -56,6 +59,7 @@ export function newRun(command: string): BenchRun {
     machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     loadAverages: [],
     figures: [],
+    cpu: [],
     details: {},
   };
 }
@@ -79,6 +83,66 @@ export function figure(run: BenchRun, f: Figure): Figure {
   return added;
 }
 
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : unit.endsWith('h') ? 'es' : 's'}`;
+const ms = (v: number | null) => (v === null ? '–' : v >= 10 ? v.toFixed(0) : v.toFixed(1));
+
+/** "≈ 8.3 rounds/s, set by the worker (120 ms per round of 240 total)". */
+export const describeCeiling = (c: Ceiling) =>
+  `≈ ${c.perSecond >= 10 ? c.perSecond.toFixed(0) : c.perSecond.toFixed(1)} ${c.unit}${c.unit.endsWith('h') ? 'es' : 's'}/s, set by the ${c.setBy} (${ms(c.setByMs)} ms per ${c.unit} of ${ms(c.totalMs)} total)`;
+
+/**
+ * Adds a window's CPU accounting to the run (summed with the repetitions before it of the same window) and prints it.
+ */
+export function recordCpu(run: BenchRun, window: CpuWindow): CpuWindow {
+  const i = run.cpu.findIndex((w) => w.benchmark === window.benchmark && w.window === window.window);
+  const merged = i < 0 ? window : mergeWindows(run.cpu[i]!, window, machineCores());
+  if (i < 0) run.cpu.push(merged);
+  else run.cpu[i] = merged;
+  const uses = window.processes.map((p) => `${p.process} ${p.cores === null ? '–' : p.cores.toFixed(2)}`).join(', ');
+  process.stdout.write(`  CPU, ${window.window} (${window.seconds.toFixed(0)} s), cores used: ${uses}\n`);
+  if (window.ceiling) process.stdout.write(`  ceiling on this machine ${describeCeiling(window.ceiling)}\n`);
+  return merged;
+}
+
+/** The CPU table: per window and process, the cores it kept busy and its CPU per unit of work; then the ceilings. */
+export function cpuTable(run: BenchRun): string {
+  if (!run.cpu.length) return '';
+  const rows = [['benchmark', 'window', 'process', 'cores used', 'CPU per unit']];
+  for (const w of run.cpu) {
+    const done = Object.entries(w.units)
+      .map(([unit, n]) => plural(n, unit))
+      .join(', ');
+    for (const p of w.processes) {
+      rows.push([
+        w.benchmark,
+        `${w.window} (${w.seconds.toFixed(0)} s; ${done})`,
+        p.stack ? p.process : `${p.process} (not counted in the ceiling)`,
+        p.cores === null ? '–' : p.cores.toFixed(2),
+        Object.entries(p.msPer)
+          .map(([unit, v]) => `${ms(v)} ms/${unit}`)
+          .join(', '),
+      ]);
+    }
+  }
+  const ceilings = run.cpu
+    .filter((w) => w.ceiling)
+    .map((w) => `- ${w.benchmark}, ${w.window}: ${describeCeiling(w.ceiling!)}`);
+  return [
+    `CPU (cores used = CPU seconds per second of the window; ms per unit of work done in it):`,
+    '',
+    ...markdown(rows),
+    '',
+    `ceiling on this machine (${run.machine.cpus} cores, if nothing but the stack ran):`,
+    ...ceilings,
+  ].join('\n');
+}
+
+function markdown(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];
+}
+
 /** The table: one line per figure, its repetitions, its target and whether it is met. */
 export function table(run: BenchRun): string {
   const rows = [['benchmark', 'figure', 'median', 'unit', 'repetitions', 'target', 'met']];
@@ -94,15 +158,13 @@ export function table(run: BenchRun): string {
       verdict === undefined ? '' : verdict ? 'yes' : 'no',
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const loads = run.loadAverages.map((l) => `${l.benchmark} ${l.load1}`).join(', ');
+  const cpu = cpuTable(run);
   return [
-    line(rows[0]!),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.slice(1).map(line),
+    ...markdown(rows),
     '',
     `load average (1 min) on ${run.machine.cpus} cores: ${loads}`,
+    ...(cpu ? ['', cpu] : []),
   ].join('\n');
 }
 

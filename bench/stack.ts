@@ -17,6 +17,7 @@ import { API_READY, startProcess, WORKER_READY, type RunningProcess } from '../t
 import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
 import { searchAttributes } from '../workflows/shared';
 import { writeWorkflowBundle } from '../worker/bundle';
+import { parentOf, sampleCpu, type CpuProcess, type CpuSample } from './cpu';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
 /**
@@ -52,6 +53,12 @@ export type BenchStack = {
   /** Starts `count` worker processes. */
   startWorkers(count: number, env?: Record<string, string>): Promise<RunningProcess[]>;
   stopWorkers(): Promise<void>;
+  /**
+   * The CPU each process of the stack has used so far (`extra`: processes a benchmark starts itself), for a window's
+   * accounting (`cpu.ts`): the API(s), the worker(s), the Temporal dev server, Postgres and its backends, and the
+   * benchmark's own process (the load and the SMTP sink, left out of the ceiling).
+   */
+  cpuSample(extra?: CpuProcess[]): CpuSample;
   /** An API key as request headers. */
   keyHeaders(role: Role, programIds?: string[]): Promise<Record<string, string>>;
   /** A program whose first playbook is the default with `playbook` over it. */
@@ -73,6 +80,22 @@ function workflowBundle(dataDir: string): Promise<string> {
     return file;
   })();
   return bundle;
+}
+
+/**
+ * The Postgres server's main process (the postmaster: every backend is its child), found as the parent of a backend
+ * of ours; null when the server runs where this machine's /proc cannot see it.
+ */
+async function postmasterPid(url: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const parent = parentOf(rows[0]!.pid);
+    return parent && parent > 1 ? parent : null;
+  } finally {
+    await client.end();
+  }
 }
 
 async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -115,7 +138,7 @@ export function rssMb(pid: number | undefined): number | null {
   }
 }
 
-type DevServer = { address: string; client: Client; metricsPort: number; stop(): Promise<void> };
+type DevServer = { address: string; client: Client; metricsPort: number; pid: number; stop(): Promise<void> };
 
 /** The Temporal dev server (in memory, no UI) with its metrics endpoint, and a client of it. */
 async function startTemporal(): Promise<DevServer> {
@@ -145,7 +168,8 @@ async function startTemporal(): Promise<DevServer> {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    return { address, client: new Client({ connection, dataConverter: benchDataConverter() }), metricsPort, stop };
+    const client = new Client({ connection, dataConverter: benchDataConverter() });
+    return { address, client, metricsPort, pid: child.pid!, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -194,6 +218,8 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     string,
   ];
   const { metricsPort } = temporal;
+  const postgresPid = await postmasterPid(database.url).catch(() => null);
+  if (!postgresPid) say(`Postgres's processes are not visible here: its CPU is left out of the accounting`);
   say(`Postgres database ready; Temporal dev server at ${temporal.address}; SMTP sink on ${smtp.port}`);
   const db = createDatabase(database.url, { poolSize: 4 });
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
@@ -262,6 +288,18 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     async stopWorkers() {
       await Promise.all(processes.workers.map((w) => w.stop()));
       processes.workers.length = 0;
+    },
+    cpuSample(extra = []) {
+      const pids = (ps: RunningProcess[]) => ps.map((p) => p.child.pid!).filter(Boolean);
+      return sampleCpu([
+        { name: 'API', pids: pids(processes.api), tree: true, stack: true },
+        { name: 'worker', pids: pids(processes.workers), tree: true, stack: true },
+        { name: 'Temporal dev server', pids: [temporal.pid], tree: true, stack: true },
+        { name: 'Postgres server', pids: postgresPid ? [postgresPid] : [], tree: true, stack: true },
+        // Its own time only: its children are the processes above.
+        { name: 'benchmark (load, SMTP sink)', pids: [process.pid], tree: false, stack: false },
+        ...extra,
+      ]);
     },
     async keyHeaders(role, programIds = []) {
       const { key } = await createApiKey(db, { name: `bench ${role}`, role, programIds });
