@@ -24,7 +24,8 @@ COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
 COPY cli ./cli
-# JavaScript beside each source file (templates and assets stay where the code looks for them), then the bundle.
+# JavaScript beside each source file (templates and assets stay where the code looks for them), then the bundles
+# (workflow-bundle.js for tracing off, workflow-bundle.traced.js for tracing on).
 RUN node_modules/.bin/tsc -p tsconfig.build.json && node worker/bundle.js workflow-bundle.js
 
 # The one-shot migration job: `prisma migrate deploy` through the Prisma CLI's WebAssembly engine (a dev tool).
@@ -51,9 +52,9 @@ COPY --from=build /app/cli ./cli
 COPY --from=build /app/prisma ./prisma
 USER node
 
-# The worker loads the prebuilt bundle; its health, metrics and readiness are on METRICS_PORT.
+# The worker loads the prebuilt bundle for its tracing; its health, metrics and readiness are on METRICS_PORT.
 FROM runtime AS worker
-COPY --from=build /app/workflow-bundle.js ./
+COPY --from=build /app/workflow-bundle.js /app/workflow-bundle.traced.js ./
 ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \

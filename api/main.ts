@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   sealStoredEndpointSecrets(db, keys, log);
   // Connect lazily so the API starts (and /healthz can say what is down) even while Temporal is still starting.
   const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
-  const temporal = lazyClient(temporalAt, converter);
+  const temporal = lazyClient(temporalAt, converter, { traced: tracing.on });
   let stopping = false;
   const app = createApp({
     db,

@@ -76,7 +76,7 @@ let bundle: Promise<string> | undefined;
 function workflowBundle(dataDir: string): Promise<string> {
   bundle ??= (async () => {
     const file = path.join(dataDir, 'bench-workflow-bundle.js');
-    await writeWorkflowBundle(file, new DefaultLogger('WARN'));
+    await writeWorkflowBundle(file, { logger: new DefaultLogger('WARN') });
     return file;
   })();
   return bundle;

@@ -1,18 +1,17 @@
 import { Client } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { workerTracing } from '../worker/worker';
-import { WORKFLOW_BUNDLE_OPTIONS } from '../worker/bundle';
+import { workflowBundleOptions } from '../worker/bundle';
 import { figure, median, noteLoad, type BenchRun } from './report';
 import type { BenchStack } from './stack';
 import type { TracingBenchActivities } from './tracing-workflow';
 
 /**
- * What tracing costs while it is off (no OTEL_EXPORTER_OTLP_ENDPOINT), as bansou ships it: the workflow interceptors in
- * the bundle (each run asks `patched()` and its calls go through them), the activity interceptors and the span sink
- * on the worker, the client interceptor on the starter. Against the same workflow with none of these: two bundles,
- * two workers on their own task queues, two clients, one dev server. Batches of workflows run start to result,
- * interleaved (A, B, then B, A…), and the median of the repetitions is compared.
+ * What tracing costs while it is off (no OTEL_EXPORTER_OTLP_ENDPOINT), as bansou ships it: the bundle's workflow
+ * interceptors for tracing off (a run they start is not traced, its calls pass through them) and the span sink on the
+ * worker (`worker/worker.ts`); the client has no interceptor (`temporal/connection.ts`). Against the same workflow with
+ * none of these: two bundles, two workers on their own task queues, two clients, one dev server. Batches of workflows
+ * run start to result, interleaved (A, B, then B, A…), and the median of the repetitions is compared.
  */
 
 const WORKFLOWS_PATH = require.resolve('./tracing-workflow');
@@ -20,15 +19,15 @@ const activities: TracingBenchActivities = { step: async (n) => n };
 
 type Side = { name: string; taskQueue: string; client: Client; worker: Worker };
 
-async function side(stack: BenchStack, traced: boolean): Promise<Side> {
-  const name = traced ? 'tracing off (as shipped)' : 'no tracing code';
-  const taskQueue = traced ? 'bench-tracing-off' : 'bench-tracing-none';
+async function side(stack: BenchStack, shipped: boolean): Promise<Side> {
+  const name = shipped ? 'tracing off (as shipped)' : 'no tracing code';
+  const taskQueue = shipped ? 'bench-tracing-off' : 'bench-tracing-none';
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    ...(traced ? { workflowInterceptorModules: WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules } : {}),
+    ...(shipped ? { workflowInterceptorModules: workflowBundleOptions(false).workflowInterceptorModules } : {}),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
-  const tracing: Partial<WorkerOptions> = traced ? workerTracing() : {};
+  const tracing: Partial<WorkerOptions> = shipped ? workerTracing() : {};
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: stack.temporal.address }),
     taskQueue,
@@ -36,10 +35,7 @@ async function side(stack: BenchStack, traced: boolean): Promise<Side> {
     activities,
     ...tracing,
   });
-  const client = new Client({
-    connection: stack.temporal.client.connection,
-    ...(traced ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
-  });
+  const client = new Client({ connection: stack.temporal.client.connection });
   return { name, taskQueue, client, worker };
 }
 

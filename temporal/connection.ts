@@ -360,24 +360,40 @@ export async function checkTemporalTls(s: TemporalSettings, timeoutMs = 5000): P
   });
 }
 
-// Starting, signalling or updating a workflow carries the caller's trace context (a no-op while tracing is off), so
-// the workflow's spans and its activities' continue the trace of the request that asked for it.
-const clientOn = (connection: Connection, s: TemporalSettings, dataConverter?: DataConverter): Client =>
+export type ClientTracing = {
+  /**
+   * Tracing is on in this process (`telemetry/tracing.ts`): starting, signalling or updating a workflow carries the
+   * caller's trace context, so the workflow's spans and its activities' continue the trace of the request that asked
+   * for it. Off, the client has no tracing interceptor at all.
+   */
+  traced?: boolean;
+};
+
+const clientOn = (
+  connection: Connection,
+  s: TemporalSettings,
+  dataConverter: DataConverter | undefined,
+  { traced = false }: ClientTracing,
+): Client =>
   new Client({
     connection,
     namespace: s.namespace,
     ...(dataConverter ? { dataConverter } : {}),
-    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    ...(traced ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
 
 /** A client connection (API, CLI, dev tools); fails if Temporal cannot be reached. */
-export async function connectClient(s: TemporalSettings, dataConverter?: DataConverter): Promise<Client> {
-  return clientOn(await openConnection(connectionOptions(s)), s, dataConverter);
+export async function connectClient(
+  s: TemporalSettings,
+  dataConverter?: DataConverter,
+  tracing: ClientTracing = {},
+): Promise<Client> {
+  return clientOn(await openConnection(connectionOptions(s)), s, dataConverter, tracing);
 }
 
 /** A client that connects on first use, so a process can start while Temporal is still down (the API). */
-export function lazyClient(s: TemporalSettings, dataConverter?: DataConverter): Client {
-  return clientOn(lazyConnection(connectionOptions(s)), s, dataConverter);
+export function lazyClient(s: TemporalSettings, dataConverter?: DataConverter, tracing: ClientTracing = {}): Client {
+  return clientOn(lazyConnection(connectionOptions(s)), s, dataConverter, tracing);
 }
 
 /** The worker's connection (the SDK's native one). */

@@ -75,13 +75,16 @@ export default async function globalSetup(): Promise<void> {
   });
 
   const bundlePath = path.join(PROJECT_ROOT, 'test-artifacts', 'workflow-bundle.js');
+  // The bundle of a worker with tracing off, as the tests' workers run (the tracing test's worker bundles its own).
   await writeWorkflowBundle(bundlePath, {
-    info: () => undefined,
-    warn: console.warn,
-    error: console.error,
-    debug: () => undefined,
-    trace: () => undefined,
-    log: () => undefined,
+    logger: {
+      info: () => undefined,
+      warn: console.warn,
+      error: console.error,
+      debug: () => undefined,
+      trace: () => undefined,
+      log: () => undefined,
+    },
   });
 
   process.env.BANSOU_TEST_PG_URL = serverUrl;

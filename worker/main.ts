@@ -11,6 +11,7 @@ import { checkTemporalTls, connectClient, connectWorker, temporalSettings } from
 import { sealStoredEndpointSecrets } from '../activities/webhooks/endpoint-secrets';
 import { KeyRing } from '../config/key-ring';
 import { dataConverter } from '../temporal/data-converter';
+import { tracedBundlePath } from './bundle';
 import { loadWorkerEnv } from './env';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
 import { ensureDigestSchedule } from './schedules';
@@ -80,7 +81,14 @@ async function main(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     dataConverter: converter,
-    ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
+    // The prebuilt bundle for the worker's tracing: with tracing off, no run it starts is traced (`worker/bundle.ts`).
+    ...(env.WORKFLOW_BUNDLE_PATH
+      ? {
+          workflowBundle: {
+            codePath: tracing.on ? tracedBundlePath(env.WORKFLOW_BUNDLE_PATH) : env.WORKFLOW_BUNDLE_PATH,
+          },
+        }
+      : {}),
     tracing,
     deps: {
       db,

@@ -7,7 +7,7 @@ import {
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { startTracing, type Tracing } from '../telemetry/tracing';
-import { WORKFLOW_BUNDLE_OPTIONS } from './bundle';
+import { workflowBundleOptions } from './bundle';
 
 /** How the worker uses its machine (from `WORKER_*` in the environment; the SDK's defaults where absent). */
 export type WorkerTuning = Partial<
@@ -31,23 +31,31 @@ export type CreateMatchWorkerOptions = {
   deps: ActivityDeps;
   /** The payload codec and failure converter (`temporal/data-converter.ts`); clients must use the same. */
   dataConverter: DataConverter;
-  /** A pre-built workflow bundle (the image, the tests); otherwise the workflows are bundled from source. */
+  /**
+   * A pre-built workflow bundle (the image, the tests): the one for the worker's tracing (`worker/bundle.ts`);
+   * otherwise the workflows are bundled from source.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: WorkerTuning;
   /** Where the spans of workflows and activities go (`telemetry/tracing.ts`); off unless given. */
-  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  tracing?: WorkerTracing;
 };
 
+export type WorkerTracing = Pick<Tracing, 'on' | 'spanProcessor' | 'resource'>;
+
 /**
- * The worker's half of tracing: activities continue the trace their workflow passed them (and their log lines carry
- * its ids); the workflows' spans, made in the sandbox by the interceptors the bundle holds (`worker/bundle.ts`), come
- * out through a sink. The sink is there even while tracing is off (and when replaying), since the bundle's
- * interceptors always call it.
+ * The worker's half of tracing. On: activities continue the trace their workflow passed them (and their log lines
+ * carry its ids). The workflows' spans, made in the sandbox by the interceptors the bundle holds (`worker/bundle.ts`),
+ * come out through a sink, there on or off: with tracing off no run the worker starts makes spans, but one traced
+ * before still does (and a replay), and the sink drops them.
  */
 export function workerTracing(
-  tracing: Pick<Tracing, 'spanProcessor' | 'resource'> = startTracing({ service: 'worker' }),
+  tracing: WorkerTracing = startTracing({ service: 'worker' }),
 ): Required<Pick<WorkerOptions, 'interceptors' | 'sinks'>> {
+  const sinks = { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
+  if (!tracing.on) return { sinks, interceptors: {} };
   return {
+    sinks,
     interceptors: {
       activity: [
         (ctx) => ({
@@ -56,13 +64,13 @@ export function workerTracing(
         }),
       ],
     },
-    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
   };
 }
 
 /** The worker for match workflows and their activities; the process entry point and the tests both use it. */
 export async function createMatchWorker(options: CreateMatchWorkerOptions): Promise<Worker> {
   const tracing = workerTracing(options.tracing);
+  const bundled = workflowBundleOptions(options.tracing?.on ?? false);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -74,11 +82,8 @@ export async function createMatchWorker(options: CreateMatchWorkerOptions): Prom
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle, interceptors: tracing.interceptors }
       : {
-          workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
-          interceptors: {
-            ...tracing.interceptors,
-            workflowModules: WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules,
-          },
+          workflowsPath: bundled.workflowsPath,
+          interceptors: { ...tracing.interceptors, workflowModules: bundled.workflowInterceptorModules },
         }),
     ...options.tuning,
   });

@@ -8,53 +8,111 @@
  * does (its replay fails). So a run is traced only if it was from its start: the first call that may decide (the run,
  * a signal or update handler, a command) asks `patched()`, which a run started before this code answers `false` on
  * replay, to its end. Queries and update validators issue no commands, so they follow the decision and never make it.
+ *
+ * The patch's marker thus records, per run, whether it is traced, and every worker follows it on replay. What a
+ * worker decides is only whether a run it starts is traced: with tracing on (`tracing-on.ts`) it is; with tracing off
+ * (`tracing-off.ts`) it is not, records no marker and its calls pass straight through, while a run already traced
+ * (started with tracing on, or before tracing could be off) keeps its interceptors, whose spans the worker drops.
  */
 import {
   OpenTelemetryInboundInterceptor,
   OpenTelemetryInternalsInterceptor,
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import { patched, type WorkflowInterceptors } from '@temporalio/workflow';
+import { patched, workflowInfo, type WorkflowInterceptors } from '@temporalio/workflow';
 
-/** The patch that turns tracing on for runs started on this code (README, "Changing the match workflow"). */
+/** The patch whose marker says a run is traced (README, "Changing the match workflow"). */
 export const TRACING_PATCH = 'traced-by-opentelemetry';
 
-/** One set per workflow run: the SDK calls this factory for each. */
-export const interceptors = (): WorkflowInterceptors => {
-  let traced: boolean | undefined;
-  const decide = (): boolean => (traced ??= patched(TRACING_PATCH));
-  const follow = (): boolean => traced === true;
-  const inbound = new OpenTelemetryInboundInterceptor();
-  const outbound = new OpenTelemetryOutboundInterceptor();
-  const internals = new OpenTelemetryInternalsInterceptor();
+type Traced = {
+  inbound: OpenTelemetryInboundInterceptor;
+  outbound: OpenTelemetryOutboundInterceptor;
+  internals: OpenTelemetryInternalsInterceptor;
+};
+
+/** One set per workflow run; `traceNewRuns`: whether a run this worker starts is traced. */
+export function tracingInterceptors({ traceNewRuns }: { traceNewRuns: boolean }): WorkflowInterceptors {
+  let traced: Traced | false | undefined;
+  // A new run records the marker only when it is to be traced; a replayed one follows its history.
+  const decide = (): Traced | false =>
+    (traced ??=
+      (traceNewRuns || workflowInfo().unsafe.isReplaying) && patched(TRACING_PATCH)
+        ? {
+            inbound: new OpenTelemetryInboundInterceptor(),
+            outbound: new OpenTelemetryOutboundInterceptor(),
+            internals: new OpenTelemetryInternalsInterceptor(),
+          }
+        : false);
+  const follow = (): Traced | false => traced ?? false;
   return {
     inbound: [
       {
-        execute: (input, next) => (decide() ? inbound.execute(input, next) : next(input)),
-        handleSignal: (input, next) => (decide() ? inbound.handleSignal(input, next) : next(input)),
-        handleUpdate: (input, next) => (decide() ? inbound.handleUpdate(input, next) : next(input)),
-        validateUpdate: (input, next) => (follow() ? inbound.validateUpdate(input, next) : next(input)),
-        handleQuery: (input, next) => (follow() ? inbound.handleQuery(input, next) : next(input)),
+        execute: (input, next) => {
+          const t = decide();
+          return t ? t.inbound.execute(input, next) : next(input);
+        },
+        handleSignal: (input, next) => {
+          const t = decide();
+          return t ? t.inbound.handleSignal(input, next) : next(input);
+        },
+        handleUpdate: (input, next) => {
+          const t = decide();
+          return t ? t.inbound.handleUpdate(input, next) : next(input);
+        },
+        validateUpdate: (input, next) => {
+          const t = follow();
+          return t ? t.inbound.validateUpdate(input, next) : next(input);
+        },
+        handleQuery: (input, next) => {
+          const t = follow();
+          return t ? t.inbound.handleQuery(input, next) : next(input);
+        },
       },
     ],
     outbound: [
       {
-        scheduleActivity: (input, next) => (decide() ? outbound.scheduleActivity(input, next) : next(input)),
-        scheduleLocalActivity: (input, next) => (decide() ? outbound.scheduleLocalActivity(input, next) : next(input)),
-        startNexusOperation: (input, next) => (decide() ? outbound.startNexusOperation(input, next) : next(input)),
-        startChildWorkflowExecution: (input, next) =>
-          decide() ? outbound.startChildWorkflowExecution(input, next) : next(input),
-        continueAsNew: (input, next) => (decide() ? outbound.continueAsNew(input, next) : next(input)),
-        signalWorkflow: (input, next) => (decide() ? outbound.signalWorkflow(input, next) : next(input)),
-        getLogAttributes: (input, next) => (follow() ? outbound.getLogAttributes(input, next) : next(input)),
-        getMetricTags: (input, next) => (follow() ? outbound.getMetricTags(input, next) : next(input)),
+        scheduleActivity: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.scheduleActivity(input, next) : next(input);
+        },
+        scheduleLocalActivity: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.scheduleLocalActivity(input, next) : next(input);
+        },
+        startNexusOperation: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.startNexusOperation(input, next) : next(input);
+        },
+        startChildWorkflowExecution: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.startChildWorkflowExecution(input, next) : next(input);
+        },
+        continueAsNew: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.continueAsNew(input, next) : next(input);
+        },
+        signalWorkflow: (input, next) => {
+          const t = decide();
+          return t ? t.outbound.signalWorkflow(input, next) : next(input);
+        },
+        getLogAttributes: (input, next) => {
+          const t = follow();
+          return t ? t.outbound.getLogAttributes(input, next) : next(input);
+        },
+        getMetricTags: (input, next) => {
+          const t = follow();
+          return t ? t.outbound.getMetricTags(input, next) : next(input);
+        },
       },
     ],
     internals: [
       {
         // Synchronous inside, though declared async.
-        dispose: (input, next) => (follow() ? void internals.dispose(input, next) : next(input)),
+        dispose: (input, next) => {
+          const t = follow();
+          return t ? void t.internals.dispose(input, next) : next(input);
+        },
       },
     ],
   };
-};
+}

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ZApiEnv } from '../../api/env';
 import { PROJECT_ROOT } from '../../dev/env';
+import { tracedBundlePath } from '../../worker/bundle';
 import { ZWorkerEnv } from '../../worker/env';
 import { dockerfileStages, instructionsOf } from './dockerfile';
 
@@ -61,7 +62,10 @@ describe('Dockerfile', () => {
     expect(stages.find((s) => s.name === 'runtime')!.from).toBe('base');
     // The worker loads the bundle built above instead of bundling at start.
     expect(instructionsOf(stages, 'worker', 'ENV')).toContain('WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js');
-    expect(instructionsOf(stages, 'worker', 'COPY')).toContain('--from=build /app/workflow-bundle.js ./');
+    // Both bundles: the worker loads the one for its tracing (`worker/bundle.ts`).
+    expect(instructionsOf(stages, 'worker', 'COPY')).toContain(
+      `--from=build /app/workflow-bundle.js ${tracedBundlePath('/app/workflow-bundle.js')} ./`,
+    );
     // Compiled where the sources are, so the templates and assets found next to the code are found by the JavaScript.
     const buildConfig = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: Record<string, unknown>;

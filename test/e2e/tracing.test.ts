@@ -8,7 +8,7 @@ import { keyHeaders } from '../support/keys';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp';
 import { startApiAndWorker, type RunningProcess } from '../support/processes';
 import { startSmtpListener, type SmtpListener } from '../support/smtp';
-import { createDevServerEnv, testProcessEnv } from '../support/temporal';
+import { createDevServerEnv, testProcessEnv, writeTracedTestBundle } from '../support/temporal';
 
 const SERVER = 2;
 
@@ -31,6 +31,8 @@ describe('tracing: one trace from POST /matches to the email (dev server, real P
       createTestDatabase(),
       startSmtpListener(),
       startOtlpReceiver(),
+      // The worker with tracing on loads the bundle for it, beside the tests' own (`worker/bundle.ts`).
+      writeTracedTestBundle(),
     ]);
     apiUrl = `http://127.0.0.1:${apiPort}`;
     const processEnv = {

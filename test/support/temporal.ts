@@ -8,6 +8,7 @@ import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@tem
 import { ZPayloadKeysEnv } from '../../config/env';
 import { KeyRing } from '../../config/key-ring';
 import { dataConverter } from '../../temporal/data-converter';
+import { writeWorkflowBundle } from '../../worker/bundle';
 import { createMatchWorker } from '../../worker/worker';
 import { searchAttributes } from '../../workflows/shared';
 import type { ActivityDeps } from '../../activities';
@@ -48,6 +49,16 @@ export const testProcessEnv = () => ({
   PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS,
   WORKFLOW_BUNDLE_PATH: testEnv().BANSOU_TEST_WORKFLOW_BUNDLE,
 });
+
+/**
+ * The bundle for a worker with tracing on, beside the one global setup built (the tests' workers run with tracing
+ * off): written once per test file that needs it, and its path returned (`worker/bundle.ts`).
+ */
+export const writeTracedTestBundle = (): Promise<string> =>
+  writeWorkflowBundle(testEnv().BANSOU_TEST_WORKFLOW_BUNDLE, {
+    tracing: true,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
 
 const executable = (path: string | undefined) =>
   path ? ({ type: 'existing-path', path } as const) : ({ type: 'cached-download' } as const);

@@ -1,4 +1,6 @@
+import type { temporal } from '@temporalio/proto';
 import { ROUNDS_PER_RUN } from '../../workflows/match';
+import { TRACING_PATCH } from '../../workflows/tracing';
 import {
   acknowledgeEscalationUpdate,
   addNoteUpdate,
@@ -35,6 +37,14 @@ const durable = (s: MatchState) => ({
 });
 
 const TALENT_DRIFTS_AWAY = { priority: 1, expectation: 1 };
+
+/** The ids of the patches a run's history records (its `core_patch` markers). */
+const patchesIn = (history: temporal.api.history.v1.IHistory): string[] =>
+  (history.events ?? []).flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
 
 /** Each scenario starts on a working-day morning; what it checks does not depend on the calendar after that. */
 describe('continue-as-new', () => {
@@ -131,6 +141,9 @@ describe('continue-as-new', () => {
     expect(histories.length).toBe(result.runs);
     expect(Math.max(...lengths)).toBeLessThan(2000);
     expect(lengths.slice(0, -1).every((n) => n > 0)).toBe(true);
+    // The tests' worker runs with tracing off: none of its runs is traced, so none records the tracing patch.
+    expect(histories.flatMap(({ history }) => patchesIn(history))).not.toContain(TRACING_PATCH);
+    expect(histories.flatMap(({ history }) => patchesIn(history))).toContain('mail-retries-in-sending-hours');
   });
 
   it('a milestone escalation resolved by hand stays resolved in the next run (nothing fires twice)', async () => {
