@@ -44,6 +44,7 @@ const program = new Command()
   )
   .option('--workflows <n>', 'tracing: workflows per batch', Number, 200)
   .option('--worker-env <list>', 'extra worker environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=500', list, [])
+  .option('--api-env <list>', 'extra API environment, e.g. API_KEY_CACHE_SECONDS=0', list, [])
   .option('--keep-database', 'keep each benchmark database (for a look afterwards)', false);
 
 type Options = {
@@ -61,6 +62,7 @@ type Options = {
   openingSeconds?: number;
   workflows: number;
   workerEnv: string[];
+  apiEnv: string[];
   keepDatabase: boolean;
 };
 
@@ -73,6 +75,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** `NAME=value` pairs, split at the first '=' only: a value may hold more (NODE_OPTIONS=--max-old-space-size=256). */
+const environment = (pairs: string[]) =>
+  Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
 async function withStack(
   options: Options,
   parts: { apis: number; workers: number },
@@ -80,12 +86,11 @@ async function withStack(
 ): Promise<void> {
   const stack = await startBenchStack({ keepDatabase: options.keepDatabase });
   current = stack;
-  // Split at the first '=' only: a value may hold more (NODE_OPTIONS=--max-old-space-size=256).
-  const workerEnv = Object.fromEntries(
-    options.workerEnv.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
   try {
-    await Promise.all([stack.startApis(parts.apis), stack.startWorkers(parts.workers, workerEnv)]);
+    await Promise.all([
+      stack.startApis(parts.apis, environment(options.apiEnv)),
+      stack.startWorkers(parts.workers, environment(options.workerEnv)),
+    ]);
     await work(stack);
   } finally {
     current = undefined;
