@@ -78,12 +78,32 @@ const types = {
     (format ?? 'text') === 'text' && PARSERS[oid] ? PARSERS[oid] : pg.types.getTypeParser(oid, format ?? 'text'),
 } as pg.CustomTypesConfig;
 
+/** Statements prepared by name at most, per process (each connection prepares those it runs). */
+const PREPARED_STATEMENTS = 200;
+const statementNames = new Map<string, string>();
+
+/**
+ * The name a statement is prepared under: each connection parses and plans it once, then only binds and runs it.
+ * The same text has the same name in the whole process; past `PREPARED_STATEMENTS` texts, the others stay unnamed
+ * (parsed every time), so a statement built from many combinations of filters cannot grow each connection without end.
+ */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < PREPARED_STATEMENTS) {
+    name = `bansou_read_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
  * Plain SQL on the client's own pool, for the hot reads where Prisma's query compiler and client runtime cost several
- * times the query itself (\`npm run bench -- --only queries\`). Rows come back as Prisma would give them.
+ * times the query itself (\`npm run bench -- --only queries\`), as prepared statements. Rows come back as Prisma would
+ * give them.
  */
 export async function sqlRows<R extends QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<R[]> {
   const pool = pools.get(db);
   if (!pool) throw new Error('sqlRows needs a client made by createDatabase');
-  return (await pool.query<R>({ text, values, types })).rows;
+  const name = statementName(text);
+  return (await pool.query<R>({ text, values, types, ...(name ? { name } : {}) })).rows;
 }
