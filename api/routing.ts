@@ -55,8 +55,14 @@ export type RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   res: Response;
 };
 
-/** Status and body of a route's answer (the body is sent as JSON unless the route answers otherwise itself). */
-export type RouteResult = { status?: number; body: unknown; headers?: Record<string, string> } | void;
+/**
+ * Status and body of a route's answer (the body is sent as JSON unless the route answers otherwise itself). A route
+ * that has its answer as JSON text already gives it as `json`, sent as it is.
+ */
+export type RouteResult =
+  | { status?: number; body: unknown; headers?: Record<string, string> }
+  | { status?: number; json: string; headers?: Record<string, string> }
+  | void;
 
 export const JSON_BODY_LIMIT = '1mb';
 export const CSV_BODY_LIMIT = '5mb';
@@ -194,7 +200,10 @@ export class ApiRoutes {
       const answer = (result: RouteResult) => {
         if (!result || res.headersSent) return;
         if (result.headers) res.set(result.headers);
-        res.status(result.status ?? 200).json(result.body);
+        res.status(result.status ?? 200);
+        // As `res.json` sends it: application/json; charset=utf-8.
+        if ('json' in result) res.type('json').send(result.json);
+        else res.json(result.body);
       };
       const run = () => fromArrival(res.locals.arrivedAt, () => handler(input));
       if (!key || !this.idempotency) return answer(await run());
@@ -223,7 +232,12 @@ export class ApiRoutes {
       }
       await settle(
         result && !res.headersSent
-          ? { kind: 'result', status: result.status ?? 200, body: result.body, headers: result.headers }
+          ? {
+              kind: 'result',
+              status: result.status ?? 200,
+              body: 'json' in result ? (JSON.parse(result.json) as unknown) : result.body,
+              headers: result.headers,
+            }
           : undefined,
       );
       answer(result);

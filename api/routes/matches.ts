@@ -8,7 +8,7 @@ import { listMatches, ZListMatchesQuery, ZMatchList } from '../services/match-li
 import { toMatchView, ZCreateMatchRequest, ZMatchView } from '../services/matches';
 import { registerMatch } from '../services/registration';
 import {
-  matchDetail,
+  matchDetailJson,
   toEscalationBrief,
   ZEscalationBrief,
   ZMatchDetail,
@@ -131,7 +131,7 @@ export function matchRoutes(api: ApiRoutes, deps: ApiDeps): void {
     },
     async ({ params, query, principal, res }) => ({
       // The scope is checked on the match row read with everything else (one statement).
-      body: await matchDetail(deps, principal, params.id, {
+      json: await matchDetailJson(deps, principal, params.id, {
         requestId: res.locals.requestId as string | undefined,
         live: query.live,
         timelineLimit: query.timelineLimit,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
 import { may, type Principal } from '../auth';
@@ -141,20 +142,19 @@ function checkinView(rounds: RoundRow[], answers: AnswerRow[], withAnswers: bool
  * it): the workflow is asked for its own state only with `live`, and the timeline is the latest
  * `timelineLimit` events (all without it).
  */
-export async function matchDetail(
+async function detailParts(
   deps: Pick<ApiDeps, 'db' | 'temporal' | 'log'>,
   principal: Principal,
   matchId: string,
-  options: { requestId?: string; live?: boolean; timelineLimit?: number } = {},
-): Promise<z.infer<typeof ZMatchDetail>> {
+  options: DetailOptions,
+): Promise<{ view: TMatchDetail; timeline: string }> {
   const limit = options.timelineLimit;
   const found = await detailRows(deps.db, matchId, limit);
   const row = inScope(principal, matchId, found?.summary ?? null, 'read');
   // inScope has thrown when there is no such match.
-  const { contracts, tasks, escalations, latest, rounds, answers } = found!;
+  const { contracts, tasks, escalations, timeline, timelineTruncated, rounds, answers } = found!;
   // Host's and talent's own words are for the coordinator (and admins); program managers see who answered.
   const seesAnswers = may(principal, 'read_answers', row.programId);
-  const events = (limit === undefined ? latest : latest.slice(0, limit)).reverse();
   let live: MatchState | null = null;
   let liveError: string | undefined;
   try {
@@ -171,7 +171,7 @@ export async function matchDetail(
       'live state query failed',
     );
   }
-  return {
+  const view: TMatchDetail = {
     match: toSummary(row),
     risk: toRiskView(row),
     contracts: contracts.map((c) => ({
@@ -194,11 +194,47 @@ export async function matchDetail(
     escalations: escalations.map(toEscalationBrief),
     // Both sides' answers, for the coordinator; host and talent never see each other's.
     checkins: checkinView(rounds, answers, seesAnswers),
-    timeline: events.map(toTimelineEvent),
-    timelineTruncated: limit !== undefined && latest.length > limit,
+    // In its place among the others; the events themselves are added by the caller (parsed, or as text).
+    timeline: [],
+    timelineTruncated,
     live: (live && !seesAnswers ? withoutAnswers(live) : live) as unknown as Record<string, unknown> | null,
     ...(liveError ? { liveError } : {}),
   };
+  return { view, timeline };
+}
+
+type TMatchDetail = z.infer<typeof ZMatchDetail>;
+type DetailOptions = { requestId?: string; live?: boolean; timelineLimit?: number };
+
+/** The detail as the workspace's match page uses it. */
+export async function matchDetail(
+  deps: Pick<ApiDeps, 'db' | 'temporal' | 'log'>,
+  principal: Principal,
+  matchId: string,
+  options: DetailOptions = {},
+): Promise<TMatchDetail> {
+  const { view, timeline } = await detailParts(deps, principal, matchId, options);
+  view.timeline = JSON.parse(timeline) as TMatchDetail['timeline'];
+  return view;
+}
+
+/** Stands for the timeline in the JSON of the rest (no data can hold it: each process makes its own). */
+const TIMELINE_MARK = `\u0000timeline ${randomUUID()}`;
+const TIMELINE_SLOT = `"timeline":${JSON.stringify(TIMELINE_MARK)}`;
+
+/**
+ * The detail as GET /matches/:id sends it: JSON text, the same as `JSON.stringify(await matchDetail(…))` but for
+ * whitespace, with the timeline (most of it) as Postgres wrote it rather than parsed here only to be written again.
+ */
+export async function matchDetailJson(
+  deps: Pick<ApiDeps, 'db' | 'temporal' | 'log'>,
+  principal: Principal,
+  matchId: string,
+  options: DetailOptions = {},
+): Promise<string> {
+  const { view, timeline } = await detailParts(deps, principal, matchId, options);
+  const rest = JSON.stringify({ ...view, timeline: TIMELINE_MARK });
+  return rest.replace(TIMELINE_SLOT, () => `"timeline":${timeline}`);
 }
 
 export function toEscalationBrief(e: {

@@ -5,7 +5,6 @@ import {
   type ContractDocument,
   type CoordinatorTask,
   type Escalation,
-  type MatchEvent,
 } from '@prisma/client';
 import { sqlRows, type Database } from '../../prisma/client';
 import { matchSelect, personSelect } from './matches';
@@ -91,19 +90,28 @@ export async function summaryRows(db: Database, ids: string[]): Promise<SummaryR
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-export type TimelineRow = Pick<MatchEvent, 'id' | 'type' | 'payload' | 'occurredAt'>;
 type AnswerRow = Pick<CheckinAnswer, 'round' | 'respondent' | 'answers' | 'submittedAt' | 'signalledAt'>;
 
-/** A match's detail: its summary and everything beside it; the timeline newest first, `timelineLimit` + 1 of it. */
+/** A match's detail: its summary and everything beside it. */
 export type DetailRows = {
   summary: SummaryRow;
   contracts: ContractDocument[];
   tasks: CoordinatorTask[];
   escalations: Escalation[];
-  latest: TimelineRow[];
+  /**
+   * The latest `timelineLimit` events (all without it), oldest first, as JSON text in the shape the API answers with
+   * (`[{ type, at, payload }]`, `at` as `Date#toISOString` writes it): sent as Postgres wrote it, never parsed and
+   * written again on the way.
+   */
+  timeline: string;
+  /** Older events exist (only with a `timelineLimit`). */
+  timelineTruncated: boolean;
   rounds: CheckinRound[];
   answers: AnswerRow[];
 };
+
+/** A `timestamp` (UTC, milliseconds) as `Date#toISOString` writes it, in `to_char`'s words. */
+const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** Each list beside the summary: the model its rows come from, and the aggregate that reads them for match `m`. */
 const DETAIL_LISTS = {
@@ -116,14 +124,6 @@ const DETAIL_LISTS = {
     `SELECT json_agg(x ORDER BY x."openAt", x.id) FROM "CoordinatorTask" x WHERE x."matchId" = m.id`,
   ],
   escalations: ['Escalation', `SELECT json_agg(x ORDER BY x."openedAt") FROM "Escalation" x WHERE x."matchId" = m.id`],
-  latest: [
-    'MatchEvent',
-    // The id as text: a bigint in JSON would be read back as a double. LIMIT NULL is no limit.
-    `SELECT json_agg(json_build_object('id', x.id::text, 'type', x.type, 'payload', x.payload, 'occurredAt', x."occurredAt")
-              ORDER BY x."occurredAt" DESC, x.id DESC)
-       FROM (SELECT id, type, payload, "occurredAt" FROM "MatchEvent" WHERE "matchId" = m.id
-              ORDER BY "occurredAt" DESC, id DESC LIMIT $2) x`,
-  ],
   rounds: ['CheckinRound', `SELECT json_agg(x ORDER BY x.round) FROM "CheckinRound" x WHERE x."matchId" = m.id`],
   answers: [
     'CheckinAnswer',
@@ -131,12 +131,27 @@ const DETAIL_LISTS = {
                                        'submittedAt', x."submittedAt", 'signalledAt', x."signalledAt"))
        FROM "CheckinAnswer" x WHERE x."matchId" = m.id`,
   ],
-} as const satisfies Record<Exclude<keyof DetailRows, 'summary'>, [Prisma.ModelName, string]>;
+} as const satisfies Record<
+  Exclude<keyof DetailRows, 'summary' | 'timeline' | 'timelineTruncated'>,
+  [Prisma.ModelName, string]
+>;
+
+/**
+ * The timeline beside them: the latest `$2` events (LIMIT NULL is no limit) oldest first, and whether there are more.
+ * Text, not JSON, so pg hands it over as Postgres wrote it.
+ */
+const DETAIL_TIMELINE = {
+  timeline: `SELECT json_agg(json_build_object('type', x.type, 'at', to_char(x."occurredAt", ${ISO_UTC}), 'payload', x.payload)
+                    ORDER BY x."occurredAt", x.id)::text
+               FROM (SELECT id, type, payload, "occurredAt" FROM "MatchEvent" WHERE "matchId" = m.id
+                      ORDER BY "occurredAt" DESC, id DESC LIMIT $2) x`,
+  timelineTruncated: `SELECT count(*) > $2 FROM (SELECT 1 FROM "MatchEvent" WHERE "matchId" = m.id LIMIT $2 + 1) x`,
+};
 
 const DETAIL_SQL = summaryStatement(
   'm.id = $1',
-  Object.entries(DETAIL_LISTS)
-    .map(([name, [, sql]]) => `,\n         (${sql}) AS ${quoted(name)}`)
+  [...Object.entries(DETAIL_LISTS).map(([name, [, sql]]) => [name, sql]), ...Object.entries(DETAIL_TIMELINE)]
+    .map(([name, sql]) => `,\n         (${sql}) AS ${quoted(name!)}`)
     .join(''),
 );
 
@@ -171,10 +186,7 @@ function revived<R>(model: Prisma.ModelName, rows: Record<string, unknown>[] | n
  * each list beside it aggregated as JSON. `null` when there is no such match.
  */
 export async function detailRows(db: Database, matchId: string, timelineLimit?: number): Promise<DetailRows | null> {
-  const [row] = await sqlRows<Record<string, unknown>>(db, DETAIL_SQL, [
-    matchId,
-    timelineLimit === undefined ? null : timelineLimit + 1,
-  ]);
+  const [row] = await sqlRows<Record<string, unknown>>(db, DETAIL_SQL, [matchId, timelineLimit ?? null]);
   if (!row) return null;
   const lists = Object.fromEntries(
     Object.entries(DETAIL_LISTS).map(([name, [model]]) => {
@@ -182,6 +194,10 @@ export async function detailRows(db: Database, matchId: string, timelineLimit?: 
       delete row[name];
       return [name, revived(model, rows)];
     }),
-  ) as Omit<DetailRows, 'summary'>;
-  return { summary: row as SummaryRow, ...lists };
+  ) as Omit<DetailRows, 'summary' | 'timeline' | 'timelineTruncated'>;
+  const timeline = (row.timeline as string | null) ?? '[]';
+  const timelineTruncated = row.timelineTruncated === true;
+  delete row.timeline;
+  delete row.timelineTruncated;
+  return { summary: row as SummaryRow, ...lists, timeline, timelineTruncated };
 }

@@ -218,6 +218,10 @@ describe('matches API (dev server, real Postgres)', () => {
     expect(seen).toHaveLength(all);
     expect(seen.slice(0, 120).map((e) => e.payload.n)).toEqual(Array.from({ length: 120 }, (_, n) => n));
     expect((await api.request('GET', `/matches/${id}/timeline?cursor=nonsense`)).status).toBe(400);
+    // The detail's latest events (written as JSON by Postgres and sent as written) are the timeline's last ones, the
+    // same fields and times; the detail is sent as JSON as any other answer.
+    expect(detail.body.timeline).toEqual(seen.slice(-10));
+    expect(detail.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 
   it('hands a match to a new coordinator once the workflow takes it; a refused handover stores nobody', async () => {

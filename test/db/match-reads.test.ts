@@ -1,5 +1,6 @@
 import { createReadModelActivities } from '../../activities/read-model';
 import type { ActivityDeps } from '../../activities/deps';
+import { toTimelineEvent } from '../../api/services/match-detail';
 import { detailRows, summaryRows, summarySelect } from '../../api/services/match-reads';
 import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
 import { readModelOf } from '../../workflows/read-model';
@@ -62,30 +63,41 @@ describe('match reads in SQL match Prisma', () => {
     expect(row!.startDate.toISOString()).toBe(`${match.startDate}T00:00:00.000Z`);
 
     const where = { matchId: match.id };
-    const detail = (await detailRows(db, match.id, 2))!;
+    const { timeline, ...detail } = (await detailRows(db, match.id, 2))!;
     expect(detail).toEqual({
       summary: viaPrisma,
       contracts: await db.contractDocument.findMany({ where, orderBy: { type: 'asc' } }),
       tasks: await db.coordinatorTask.findMany({ where, orderBy: [{ openAt: 'asc' }, { id: 'asc' }] }),
       escalations: await db.escalation.findMany({ where, orderBy: { openedAt: 'asc' } }),
-      latest: await db.matchEvent.findMany({
-        where,
-        orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
-        take: 3,
-        select: { id: true, type: true, payload: true, occurredAt: true },
-      }),
+      timelineTruncated: true,
       rounds: await db.checkinRound.findMany({ where, orderBy: { round: 'asc' } }),
       answers: await db.checkinAnswer.findMany({
         where,
         select: { round: true, respondent: true, answers: true, submittedAt: true, signalledAt: true },
       }),
     });
+    // The latest events as the API shows them (Prisma's rows through its mapping), oldest first, written by Postgres.
+    const latest = await db.matchEvent.findMany({
+      where,
+      orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+      take: 2,
+      select: { id: true, type: true, payload: true, occurredAt: true },
+    });
+    expect(JSON.parse(timeline)).toEqual(latest.reverse().map(toTimelineEvent));
+    expect((JSON.parse(timeline) as { at: string }[]).map((e) => e.at)).toEqual([
+      '2026-12-02T01:02:03.456Z',
+      '2026-12-03T01:02:03.456Z',
+    ]);
     expect(detail.contracts.length).toBeGreaterThan(0);
     expect(detail.tasks.length).toBeGreaterThan(0);
-    expect(detail.latest.map((e) => e.type)).toEqual(['note.added', 'note.added', 'note.added']);
-    expect(typeof detail.latest[0]!.id).toBe('bigint');
-    // Without a limit, the whole timeline.
-    expect((await detailRows(db, match.id))!.latest.length).toBeGreaterThanOrEqual(3);
+    // Without a limit, the whole timeline, and nothing older.
+    const whole = (await detailRows(db, match.id))!;
+    expect((JSON.parse(whole.timeline) as unknown[]).length).toBeGreaterThanOrEqual(3);
+    expect(whole.timelineTruncated).toBe(false);
+    // Exactly as many events as the limit: nothing older.
+    expect((await detailRows(db, match.id, (JSON.parse(whole.timeline) as unknown[]).length))!.timelineTruncated).toBe(
+      false,
+    );
     expect(await detailRows(db, 'no-such-match')).toBeNull();
   });
 });
