@@ -116,8 +116,23 @@ function isWorkingDate(parts: ZonedParts, policy: Pick<SendingPolicy, 'sendDays'
   return true;
 }
 
+/**
+ * Whether the policy lets email go out at every instant (every day, 00:00 to 24:00, holidays included). Answered from
+ * the policy alone: the calendar arithmetic below costs a time-zone conversion per step, and proving that sending never
+ * stops would walk a year of days for every email a match sends.
+ */
+function alwaysOpen(policy: SendingPolicy): boolean {
+  return (
+    policy.sendDays === 'all' &&
+    !policy.skipHolidays &&
+    minutesOf(policy.sendingHours.start) === 0 &&
+    minutesOf(policy.sendingHours.end) >= 24 * 60
+  );
+}
+
 /** Whether an email may go out at this instant under the policy. */
 export function maySendAt(ms: number, policy: SendingPolicy): boolean {
+  if (alwaysOpen(policy)) return true;
   const p = zonedParts(ms, policy.timeZone);
   const minute = p.hour * 60 + p.minute;
   return (
@@ -147,6 +162,7 @@ export function nextSendTime(ms: number, policy: SendingPolicy): number {
  * not go out. Null when sending never stops (every day, all day).
  */
 export function sendingWindowEnd(ms: number, policy: SendingPolicy): number | null {
+  if (alwaysOpen(policy)) return null;
   if (!maySendAt(ms, policy)) return ms;
   const end = minutesOf(policy.sendingHours.end);
   let p = zonedParts(ms, policy.timeZone);

@@ -101,4 +101,19 @@ describe('the end of a sending window', () => {
       null,
     );
   });
+
+  it('never stops only when every day, holidays included, is open from 00:00 to 24:00', () => {
+    const everyDay: SendingPolicy = { ...jst, sendingHours: { start: '00:00', end: '24:00' }, sendDays: 'all' };
+    // Holidays skipped: open until New Year's Day (元日) begins, 1 Jan 00:00 JST.
+    expect(iso(sendingWindowEnd(at('2026-12-30T01:00:00Z'), everyDay)!)).toBe('2026-12-31T15:00:00.000Z');
+    // A minute short of midnight: closes at 23:59 the same day.
+    const almost: SendingPolicy = { ...everyDay, skipHolidays: false, sendingHours: { start: '00:00', end: '23:59' } };
+    expect(iso(sendingWindowEnd(at('2026-12-30T01:00:00Z'), almost)!)).toBe('2026-12-30T14:59:00.000Z');
+    // Always open, across a daylight-saving change too: every instant may send, and the window never ends.
+    const newYork: SendingPolicy = { ...everyDay, skipHolidays: false, timeZone: 'America/New_York' };
+    for (const instant of ['2026-03-08T06:30:00Z', '2026-03-08T07:30:00Z', '2026-11-01T05:30:00Z']) {
+      expect(maySendAt(at(instant), newYork)).toBe(true);
+      expect(sendingWindowEnd(at(instant), newYork)).toBeNull();
+    }
+  });
 });
