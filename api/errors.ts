@@ -115,6 +115,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether an error is a transaction that ran out of its time (Prisma's P2028: it could not start in time, or its
+ * commit came after its timeout): it was rolled back, and the database is only too busy just now, so the caller is
+ * told to try again, as when it is down.
+ */
+export function isTransactionExpired(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2028') return true;
+  }
+  return false;
+}
+
 /** Whether an error from the Temporal client means the server could not be reached (gRPC UNAVAILABLE, DEADLINE_EXCEEDED). */
 export function isTemporalUnreachable(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
@@ -139,6 +151,9 @@ export function knownError(err: unknown): AppError | undefined {
     return new AppError('validation_failed', parserError.message);
   if (isDatabaseUnavailable(err)) {
     return new AppError('unavailable', 'The database cannot be reached just now. Try again in a minute.');
+  }
+  if (isTransactionExpired(err)) {
+    return new AppError('unavailable', 'The database is too busy just now. Try again in a minute.');
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pg from 'pg';
 import { createApp } from '../../api/app';
 import { lazyConnection } from '../../temporal/client-connection';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
@@ -18,12 +19,15 @@ import { createDevStack, type DevStack } from '../support/stack';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { createDevServerEnv, testDataConverter, testKeyRing } from '../support/temporal';
 
+/** Longer than a Prisma transaction may last (5 s). */
+const TRANSACTION_OUTLIVED_MS = 7_000;
+
 const LINKS = { publicBaseUrl: 'http://bansou.test', signingSecret: 'test-signing-secret-test-signing-secret' };
 
 /** The match id of a request: the program's own id, within the program. */
 const idOf = (request: { programId: string; id: string }) => matchIdFor(request.programId, request.id);
 
-describe('registering while Temporal is stopped (a real dev server, killed, then started again)', () => {
+describe('registering while Temporal is stopped or Postgres too busy (a real dev server, killed, then started again; a real lock)', () => {
   let temporal: TestWorkflowEnvironment;
   let port: number;
   let connection: Connection;
@@ -99,6 +103,35 @@ describe('registering while Temporal is stopped (a real dev server, killed, then
     console.log(
       `Temporal stopped: 503 for POST /matches after ${registerMs} ms, for the CSV import after ${importMs} ms`,
     );
+  });
+
+  it('answers 503 with Retry-After when its transaction cannot finish in time, keeps nothing of it, and registers the match when asked again', async () => {
+    const body = matchRequest(programId);
+    // Another session holds a lock that keeps new matches from being written, longer than a transaction may last.
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE "Match" IN SHARE ROW EXCLUSIVE MODE');
+      const answer = api.request('POST', '/matches', body);
+      await new Promise((resolve) => setTimeout(resolve, TRANSACTION_OUTLIVED_MS));
+      await other.query('ROLLBACK');
+      const refused = await answer;
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+      expect(refused.body.detail).toContain('too busy');
+      expect(JSON.stringify(refused.body)).not.toMatch(/prisma|transaction|stack/i);
+    } finally {
+      await other.end();
+    }
+
+    // The transaction was rolled back: no match, no person.
+    await expect(database.db.match.count({ where: { id: matchIdFor(programId, body.id) } })).resolves.toBe(0);
+    await expect(database.db.person.count({ where: { email: body.host.email } })).resolves.toBe(0);
+
+    // The same request again, now that the database has time: registered.
+    expect((await api.request('POST', '/matches', body)).status).toBe(201);
+    await expect(database.db.match.count({ where: { id: matchIdFor(programId, body.id) } })).resolves.toBe(1);
   });
 });
 
