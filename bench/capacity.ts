@@ -27,6 +27,10 @@ export type CapacityOptions = {
   openingSeconds?: number;
 };
 
+/** How a capacity run is named in the figures: `capacity 1000 × 1 worker`. */
+export const capacityLabel = (size: number, workers: number) =>
+  `capacity ${size} × ${workers} worker${workers > 1 ? 's' : ''}`;
+
 export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: CapacityOptions): Promise<void> {
   const cadence = Math.max(20, Math.round(o.size / o.roundsPerSecond));
   const opening = o.openingSeconds ?? Math.round((o.size * 3) / 12 + 30);
@@ -46,15 +50,16 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
   });
   const playbook = await currentPlaybook(stack.db, programId);
   const references = Array.from({ length: o.size }, (_, i) => `cap${o.size}-${i + 1}`);
-  const label = `capacity ${o.size} × ${o.workers} worker${o.workers > 1 ? 's' : ''}`;
+  const label = capacityLabel(o.size, o.workers);
   process.stdout.write(`  ${label}: cadence ${cadence} s, first rounds ${opening} s after the start\n`);
 
   await insertMatches(stack.db, programId, references);
 
   const rss: number[] = [];
   const sampler = setInterval(() => {
-    const total = stack.processes.workers.map((w) => rssMb(w.child.pid) ?? 0).reduce((a, b) => a + b, 0);
-    rss.push(total);
+    // Only while every worker is there: a worker that died has no memory, not a small one.
+    const each = stack.processes.workers.map((w) => (w.child.exitCode === null ? rssMb(w.child.pid) : null));
+    if (each.every((mb): mb is number => mb !== null)) rss.push(each.reduce((a, b) => a + b, 0));
   }, 2000);
   const t0 = Date.now();
   await inParallel(references, 20, (reference) =>

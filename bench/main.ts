@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { answerBenchmark } from './answers';
-import { capacityBenchmark } from './capacity';
+import { capacityBenchmark, capacityLabel } from './capacity';
 import { queryBenchmark } from './queries';
 import { readBenchmark } from './reads';
 import { registrationBenchmark } from './registration';
 import { tracingBenchmark } from './tracing';
-import { newRun, table, writeRun, type BenchRun } from './report';
+import { figure, newRun, table, writeRun, type BenchRun } from './report';
 import { startBenchStack, type BenchStack } from './stack';
 
 /**
@@ -79,8 +79,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const environment = (pairs: string[]) =>
   Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
+/** The API and worker processes that exited by themselves while the benchmark ran (a crash), with their last lines. */
+function exitedByThemselves(stack: BenchStack): string[] {
+  return [...stack.processes.api, ...stack.processes.workers]
+    .filter((p) => p.child.exitCode !== null || p.child.signalCode !== null)
+    .map((p) => {
+      const tail = p
+        .output()
+        .trimEnd()
+        .split('\n')
+        .slice(-12)
+        .map((line) => line.slice(0, 240))
+        .join('\n    ');
+      return `${p.name} exited by itself (${p.child.exitCode ?? p.child.signalCode}); its last lines:\n    ${tail}`;
+    });
+}
+
 async function withStack(
   options: Options,
+  run: BenchRun,
+  benchmark: string,
   parts: { apis: number; workers: number },
   work: (stack: BenchStack) => Promise<void>,
 ): Promise<void> {
@@ -92,6 +110,16 @@ async function withStack(
       stack.startWorkers(parts.workers, environment(options.workerEnv)),
     ]);
     await work(stack);
+    // A process that died mid-run makes every figure after it meaningless: said, and counted against a target of 0.
+    const exited = exitedByThemselves(stack);
+    for (const line of exited) process.stdout.write(`  ${line}\n`);
+    figure(run, {
+      benchmark,
+      name: 'API or worker processes that exited by themselves',
+      value: exited.length,
+      unit: '',
+      target: { op: '<=', value: 0 },
+    });
   } finally {
     current = undefined;
     await stack.close();
@@ -111,7 +139,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `registration: ${options.matches} matches, ${options.concurrency} at a time, ${options.reps} reps\n`,
     );
-    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+    await withStack(options, run, 'registration', { apis: 1, workers: 1 }, (stack) =>
       registrationBenchmark(stack, run, {
         matches: options.matches,
         reps: options.reps,
@@ -123,19 +151,19 @@ async function main(): Promise<void> {
     process.stdout.write(
       `reads: ${options.seconds} s per load, ${options.rate}/s offered for p99, ${options.reps} reps\n`,
     );
-    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+    await withStack(options, run, 'reads', { apis: 1, workers: 1 }, (stack) =>
       readBenchmark(stack, run, { reps: options.reps, seconds: options.seconds, rate: options.rate }),
     );
   }
   if (selected('queries')) {
     process.stdout.write(`queries: ${options.seconds} s per run, ${options.reps} reps\n`);
-    await withStack(options, { apis: 0, workers: 0 }, (stack) =>
+    await withStack(options, run, 'queries', { apis: 0, workers: 0 }, (stack) =>
       queryBenchmark(stack, run, { reps: options.reps, seconds: options.seconds }),
     );
   }
   if (selected('answers')) {
     process.stdout.write(`answers: ${options.answers} matches, ${options.reps} reps\n`);
-    await withStack(options, { apis: 1, workers: 1 }, (stack) =>
+    await withStack(options, run, 'answers', { apis: 1, workers: 1 }, (stack) =>
       answerBenchmark(stack, run, { matches: options.answers, reps: options.reps }),
     );
   }
@@ -143,7 +171,7 @@ async function main(): Promise<void> {
     for (const workers of options.workers) {
       for (const size of options.sizes) {
         process.stdout.write(`capacity: ${size} open matches, ${workers} worker(s)\n`);
-        await withStack(options, { apis: 0, workers }, (stack) =>
+        await withStack(options, run, capacityLabel(size, workers), { apis: 0, workers }, (stack) =>
           capacityBenchmark(stack, run, {
             size,
             workers,
@@ -158,7 +186,7 @@ async function main(): Promise<void> {
 
   if (selected('tracing')) {
     process.stdout.write(`tracing: ${options.workflows} workflows per batch, ${options.reps} reps\n`);
-    await withStack(options, { apis: 0, workers: 0 }, (stack) =>
+    await withStack(options, run, 'tracing', { apis: 0, workers: 0 }, (stack) =>
       tracingBenchmark(stack, run, { reps: options.reps, workflows: options.workflows, inFlight: 20, steps: 3 }),
     );
   }

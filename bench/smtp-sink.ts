@@ -39,6 +39,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
+  // A sender that goes away mid-conversation (a worker killed or crashed) is its own loss, not the benchmark's end.
+  server.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE')
+      process.stderr.write(`[bench] SMTP sink: ${error.message}\n`);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
