@@ -90,6 +90,54 @@ async function coordinatorPerson(tx: Tx, programId: string, coordinator: Partici
   );
 }
 
+/** An instant as UTC text (Prisma keeps \`DateTime\` as \`timestamp\` without a zone, in UTC); null stays null. */
+const instant = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString() : null);
+
+/** Columns of a row as \`json_to_recordset\` reads them, and the update of every one of them from \`excluded\`. */
+const columns = (spec: string) => spec.split(',').map((c) => c.trim().split(' ')[0]!.replaceAll('"', ''));
+const set = (spec: string) =>
+  columns(spec)
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(', ');
+const changed = (spec: string) =>
+  `(${columns(spec)
+    .map((c) => `t."${c}"`)
+    .join(', ')}) IS DISTINCT FROM (${columns(spec)
+    .map((c) => `excluded."${c}"`)
+    .join(', ')})`;
+
+const ROUND = `kind text, status text, "openedAt" timestamp(3), "closeAt" timestamp(3), "expiresAt" timestamp(3), answered jsonb`;
+const ESCALATION = `type text, severity text, status text, level int, reasons jsonb, reason jsonb, evidence jsonb, "openedAt" timestamp(3), "dueAt" timestamp(3), "acknowledgedAt" timestamp(3), "snoozedUntil" timestamp(3), "snoozeReason" text, "resolvedAt" timestamp(3), "resolvedBy" text, resolution text`;
+const TASK = `key text, label jsonb, status text, "openAt" timestamp(3), "dueAt" timestamp(3), "doneAt" timestamp(3), note text`;
+const CONTRACT = `label jsonb, required boolean, status text, "dueAt" timestamp(3), reason text, "updatedAt" timestamp(3)`;
+const list = (spec: string) =>
+  columns(spec)
+    .map((c) => `"${c}"`)
+    .join(', ');
+
+/**
+ * The match's check-in rounds, escalations, tasks and contract documents as the read model has them, in one
+ * statement: each row inserted or updated from the JSON array of its table, and a row that is already so left as it
+ * is (not rewritten: an escalation's \`updatedAt\` moves only when the escalation changed).
+ */
+const ROWS_SQL = `
+WITH rounds AS (
+  INSERT INTO "CheckinRound" AS t ("matchId", round, ${list(ROUND)})
+  SELECT $1, round, ${list(ROUND)} FROM json_to_recordset($2::json) AS x(round int, ${ROUND})
+  ON CONFLICT ("matchId", round) DO UPDATE SET ${set(ROUND)} WHERE ${changed(ROUND)}
+), escalations AS (
+  INSERT INTO "Escalation" AS t (id, "matchId", ${list(ESCALATION)}, "updatedAt")
+  SELECT id, $1, ${list(ESCALATION)}, $6::timestamp(3) FROM json_to_recordset($3::json) AS x(id text, ${ESCALATION})
+  ON CONFLICT (id) DO UPDATE SET ${set(ESCALATION)}, "updatedAt" = excluded."updatedAt" WHERE ${changed(ESCALATION)}
+), tasks AS (
+  INSERT INTO "CoordinatorTask" AS t (id, "matchId", ${list(TASK)})
+  SELECT id, $1, ${list(TASK)} FROM json_to_recordset($4::json) AS x(id text, ${TASK})
+  ON CONFLICT (id) DO UPDATE SET ${set(TASK)} WHERE ${changed(TASK)}
+)
+INSERT INTO "ContractDocument" AS t ("matchId", type, ${list(CONTRACT)})
+SELECT $1, type, ${list(CONTRACT)} FROM json_to_recordset($5::json) AS x(type text, ${CONTRACT})
+ON CONFLICT ("matchId", type) DO UPDATE SET ${set(CONTRACT)} WHERE ${changed(CONTRACT)}`;
+
 /**
  * The match's row and the rows beside it (rounds, escalations, tasks, contracts) as the read model says; a health
  * that changed is also kept as a sample at `at` (the program's health over time).
@@ -149,72 +197,65 @@ async function writeModel(tx: Tx, matchId: string, model: MatchReadModel, at: Da
     ...(lastClosed && lastClosed.round !== current?.round ? [{ ...lastClosed, status: 'closed' as const }] : []),
     ...(current ? [current] : []),
   ];
-  for (const round of rounds) {
-    const data = {
-      kind: round.kind,
-      status: round.status,
-      openedAt: new Date(round.openedAt),
-      closeAt: new Date(round.closeAt),
-      expiresAt: new Date(round.expiresAt),
-      answered: json(round.answered),
-    };
-    await tx.checkinRound.upsert({
-      where: { matchId_round: { matchId, round: round.round } },
-      create: { matchId, round: round.round, ...data },
-      update: data,
-    });
-  }
-  for (const e of model.escalations) {
-    const data = {
-      type: e.type,
-      severity: e.severity,
-      status: e.status,
-      level: e.level,
-      reasons: json(e.reasons),
-      reason: e.reason ? json(e.reason) : Prisma.DbNull,
-      evidence: json(e.evidence),
-      openedAt: new Date(e.openedAt),
-      dueAt: new Date(e.dueAt),
-      acknowledgedAt: date(e.acknowledgedAt),
-      snoozedUntil: date(e.snoozedUntil),
-      snoozeReason: e.snoozeReason ?? null,
-      resolvedAt: date(e.resolvedAt),
-      resolvedBy: e.resolution?.by ?? null,
-      resolution: e.resolution?.note ?? null,
-    };
-    await tx.escalation.upsert({ where: { id: e.id }, create: { id: e.id, matchId, ...data }, update: data });
-  }
-  for (const t of model.tasks) {
-    const data = {
-      key: t.key,
-      label: json(t.label),
-      status: t.status,
-      openAt: new Date(t.openAt),
-      dueAt: new Date(t.dueAt),
-      doneAt: date(t.doneAt),
-      note: t.note ?? null,
-    };
-    await tx.coordinatorTask.upsert({
-      where: { id: t.id },
-      create: { id: t.id, matchId, ...data },
-      update: data,
-    });
-  }
-  for (const c of model.contracts) {
-    const data = {
-      label: json(c.label),
-      required: c.required,
-      status: c.status,
-      dueAt: date(c.dueAt),
-      reason: c.reason ?? null,
-      updatedAt: new Date(c.updatedAt),
-    };
-    await tx.contractDocument.upsert({
-      where: { matchId_type: { matchId, type: c.type } },
-      create: { matchId, type: c.type, ...data },
-      update: data,
-    });
-  }
+  await tx.$executeRawUnsafe(
+    ROWS_SQL,
+    matchId,
+    JSON.stringify(
+      rounds.map((r) => ({
+        round: r.round,
+        kind: r.kind,
+        status: r.status,
+        openedAt: instant(r.openedAt),
+        closeAt: instant(r.closeAt),
+        expiresAt: instant(r.expiresAt),
+        answered: r.answered,
+      })),
+    ),
+    JSON.stringify(
+      model.escalations.map((e) => ({
+        id: e.id,
+        type: e.type,
+        severity: e.severity,
+        status: e.status,
+        level: e.level,
+        reasons: e.reasons,
+        reason: e.reason ?? null,
+        evidence: e.evidence,
+        openedAt: instant(e.openedAt),
+        dueAt: instant(e.dueAt),
+        acknowledgedAt: instant(e.acknowledgedAt),
+        snoozedUntil: instant(e.snoozedUntil),
+        snoozeReason: e.snoozeReason ?? null,
+        resolvedAt: instant(e.resolvedAt),
+        resolvedBy: e.resolution?.by ?? null,
+        resolution: e.resolution?.note ?? null,
+      })),
+    ),
+    JSON.stringify(
+      model.tasks.map((t) => ({
+        id: t.id,
+        key: t.key,
+        label: t.label,
+        status: t.status,
+        openAt: instant(t.openAt),
+        dueAt: instant(t.dueAt),
+        doneAt: instant(t.doneAt),
+        note: t.note ?? null,
+      })),
+    ),
+    JSON.stringify(
+      model.contracts.map((c) => ({
+        type: c.type,
+        label: c.label,
+        required: c.required,
+        status: c.status,
+        dueAt: instant(c.dueAt),
+        reason: c.reason ?? null,
+        updatedAt: instant(c.updatedAt),
+      })),
+    ),
+    new Date().toISOString(),
+  );
 }
 
 export function createReadModelActivities({ db }: ActivityDeps) {

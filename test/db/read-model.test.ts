@@ -105,4 +105,140 @@ describe('read-model sync cannot be wedged by one event', () => {
       { at: new Date('2026-12-15T00:00:00Z'), score: 30, band: 'red' },
     ]);
   });
+  it('writes the rounds, escalations, tasks and contracts as the model has them, and only what changed on a later sync', async () => {
+    const { match, model } = await pausedMatch();
+    expect(model.tasks.length).toBeGreaterThan(1);
+    expect(model.contracts.length).toBeGreaterThan(0);
+    const round = {
+      round: 1,
+      kind: 'regular' as const,
+      status: 'open' as const,
+      openedAt: '2026-12-07T00:00:00.000Z',
+      closeAt: '2026-12-10T00:00:00.000Z',
+      expiresAt: '2026-12-13T00:00:00.000Z',
+      answered: ['host' as const],
+    };
+    const escalation = (id: string, extra: object = {}) => ({
+      id,
+      type: 'satisfaction' as const,
+      severity: 'high' as const,
+      reasons: ['満足度が低い'],
+      evidence: { round: 1, scores: [2, null] },
+      status: 'open' as const,
+      level: 1 as const,
+      openedAt: '2026-12-10T00:00:00.000Z',
+      dueAt: '2026-12-11T00:00:00.000Z',
+      snoozes: 0,
+      ...extra,
+    });
+    const first = {
+      ...model,
+      checkins: { ...model.checkins, current: round },
+      escalations: [escalation(`${match.id}-esc-1`, { reason: { ja: '低い', en: 'Low' } })],
+    };
+    await sync({ matchId: match.id, events: [], model: first });
+    const rows = async () => ({
+      rounds: await database.db.checkinRound.findMany({ where: { matchId: match.id }, omit: { matchId: true } }),
+      escalations: await database.db.escalation.findMany({
+        where: { matchId: match.id },
+        orderBy: { id: 'asc' },
+        omit: { matchId: true },
+      }),
+      tasks: await database.db.coordinatorTask.findMany({
+        where: { matchId: match.id },
+        orderBy: { id: 'asc' },
+        omit: { matchId: true },
+      }),
+      contracts: await database.db.contractDocument.findMany({
+        where: { matchId: match.id },
+        orderBy: { type: 'asc' },
+        omit: { matchId: true },
+      }),
+    });
+    const before = await rows();
+    const task = (t: (typeof model.tasks)[number]) => ({
+      id: t.id,
+      key: t.key,
+      label: t.label,
+      status: t.status,
+      openAt: new Date(t.openAt),
+      dueAt: new Date(t.dueAt),
+      doneAt: t.doneAt ? new Date(t.doneAt) : null,
+      note: t.note ?? null,
+    });
+    expect(before).toEqual({
+      rounds: [
+        {
+          ...round,
+          openedAt: new Date(round.openedAt),
+          closeAt: new Date(round.closeAt),
+          expiresAt: new Date(round.expiresAt),
+        },
+      ],
+      escalations: [
+        {
+          id: `${match.id}-esc-1`,
+          type: 'satisfaction',
+          severity: 'high',
+          status: 'open',
+          level: 1,
+          reasons: ['満足度が低い'],
+          reason: { ja: '低い', en: 'Low' },
+          evidence: { round: 1, scores: [2, null] },
+          openedAt: new Date('2026-12-10T00:00:00Z'),
+          dueAt: new Date('2026-12-11T00:00:00Z'),
+          acknowledgedAt: null,
+          snoozedUntil: null,
+          snoozeReason: null,
+          resolvedAt: null,
+          resolvedBy: null,
+          resolution: null,
+          updatedAt: expect.any(Date),
+        },
+      ],
+      tasks: model.tasks.map(task).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      contracts: model.contracts
+        .map((c) => ({
+          type: c.type,
+          label: c.label,
+          required: c.required,
+          status: c.status,
+          dueAt: c.dueAt ? new Date(c.dueAt) : null,
+          reason: c.reason ?? null,
+          updatedAt: new Date(c.updatedAt),
+        }))
+        .sort((a, b) => (a.type < b.type ? -1 : 1)),
+    });
+
+    // One task done, one escalation more, the round closed: those rows change, the others stay as they were.
+    const [done, ...rest] = model.tasks;
+    const doneTask = { ...done!, status: 'done' as const, doneAt: '2026-12-12T03:04:05.678Z', note: '済み' };
+    const second = {
+      ...first,
+      checkins: { ...first.checkins, current: { ...round, status: 'closed' as const, answered: [] } },
+      tasks: [doneTask, ...rest],
+      escalations: [
+        ...first.escalations,
+        escalation(`${match.id}-esc-2`, {
+          status: 'resolved',
+          resolvedAt: '2026-12-12T00:00:00.000Z',
+          resolution: { by: 'auto', note: '回復' },
+        }),
+      ],
+    };
+    await sync({ matchId: match.id, events: [], model: second });
+    const after = await rows();
+    expect(after.rounds).toEqual([{ ...before.rounds[0], status: 'closed', answered: [] }]);
+    expect(after.tasks).toEqual(second.tasks.map(task).sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect(after.contracts).toEqual(before.contracts);
+    expect(after.escalations[0]).toEqual(before.escalations[0]); // unchanged, not rewritten (same updatedAt)
+    expect(after.escalations[1]).toMatchObject({
+      id: `${match.id}-esc-2`,
+      status: 'resolved',
+      reason: null,
+      resolvedAt: new Date('2026-12-12T00:00:00Z'),
+      resolvedBy: 'auto',
+      resolution: '回復',
+    });
+  });
 });
