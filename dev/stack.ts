@@ -9,6 +9,7 @@ import { prettyFactory } from 'pino-pretty';
 import { createApiKey } from '../api/auth';
 import { createDatabase } from '../prisma/client';
 import { connectClient, temporalSettings } from '../temporal/connection';
+import { workerNodeFlags } from '../worker/memory';
 import { DEFAULT_TASK_QUEUE, searchAttributes } from '../workflows/shared';
 import { DEV_ADMIN, devAdminSignIn } from './admin-sign-in';
 import { devEnv, PROJECT_ROOT } from './env';
@@ -286,7 +287,9 @@ async function main(): Promise<void> {
   };
   await timed('the worker and the API', async () => {
     // `node --import tsx` keeps each one a single process, so a signal reaches the program itself.
-    const worker = startChild('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], appEnv, true);
+    // The worker with the heap limit of its memory budget, if one is set (`worker/memory.ts`).
+    const workerArgs = [...workerNodeFlags({ ...process.env, ...appEnv }), '--import', 'tsx', 'worker/main.ts'];
+    const worker = startChild('worker', process.execPath, workerArgs, appEnv, true);
     startChild('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], appEnv, true);
     let workerReady = false;
     worker.stdout!.on('data', (chunk: Buffer) => (workerReady ||= chunk.toString().includes('bansou worker: polling')));

@@ -13,6 +13,7 @@ import {
   ZWebhookEnv,
 } from '../config/env';
 import { checkTemporalEnv } from '../temporal/connection';
+import { ZWorkerMemoryMb } from './memory';
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ZSeconds = z.coerce.number().positive().max(3600);
@@ -23,8 +24,13 @@ const ZSeconds = z.coerce.number().positive().max(3600);
  * sizes on a quiet machine (README, "Performance"). Raise them on a bigger one.
  */
 export const ZWorkerTuningEnv = z.object({
-  /** Match workflows kept in memory between their tasks; one that is not must replay its history. Bounds the RSS. */
-  WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).default(1000),
+  /** The worker's memory budget in MB: sets its heap limit and, unless given below, its cache (`worker/memory.ts`). */
+  WORKER_MEMORY_MB: ZWorkerMemoryMb,
+  /**
+   * Match workflows kept in memory between their tasks; one that is not must replay its history. By default what
+   * `WORKER_MEMORY_MB` leaves room for, or without a budget 1000.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).optional(),
   /**
    * Workflow tasks the worker runs at once. They all run on one thread (the SDK reuses one V8 context): more at once
    * only makes each take longer, and on a busy machine past its 10 s timeout, when its work is thrown away.

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { exitOnConfigError } from '../config/env';
 import { createMailTransport } from '../activities/mail/transport';
@@ -13,9 +14,13 @@ import { KeyRing } from '../config/key-ring';
 import { dataConverter } from '../temporal/data-converter';
 import { tracedBundlePath } from './bundle';
 import { loadWorkerEnv } from './env';
+import { heapBounded, workerMemory, workerNodeFlags } from './memory';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
 import { ensureDigestSchedule } from './schedules';
 import { createMatchWorker } from './worker';
+
+/** Workflows cached without a memory budget or `WORKER_MAX_CACHED_WORKFLOWS`. */
+const DEFAULT_CACHED_WORKFLOWS = 1000;
 
 /** The worker process: `npm run worker`, configured only by environment variables. */
 async function main(): Promise<void> {
@@ -75,6 +80,15 @@ async function main(): Promise<void> {
     log,
   });
   log.info({ port: metricsServer.port }, 'bansou worker: metrics served');
+  // With a memory budget, the heap limit was set when node started (`worker/memory.ts`) and the cache fits beside it.
+  const memory = env.WORKER_MEMORY_MB ? workerMemory(env.WORKER_MEMORY_MB) : undefined;
+  const maxCachedWorkflows = env.WORKER_MAX_CACHED_WORKFLOWS ?? memory?.maxCachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS;
+  if (env.WORKER_MEMORY_MB && !heapBounded(env.WORKER_MEMORY_MB)) {
+    log.warn(
+      { heapLimitMb: memory!.heapMb, startWith: workerNodeFlags({ WORKER_MEMORY_MB: String(env.WORKER_MEMORY_MB) }) },
+      'WORKER_MEMORY_MB is set but node was started without its heap limit: the heap is not bounded',
+    );
+  }
   const connection = await connectWorker(temporal);
   const worker = await createMatchWorker({
     connection,
@@ -98,7 +112,7 @@ async function main(): Promise<void> {
       webhooks: { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK_HTTP },
     },
     tuning: {
-      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxCachedWorkflows,
       maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskPolls: Math.min(env.WORKER_WORKFLOW_POLLERS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
@@ -115,7 +129,14 @@ async function main(): Promise<void> {
   await ensureDigestSchedule(client, temporal.taskQueue);
   await client.connection.close();
   log.info(
-    { taskQueue: temporal.taskQueue, address: temporal.address, namespace: temporal.namespace, tls: !!temporal.tls },
+    {
+      taskQueue: temporal.taskQueue,
+      address: temporal.address,
+      namespace: temporal.namespace,
+      tls: !!temporal.tls,
+      maxCachedWorkflows,
+      heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+    },
     'bansou worker: polling',
   );
   // Worker.run() installs its own SIGINT/SIGTERM handling: it stops polling and lets running tasks finish.

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/env';
 import { dockerComposeEnv } from '../../dev/docker-compose';
+import { ZWorkerEnv } from '../../worker/env';
+import { workerMemory, workerNodeFlags } from '../../worker/memory';
 import { dockerfileStages } from './dockerfile';
 
 type ComposeService = {
@@ -114,6 +116,12 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
       );
       expect(services[name]!.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
     }
+    // Each worker has a memory budget its schema takes, from which its heap limit and cache are sized.
+    const budget = ZWorkerEnv.shape.WORKER_MEMORY_MB.parse(services.worker!.environment!.WORKER_MEMORY_MB);
+    expect(workerNodeFlags(services.worker!.environment!)).toEqual([
+      `--max-old-space-size=${workerMemory(budget!).heapMb}`,
+    ]);
+    expect(services.api!.environment!.WORKER_MEMORY_MB).toBeUndefined();
     expect(services['temporal-ui']!.ports).toEqual([expect.objectContaining({ published: '8233', target: 8080 })]);
     // The UI decodes payloads through the API, whose CORS lets exactly that UI in.
     expect(services['temporal-ui']!.environment).toMatchObject({

@@ -52,7 +52,8 @@ describe('Dockerfile', () => {
     expect(pkg.dependencies.tsx).toBeUndefined();
     expect(pkg.devDependencies.tsx).toBeDefined();
     expect(last('api', 'CMD')).toBe('["node", "api/main.js"]');
-    expect(last('worker', 'CMD')).toBe('["node", "worker/main.js"]');
+    // The worker's node gets the heap limit of WORKER_MEMORY_MB, printed by the rule itself (`worker/memory.ts`).
+    expect(last('worker', 'CMD')).toBe('["sh", "-c", "exec node $(node worker/memory.js) worker/main.js"]');
     expect(last('migrate', 'CMD')).toBe('["node_modules/.bin/prisma", "migrate", "deploy"]');
     for (const name of ['api', 'worker', 'migrate']) {
       expect({ name, user: last(name, 'USER') }).toEqual({ name, user: 'node' });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/env';
+import { workerNodeFlags } from '../../worker/memory';
 
 /** What the API and the worker log once they serve (their JSON lines' `msg`). */
 export const API_READY = /"msg":"bansou api: listening"/;
@@ -28,7 +29,9 @@ export async function startProcess(
   timeoutMs = 60_000,
 ): Promise<RunningProcess> {
   // `node --import tsx`: one process, so SIGKILL really kills the program (a `tsx` launcher would leave it running).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+  // The worker starts with the heap limit of its memory budget, as everywhere it is started (`worker/memory.ts`).
+  const flags = entry === 'worker/main.ts' ? workerNodeFlags(env) : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
     // The worker's metrics port: any free one unless the test names it (engineers' test runs share the machine).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', METRICS_PORT: '0', ...env },

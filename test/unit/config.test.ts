@@ -1,6 +1,7 @@
 import { ZApiEnv } from '../../api/env';
 import { ConfigError, parseEnv } from '../../config/env';
 import { ZWorkerEnv } from '../../worker/env';
+import { workerMemory, workerNodeFlags } from '../../worker/memory';
 import { ZPlaybook } from '../../api/services/playbooks';
 import { DEFAULT_PLAYBOOK } from '../../workflows/playbook';
 
@@ -31,13 +32,14 @@ describe('environment schemas', () => {
   it("reads the worker's tuning: defaults from the benchmark, explicit values, and a bad one named", () => {
     const defaults = parseEnv(ZWorkerEnv, valid);
     expect(defaults).toMatchObject({
-      WORKER_MAX_CACHED_WORKFLOWS: expect.any(Number),
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: expect.any(Number),
       WORKER_MAX_CONCURRENT_ACTIVITIES: expect.any(Number),
       WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: 10,
     });
-    // The database pool follows the activities unless it is set.
+    // The database pool follows the activities unless it is set; the cache, the memory budget (or 1000 without one).
     expect(defaults.DATABASE_POOL_SIZE).toBeUndefined();
+    expect(defaults.WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(defaults.WORKER_MEMORY_MB).toBeUndefined();
     const tuned = parseEnv(ZWorkerEnv, {
       ...valid,
       WORKER_MAX_CACHED_WORKFLOWS: '250',
@@ -52,6 +54,23 @@ describe('environment schemas', () => {
     expect(() => parseEnv(ZWorkerEnv, { ...valid, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(
       /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/,
     );
+    expect(parseEnv(ZWorkerEnv, { ...valid, WORKER_MEMORY_MB: '500' }).WORKER_MEMORY_MB).toBe(500);
+    expect(() => parseEnv(ZWorkerEnv, { ...valid, WORKER_MEMORY_MB: '100' })).toThrow(/WORKER_MEMORY_MB/);
+  });
+
+  it("sizes the worker's heap limit and cache from its memory budget, and gives node the flag for it", () => {
+    const small = workerMemory(500);
+    const large = workerMemory(2000);
+    // The heap limit and the cache grow with the budget; the heap is bounded below the budget.
+    expect(small.heapMb).toBeLessThan(500);
+    expect(large.heapMb).toBeGreaterThan(small.heapMb);
+    expect(large.maxCachedWorkflows).toBeGreaterThan(small.maxCachedWorkflows);
+    // Never fewer than the SDK's floor, whatever the budget.
+    expect(workerMemory(256).maxCachedWorkflows).toBeGreaterThanOrEqual(10);
+    expect(workerNodeFlags({ WORKER_MEMORY_MB: '500' })).toEqual([`--max-old-space-size=${small.heapMb}`]);
+    // No budget, or one the schema refuses (the worker's start-up names it): node starts as it would.
+    expect(workerNodeFlags({})).toEqual([]);
+    expect(workerNodeFlags({ WORKER_MEMORY_MB: 'lots' })).toEqual([]);
   });
 
   it('names every missing and malformed variable in one error', () => {
