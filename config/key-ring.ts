@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * The one cipher bansou encrypts with: AES-256-GCM under the keys of `PAYLOAD_ENCRYPTION_KEYS`, each named by its id.
  * The first key seals; every listed key opens, so a new key goes first and the old ones stay listed while what they
  * sealed is kept. What it seals: every payload handed to Temporal (`temporal/payload-codec.ts`) and the values kept in
- * Postgres that must not sit in clear (stored idempotent answers, webhook secrets), as sealed text.
+ * Postgres that must not sit in clear (stored idempotent answers, webhook secrets and Slack URLs), as sealed text.
  *
  * Sealed bytes are IV (12) ‖ ciphertext ‖ tag (16); the key id is authenticated data, so bytes relabelled with another
  * key id do not open. Sealed text is `sealed:<key id>:<the bytes in base64>`.

@@ -129,15 +129,19 @@ export function createWebhookActivities({ db, keys, webhooks }: ActivityDeps) {
       let problem: string | undefined;
       let refusedAddress: string | undefined;
       try {
-        // A secret sealed with a key no longer listed is this try's problem, recorded and retried like no answer.
-        const secret = (stored: string) => {
+        // A secret (or a Slack URL) sealed with a key no longer listed is this try's problem, recorded and retried
+        // like no answer. The error names the key, never the value.
+        const opened = (what: string, stored: string) => {
           try {
             return openEndpointSecret(keys, stored);
           } catch (error) {
-            throw new Error(`the endpoint's secret does not open: it is ${(error as Error).message}`, { cause: error });
+            throw new Error(`the endpoint's ${what} does not open: it is ${(error as Error).message}`, {
+              cause: error,
+            });
           }
         };
-        status = await postToReceiver(endpoint.url, {
+        const secret = (stored: string) => opened('secret', stored);
+        status = await postToReceiver(opened('URL', endpoint.url), {
           headers: {
             'content-type': contentType,
             'user-agent': 'bansou-webhooks',

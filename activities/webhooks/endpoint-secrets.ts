@@ -3,14 +3,23 @@ import type { Database } from '../../prisma/client';
 import type { Log } from '../../telemetry/log';
 
 /**
- * A webhook endpoint's secrets, the HMAC key of its signature header and a Chatwork token, are kept sealed with the
- * key ring of PAYLOAD_ENCRYPTION_KEYS (`config/key-ring.ts`): the API seals them when the endpoint is made, the
- * worker opens them to sign and post. Rows stored by a release before sealing hold them in clear; the API and the
- * worker seal those at start (`sealEndpointSecrets`), and until then they are read as they are.
+ * A webhook endpoint's secrets, the HMAC key of its signature header, a Chatwork token and a Slack incoming webhook's
+ * URL (the URL is Slack's credential), are kept sealed with the key ring of PAYLOAD_ENCRYPTION_KEYS
+ * (`config/key-ring.ts`): the API seals them when the endpoint is made, the worker opens them to sign and post. Rows
+ * stored by a release before sealing hold them in clear; the API and the worker seal those at start
+ * (`sealEndpointSecrets`), and until then they are read as they are.
  */
 export function openEndpointSecret(keys: KeyRing, stored: string): string {
   return isSealedText(stored) ? keys.openText(stored) : stored;
 }
+
+/** Whether an endpoint's URL is a credential, kept sealed: a Slack incoming webhook's is; a JSON or Chatwork one is not
+ * (shown whole). */
+export const urlIsSecret = (format: string): boolean => format === 'slack';
+
+/** The URL an endpoint is stored with: sealed when it is a credential (`urlIsSecret`), else as given. */
+export const storedEndpointUrl = (keys: KeyRing, format: string, url: string): string =>
+  urlIsSecret(format) ? keys.sealText(url) : url;
 
 /**
  * Seals every endpoint secret not sealed by the sealing key: those stored in clear, and those an older key sealed
@@ -26,17 +35,19 @@ export async function sealEndpointSecrets(db: Database, keys: KeyRing, log?: Log
       OR: [
         { NOT: { signingSecret: sealed } },
         { AND: [{ chatworkToken: { not: null } }, { NOT: { chatworkToken: sealed } }] },
+        { AND: [{ format: 'slack' }, { NOT: { url: sealed } }] },
       ],
     },
-    select: { id: true, signingSecret: true, chatworkToken: true },
+    select: { id: true, format: true, url: true, signingSecret: true, chatworkToken: true },
   });
   const reseal = (stored: string) =>
     stored.startsWith(keys.sealedTextPrefix) ? stored : keys.sealText(openEndpointSecret(keys, stored));
   let count = 0;
   for (const row of rows) {
-    let data: { signingSecret: string; chatworkToken: string | null };
+    let data: { url: string; signingSecret: string; chatworkToken: string | null };
     try {
       data = {
+        url: urlIsSecret(row.format) ? reseal(row.url) : row.url,
         signingSecret: reseal(row.signingSecret),
         chatworkToken: row.chatworkToken && reseal(row.chatworkToken),
       };
@@ -45,7 +56,7 @@ export async function sealEndpointSecrets(db: Database, keys: KeyRing, log?: Log
       continue;
     }
     const { count: written } = await db.webhookEndpoint.updateMany({
-      where: { id: row.id, signingSecret: row.signingSecret, chatworkToken: row.chatworkToken },
+      where: { id: row.id, url: row.url, signingSecret: row.signingSecret, chatworkToken: row.chatworkToken },
       data,
     });
     count += written;

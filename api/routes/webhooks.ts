@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ZWebhookEventName, ZWebhookFormat } from '../../workflows/webhook-events';
 import { ZText } from '../../workflows/text';
+import { openEndpointSecret, storedEndpointUrl, urlIsSecret } from '../../activities/webhooks/endpoint-secrets';
 import { literalAddressProblem } from '../../activities/webhooks/receiver-address';
+import type { KeyRing } from '../../config/key-ring';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import type { ApiRoutes } from '../routing';
@@ -59,22 +61,31 @@ const ZDeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-/** A Slack incoming webhook's URL is its credential: shown by its origin only. */
-const webhookView = (e: { id: string; url: string; format: string; events: string[]; createdAt: Date }) =>
-  ZWebhookView.parse({
-    ...e,
-    url: e.format === 'slack' ? `${new URL(e.url).origin}/…` : e.url,
-    createdAt: e.createdAt.toISOString(),
-  });
+type StoredEndpoint = { id: string; url: string; format: string; events: string[]; createdAt: Date };
+
+/** A Slack incoming webhook's URL is its credential, stored sealed: shown by its origin only (nothing of it when its
+ * key is no longer listed; its deliveries say why). */
+function shownUrl(keys: KeyRing, e: StoredEndpoint): string {
+  if (!urlIsSecret(e.format)) return e.url;
+  try {
+    return `${new URL(openEndpointSecret(keys, e.url)).origin}/…`;
+  } catch {
+    return '…';
+  }
+}
+
+const webhookView = (keys: KeyRing) => (e: StoredEndpoint) =>
+  ZWebhookView.parse({ ...e, url: shownUrl(keys, e), createdAt: e.createdAt.toISOString() });
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
  * A program's outbound webhooks: endpoints (admin and the program's managers) and the log of deliveries. The signing
  * secret is shown once, when an endpoint is made, and kept sealed (as is a Chatwork token, never shown); a Slack URL
- * is a credential too, so it is shown by its origin only.
+ * is a credential too, kept sealed and shown by its origin only.
  */
 export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
   const { db } = deps;
+  const view = webhookView(deps.keys);
   api.add(
     {
       method: 'post',
@@ -109,7 +120,8 @@ export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
       const created = await db.webhookEndpoint.create({
         data: {
           programId: params.id,
-          url: body.url,
+          // A Slack URL is sealed like the secrets (activities/webhooks/endpoint-secrets.ts); others are kept as given.
+          url: storedEndpointUrl(deps.keys, body.format, body.url),
           format: body.format,
           events: [...new Set(body.events)],
           // Sealed at rest (activities/webhooks/endpoint-secrets.ts); shown in clear once, in this answer.
@@ -117,7 +129,7 @@ export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
           chatworkToken: body.chatworkToken ? deps.keys.sealText(body.chatworkToken) : null,
         },
       });
-      return { status: 201, body: { webhook: webhookView(created), signingSecret } };
+      return { status: 201, body: { webhook: view(created), signingSecret } };
     },
   );
 
@@ -139,7 +151,7 @@ export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
         where: { programId: params.id, removedAt: null },
         orderBy: { createdAt: 'asc' },
       });
-      return { body: { webhooks: rows.map(webhookView) } };
+      return { body: { webhooks: rows.map(view) } };
     },
   );
 
@@ -162,7 +174,7 @@ export function webhookRoutes(api: ApiRoutes, deps: ApiDeps): void {
       const removed = found.removedAt
         ? found
         : await db.webhookEndpoint.update({ where: { id: found.id }, data: { removedAt: new Date() } });
-      return { body: { webhook: webhookView(removed) } };
+      return { body: { webhook: view(removed) } };
     },
   );
 

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Received = { headers: http.IncomingHttpHeaders; body: string };
+/** One request as received: the path it was posted to (with any query), its headers and body. */
+export type Received = { path: string; headers: http.IncomingHttpHeaders; body: string };
 
 /** A real HTTP receiver on loopback that answers each request with the next status of `answers` (the last one repeats). */
 export async function receiver(answers: number[] = [200]) {
@@ -10,7 +11,7 @@ export async function receiver(answers: number[] = [200]) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.statusCode = answers[Math.min(received.length - 1, answers.length - 1)]!;
       res.end();
     });
