@@ -90,20 +90,31 @@ const statementNames = new Map<string, string>();
 function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < PREPARED_STATEMENTS) {
-    name = `bansou_read_${statementNames.size + 1}`;
+    name = `bansou_${statementNames.size + 1}`;
     statementNames.set(text, name);
   }
   return name;
 }
 
+/** Runs one statement on the client's own pool, prepared by name. */
+async function query<R extends QueryResultRow>(db: Database, text: string, values: unknown[]) {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('plain SQL needs a client made by createDatabase');
+  const name = statementName(text);
+  return pool.query<R>({ text, values, types, ...(name ? { name } : {}) });
+}
+
 /**
- * Plain SQL on the client's own pool, for the hot reads where Prisma's query compiler and client runtime cost several
+ * Plain SQL on the client's own pool, for the hot paths where Prisma's query compiler and client runtime cost several
  * times the query itself (\`npm run bench -- --only queries\`), as prepared statements. Rows come back as Prisma would
- * give them.
+ * give them (a write's with \`RETURNING\`). Instants go in as \`toISOString()\` text: pg would write a \`Date\` in the
+ * process's time zone, which a \`timestamp\` column (Prisma's \`DateTime\`, kept in UTC) takes without its offset.
  */
 export async function sqlRows<R extends QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<R[]> {
-  const pool = pools.get(db);
-  if (!pool) throw new Error('sqlRows needs a client made by createDatabase');
-  const name = statementName(text);
-  return (await pool.query<R>({ text, values, types, ...(name ? { name } : {}) })).rows;
+  return (await query<R>(db, text, values)).rows;
+}
+
+/** A write in plain SQL, as \`sqlRows\`; how many rows it wrote. */
+export async function sqlWrite(db: Database, text: string, values: unknown[]): Promise<number> {
+  return (await query(db, text, values)).rowCount ?? 0;
 }

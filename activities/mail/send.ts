@@ -6,7 +6,7 @@ import { MAIL_ERROR_CODES } from '../../workflows/mail-delivery';
 import type { ActivityDeps } from '../deps';
 import { linkUrl, signInToken, signInUrl, signLink } from '../links';
 import { renderInvite } from './invite';
-import { beginTransaction, recordAccepted, recordNotSent } from './outbox';
+import { beginTransaction, findEmail, findEmailOrThrow, recordAccepted, recordNotSent, storeEmail } from './outbox';
 import { headerText, renderEmail, UnknownTemplateError } from './render';
 import { createSendSlots, DEFAULT_CONCURRENT_SENDS } from './send-slots';
 import { mailDomain, messageIdFor } from './transport';
@@ -124,10 +124,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const context = activityContext();
       const messageId = messageIdFor(input.key, domain);
-      const existing = await db.email.findUnique({
-        where: { idempotencyKey: input.key },
-        select: { status: true, messageId: true, to: true, subject: true },
-      });
+      const existing = await findEmail(db, input.key);
       if (existing?.status === 'sent')
         return { messageId: existing.messageId, delivered: 'earlier', to: existing.to, subject: existing.subject };
       // By Temporal's clock (the workflow's), not this machine's: when this attempt was scheduled.
@@ -155,22 +152,17 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(error instanceof Error ? error.message : String(error), code);
         }
         // The stored copy is what gets sent, on this attempt and any retry, so a retry cannot change the content.
-        await db.email.createMany({
-          data: [
-            {
-              idempotencyKey: input.key,
-              messageId,
-              matchId: input.matchId ?? null,
-              template: input.template,
-              locale: input.recipient.locale,
-              to: input.recipient.email,
-              subject: rendered.subject,
-              text: rendered.text,
-              html: rendered.html,
-              ics: input.invite ? renderInvite(input.invite, input.timeZone ?? 'Asia/Tokyo') : null,
-            },
-          ],
-          skipDuplicates: true,
+        await storeEmail(db, {
+          key: input.key,
+          messageId,
+          matchId: input.matchId ?? null,
+          template: input.template,
+          locale: input.recipient.locale,
+          to: input.recipient.email,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          ics: input.invite ? renderInvite(input.invite, input.timeZone ?? 'Asia/Tokyo') : null,
         });
       }
 
@@ -182,7 +174,7 @@ export function createMailActivities({ db, mail, links }: ActivityDeps) {
         try {
           const email = await beginTransaction(db, input.key);
           if (!email) {
-            const sent = await db.email.findUniqueOrThrow({ where: { idempotencyKey: input.key } });
+            const sent = await findEmailOrThrow(db, input.key);
             return { messageId: sent.messageId, delivered: 'earlier', to: sent.to, subject: sent.subject };
           }
           try {
