@@ -101,10 +101,27 @@ export type CreateLogOptions = {
 };
 
 /**
+ * What a line must hold, read in lower case, for `scrub` to find anything in it: a personal key (`"email":`), an `@`
+ * (addresses and URL credentials have one), a link's path, the shape of a link token, an API key's `bsk_`. JSON writes
+ * each of them as it reads in the values (it escapes none of their characters), so a line with none of them is
+ * written as it is, unparsed: what most lines are (a request's line names its route, status and ids).
+ */
+const MAY_NEED_SCRUB = new RegExp(
+  [
+    `"(?:${[...PERSONAL_KEYS].join('|')})":`,
+    '@',
+    '/(?:checkins|kickoff|workspace/sign-in)/',
+    '[a-z0-9_-]{8,}\\.[a-z0-9_-]{43}',
+    'bsk_',
+  ].join('|'),
+);
+
+/**
  * One line as written, scrubbed: parsed, censored and written again. Done on the finished line, so every part of it
  * is covered alike (a child's bindings, the message, serialised errors and their stacks), whoever built it.
  */
 export function scrubLine(line: string): string {
+  if (!MAY_NEED_SCRUB.test(line.toLowerCase())) return line;
   try {
     return `${JSON.stringify(scrub(JSON.parse(line)))}\n`;
   } catch {

@@ -1,5 +1,5 @@
 import { signLink } from '../../activities/links';
-import { scrubText, temporalLogger } from '../../telemetry/log';
+import { scrub, scrubLine, scrubText, temporalLogger } from '../../telemetry/log';
 import { captureLog } from '../support/logs';
 
 describe('logs: redaction and ids', () => {
@@ -56,6 +56,42 @@ describe('logs: redaction and ids', () => {
     });
     expect(lines[1]).toMatchObject({ level: 'error', note: '[redacted]', err: { type: 'Error' } });
     expect((lines[1]!.err as { stack: string }).stack).toContain('550 <[email]> unknown');
+  });
+
+  it('writes a line with nothing to scrub as it came, and scrubs every other as a parsed line would be', () => {
+    const request = `${JSON.stringify({
+      level: 'info',
+      time: '2026-11-27T12:00:00.000Z',
+      service: 'api',
+      requestId: '0f0c8a52-54b4-4c7b-9d6e-2f1f0e6a7b3c',
+      method: 'GET',
+      route: '/matches/:id',
+      status: 200,
+      ms: 3,
+      matchId: 'prog-1:ref-001',
+      keyId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      msg: 'request',
+    })}\n`;
+    expect(scrubLine(request)).toBe(request);
+    const lines = [
+      request,
+      request.replace('"ms":3', '"EMAIL":"x","ms":3'),
+      // A key that is "token" in lower case (the Kelvin sign), anywhere.
+      request.replace('"ms":3', '"deep":{"a":[{"to\u212Aen":"x"}]},"ms":3'),
+      request.replace('prog-1:ref-001', 'hanako@yamada.example'),
+      request.replace('"ms":3', `"path":"/Kickoff/${token}","ms":3`),
+      request.replace('"msg":"request"', `"msg":"bad ${token}"`),
+      request.replace('"msg":"request"', '"msg":"Bearer bsk_AbCdEfGh_s3cr3t"'),
+      request.replace('"msg":"request"', '"msg":"smtp://user:pw@host"'),
+      'not json: hanako@yamada.example\n',
+    ];
+    for (const line of lines) {
+      const written = scrubLine(line);
+      if (line.startsWith('{')) expect(JSON.parse(written)).toEqual(scrub(JSON.parse(line)));
+      else expect(written).toBe(scrubText(line));
+      expect(written).not.toMatch(/hanako|s3cr3t|pw@|"x"/);
+    }
+    expect(scrubLine(lines[2]!)).toContain('"to\u212Aen":"[redacted]"');
   });
 
   it("the SDK's lines keep their level and ids; a match's workflow lines get its match id, task tokens go", () => {
