@@ -37,6 +37,9 @@ const FRONT_PAGE_ROUTE: ExtraRoute = {
   responses: { 303: 'To /workspace (its sign-in page until signed in)' },
 };
 
+/** The paths of the pages people open from their email, as their routes match them (any case, whole segments). */
+const PAGE_PATH = /^\/(?:checkins|kickoff)(?:\/|$)/i;
+
 /** An error Express, body-parser or serve-static made for a bad request: it carries the HTTP status to answer. */
 type HttpError = Error & { status?: number; statusCode?: number; type?: string };
 
@@ -129,7 +132,8 @@ export function createApp(deps: ApiDeps): Express {
     requestLog(res).error({ err, path: req.path }, 'page error');
     renderMessage(res, 500, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
-  app.use(pages, pageErrors);
+  // Only their paths enter the pages' router: every other request (the JSON API's) skips its layers.
+  app.use((req, res, next) => (PAGE_PATH.test(req.path) ? pages(req, res, next) : next()), pageErrors);
 
   // The workspace for coordinators and program managers (sessions, not API keys); the site's front page.
   app.get('/', (_req, res) => res.redirect(303, '/workspace'));

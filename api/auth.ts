@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../prisma/client';
@@ -89,7 +89,8 @@ export const ZCreateApiKeyRequest = z.object({
 });
 export type TCreateApiKeyRequest = z.infer<typeof ZCreateApiKeyRequest>;
 
-const hashOf = (key: string) => createHash('sha256').update(key).digest('hex');
+/** A key's SHA-256 in hex, in one call (each request's key is hashed to find it: no hash object per request). */
+const hashOf = (key: string) => hash('sha256', key, 'hex');
 
 /**
  * Creates a key; returns it in full (the only time it exists anywhere but in the caller's hands). Keys are random
@@ -237,13 +238,13 @@ export class ApiKeys {
 
   /** The key's principal, or `null` when it is unknown or revoked. */
   async principal(key: string): Promise<Principal | null> {
-    const hash = hashOf(key);
+    const keyHash = hashOf(key);
     const now = Date.now();
-    let entry = this.found.get(hash);
+    let entry = this.found.get(keyHash);
     if (!entry || entry.until <= now) {
-      this.found.delete(hash);
+      this.found.delete(keyHash);
       const row = await this.db.apiKey.findUnique({
-        where: { hash },
+        where: { hash: keyHash },
         select: { id: true, name: true, role: true, programIds: true, revokedAt: true, lastUsedAt: true },
       });
       if (!row || row.revokedAt) return null;
@@ -254,7 +255,7 @@ export class ApiKeys {
       };
       if (this.cacheMs > 0) {
         if (this.found.size >= API_KEY_CACHE_ENTRIES) this.found.delete(this.found.keys().next().value!);
-        this.found.set(hash, entry);
+        this.found.set(keyHash, entry);
       }
     }
     // Last use, at most once a minute per key, without holding up the request.
