@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { silentLog } from '../telemetry/log';
@@ -133,7 +133,8 @@ export function createApp(deps: ApiDeps): Express {
     renderMessage(res, 500, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
   // Only their paths enter the pages' router: every other request (the JSON API's) skips its layers.
-  app.use((req, res, next) => (PAGE_PATH.test(req.path) ? pages(req, res, next) : next()), pageErrors);
+  const toPages: RequestHandler = (req, res, next) => (PAGE_PATH.test(req.path) ? pages(req, res, next) : next());
+  app.use(toPages, pageErrors);
 
   // The workspace for coordinators and program managers (sessions, not API keys); the site's front page.
   app.get('/', (_req, res) => res.redirect(303, '/workspace'));
