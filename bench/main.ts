@@ -45,7 +45,8 @@ const program = new Command()
   .option('--workflows <n>', 'tracing: workflows per batch', Number, 200)
   .option('--worker-env <list>', 'extra worker environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=500', list, [])
   .option('--api-env <list>', 'extra API environment, e.g. API_KEY_CACHE_SECONDS=0', list, [])
-  .option('--keep-database', 'keep each benchmark database (for a look afterwards)', false);
+  .option('--keep-database', 'keep each benchmark database (for a look afterwards)', false)
+  .option('--compiled', 'run the API and workers as the images do: compiled JavaScript, no tsx', false);
 
 type Options = {
   only: string[];
@@ -64,6 +65,7 @@ type Options = {
   workerEnv: string[];
   apiEnv: string[];
   keepDatabase: boolean;
+  compiled: boolean;
 };
 
 /** The stack running now, stopped on Ctrl-C or SIGTERM so no server outlives the benchmark. */
@@ -102,7 +104,7 @@ async function withStack(
   parts: { apis: number; workers: number },
   work: (stack: BenchStack) => Promise<void>,
 ): Promise<void> {
-  const stack = await startBenchStack({ keepDatabase: options.keepDatabase });
+  const stack = await startBenchStack({ keepDatabase: options.keepDatabase, compiled: options.compiled });
   current = stack;
   try {
     await Promise.all([

@@ -17,6 +17,7 @@ import { API_READY, startProcess, WORKER_READY, type RunningProcess } from '../t
 import { DEFAULT_PLAYBOOK, type Playbook } from '../workflows/playbook';
 import { searchAttributes } from '../workflows/shared';
 import { writeWorkflowBundle } from '../worker/bundle';
+import { compileAsImage } from './compiled';
 import { parentOf, sampleCpu, type CpuProcess, type CpuSample } from './cpu';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
@@ -24,7 +25,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
  * What every benchmark runs on, started here and stopped at the end: Postgres (a local cluster kept apart from the dev
  * stack's and the tests', or DATABASE_URL's server) with a fresh migrated database, the Temporal dev server with its
  * metrics endpoint, an SMTP sink on loopback, and the API and worker as their own processes (`npm run api` /
- * `npm run worker`), exactly as in production.
+ * `npm run worker`), exactly as in production; with `compiled`, as the images run them (`./compiled.ts`).
  */
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef0123';
@@ -67,6 +68,9 @@ export type BenchStack = {
 };
 
 let runtimeInstalled = false;
+
+/** The compiled copy of the sources, built once per run like the bundle. */
+let compiledRoot: Promise<string> | undefined;
 
 /**
  * The workflow bundle, built once per run before any worker starts, as the image builds it (`worker/bundle.ts`): a
@@ -176,7 +180,9 @@ async function startTemporal(): Promise<DevServer> {
   }
 }
 
-export async function startBenchStack(options: { keepDatabase?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  options: { keepDatabase?: boolean; compiled?: boolean } = {},
+): Promise<BenchStack> {
   const env = devEnv();
   if (!runtimeInstalled) {
     // The benchmark stops its own processes on a signal (main.ts), so the SDK's runtime leaves signals alone.
@@ -199,6 +205,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     startTemporal(),
     startSmtpSink(),
     workflowBundle(env.BANSOU_DATA_DIR),
+    options.compiled ? (compiledRoot ??= compileAsImage(env.BANSOU_DATA_DIR)) : Promise.resolve(undefined),
   ]);
   const failed = parts.find((p) => p.status === 'rejected');
   if (failed) {
@@ -211,16 +218,14 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
     await postgres?.stop();
     throw failed.reason;
   }
-  const [database, temporal, smtp, bundlePath] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [
-    Awaited<ReturnType<typeof createBenchDatabase>>,
-    DevServer,
-    SmtpSink,
-    string,
-  ];
+  const [database, temporal, smtp, bundlePath, compiled] = parts.map(
+    (p) => (p as PromiseFulfilledResult<unknown>).value,
+  ) as [Awaited<ReturnType<typeof createBenchDatabase>>, DevServer, SmtpSink, string, string | undefined];
   const { metricsPort } = temporal;
   const postgresPid = await postmasterPid(database.url).catch(() => null);
   if (!postgresPid) say(`Postgres's processes are not visible here: its CPU is left out of the accounting`);
   say(`Postgres database ready; Temporal dev server at ${temporal.address}; SMTP sink on ${smtp.port}`);
+  if (compiled) say(`the API and the workers run compiled, as the images run them (${compiled})`);
   const db = createDatabase(database.url, { poolSize: 4 });
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   const processEnv: Record<string, string> = {
@@ -262,6 +267,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
             { ...processEnv, PORT: String(port), ...extra },
             API_READY,
             180_000,
+            compiled,
           );
           return { p, url: `http://127.0.0.1:${port}` };
         }),
@@ -279,6 +285,7 @@ export async function startBenchStack(options: { keepDatabase?: boolean } = {}):
             { ...processEnv, ...extra },
             WORKER_READY,
             300_000,
+            compiled,
           ),
         ),
       );

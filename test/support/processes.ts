@@ -19,7 +19,8 @@ export type RunningProcess = {
 
 /**
  * Starts one of bansou's entry points (`api/main.ts`, `worker/main.ts`) as its own process, exactly as
- * `npm run api` / `npm run worker` do, and waits until its output matches `ready`.
+ * `npm run api` / `npm run worker` do, and waits until its output matches `ready`. With `compiled`, the root of a
+ * compiled copy of the sources (`bench/compiled.ts`): the entry's JavaScript there, by plain `node`, as the images run it.
  */
 export async function startProcess(
   name: string,
@@ -27,12 +28,16 @@ export async function startProcess(
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000,
+  compiled?: string,
 ): Promise<RunningProcess> {
   // `node --import tsx`: one process, so SIGKILL really kills the program (a `tsx` launcher would leave it running).
   // The worker starts with the heap limit of its memory budget, as everywhere it is started (`worker/memory.ts`).
   const flags = entry === 'worker/main.ts' ? workerNodeFlags(env) : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
-    cwd: PROJECT_ROOT,
+  const program = compiled
+    ? [path.join(compiled, entry.replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', path.join(PROJECT_ROOT, entry)];
+  const child = spawn(process.execPath, [...flags, ...program], {
+    cwd: compiled ?? PROJECT_ROOT,
     // The worker's metrics port: any free one unless the test names it (engineers' test runs share the machine).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
