@@ -59,7 +59,7 @@ ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT || 9464}/livez`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# With WORKER_MEMORY_MB set, node starts with that budget's heap limit (`node worker/memory.js` prints the flag).
+# With WORKER_MEMORY_MB set, node starts with that budget's heap limit (`node worker/memory.js` prints the flags).
 CMD ["sh", "-c", "exec node $(node worker/memory.js) worker/main.js"]
 
 # The API (the default target). Also runs the command line: `node cli/main.js …`.

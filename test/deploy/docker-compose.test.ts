@@ -119,7 +119,8 @@ describe('docker-compose.yml (checked with `docker compose config`; no engine ru
     // Each worker has a memory budget its schema takes, from which its heap limit and cache are sized.
     const budget = ZWorkerEnv.shape.WORKER_MEMORY_MB.parse(services.worker!.environment!.WORKER_MEMORY_MB);
     expect(workerNodeFlags(services.worker!.environment!)).toEqual([
-      `--max-old-space-size=${workerMemory(budget!).heapMb}`,
+      `--max-heap-size=${workerMemory(budget!).heapMb}`,
+      '--max-semi-space-size=16',
     ]);
     expect(services.api!.environment!.WORKER_MEMORY_MB).toBeUndefined();
     expect(services['temporal-ui']!.ports).toEqual([expect.objectContaining({ published: '8233', target: 8080 })]);

@@ -67,7 +67,11 @@ describe('environment schemas', () => {
     expect(large.maxCachedWorkflows).toBeGreaterThan(small.maxCachedWorkflows);
     // Never fewer than the SDK's floor, whatever the budget.
     expect(workerMemory(256).maxCachedWorkflows).toBeGreaterThanOrEqual(10);
-    expect(workerNodeFlags({ WORKER_MEMORY_MB: '500' })).toEqual([`--max-old-space-size=${small.heapMb}`]);
+    // The workflow thread's heap is bounded whole (young generation included), as node gives it to every thread.
+    expect(workerNodeFlags({ WORKER_MEMORY_MB: '500' })).toEqual([
+      `--max-heap-size=${small.heapMb}`,
+      '--max-semi-space-size=16',
+    ]);
     // No budget, or one the schema refuses (the worker's start-up names it): node starts as it would.
     expect(workerNodeFlags({})).toEqual([]);
     expect(workerNodeFlags({ WORKER_MEMORY_MB: 'lots' })).toEqual([]);
