@@ -96,12 +96,16 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** Runs one statement on the client's own pool, prepared by name. */
-async function query<R extends QueryResultRow>(db: Database, text: string, values: unknown[]) {
+function poolOf(db: Database): pg.Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error('plain SQL needs a client made by createDatabase');
+  return pool;
+}
+
+/** Runs one statement on the pool (or on one of its connections), prepared by name. */
+async function query<R extends QueryResultRow>(on: pg.Pool | PoolClient, text: string, values: unknown[]) {
   const name = statementName(text);
-  return pool.query<R>({ text, values, types, ...(name ? { name } : {}) });
+  return on.query<R>({ text, values, types, ...(name ? { name } : {}) });
 }
 
 /**
@@ -111,10 +115,46 @@ async function query<R extends QueryResultRow>(db: Database, text: string, value
  * process's time zone, which a \`timestamp\` column (Prisma's \`DateTime\`, kept in UTC) takes without its offset.
  */
 export async function sqlRows<R extends QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<R[]> {
-  return (await query<R>(db, text, values)).rows;
+  return (await query<R>(poolOf(db), text, values)).rows;
 }
 
 /** A write in plain SQL, as \`sqlRows\`; how many rows it wrote. */
 export async function sqlWrite(db: Database, text: string, values: unknown[]): Promise<number> {
-  return (await query(db, text, values)).rowCount ?? 0;
+  return (await query(poolOf(db), text, values)).rowCount ?? 0;
+}
+
+/** Statements in one transaction, as \`sqlRows\` and \`sqlWrite\` run them. */
+export type SqlTransaction = {
+  rows<R extends QueryResultRow>(text: string, values: unknown[]): Promise<R[]>;
+  write(text: string, values: unknown[]): Promise<number>;
+};
+
+/**
+ * Runs \`work\` in one transaction on a connection of the client's pool: committed when it returns, rolled back when it
+ * throws. A connection whose COMMIT or ROLLBACK failed (Postgres went away) is released as broken, never reused.
+ */
+export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  const connection = await poolOf(db).connect();
+  const tx: SqlTransaction = {
+    rows: async <R extends QueryResultRow>(text: string, values: unknown[]) =>
+      (await query<R>(connection, text, values)).rows,
+    write: async (text, values) => (await query(connection, text, values)).rowCount ?? 0,
+  };
+  const broken = (error: unknown) => connection.release(error instanceof Error ? error : true);
+  let result: T;
+  try {
+    await connection.query('BEGIN');
+    result = await work(tx);
+  } catch (error) {
+    await connection.query('ROLLBACK').then(() => connection.release(), broken);
+    throw error;
+  }
+  try {
+    await connection.query('COMMIT');
+  } catch (error) {
+    broken(error);
+    throw error;
+  }
+  connection.release();
+  return result;
 }

@@ -5,7 +5,7 @@ import { readModelOf } from '../../workflows/read-model';
 import { initialState, nextStep } from '../../workflows/schedule';
 import type { MatchSnapshot, PendingEvent } from '../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { matchRequest, seedMatch, seedProgram } from '../support/fixtures';
+import { matchRequest, seedMatch, seedProgram, unique } from '../support/fixtures';
 
 /**
  * The read-model sync against real Postgres: whatever a running workflow carries (a note with NUL from before input
@@ -105,6 +105,88 @@ describe('read-model sync cannot be wedged by one event', () => {
       { at: new Date('2026-12-15T00:00:00Z'), score: 30, band: 'red' },
     ]);
   });
+  it("makes a handed-over coordinator's person once: with the workflow's id, another if it is taken, or the address's", async () => {
+    const { match, model } = await pausedMatch();
+    const coordinatorOf = async () =>
+      (await database.db.match.findUniqueOrThrow({ where: { id: match.id }, select: { coordinatorId: true } }))
+        .coordinatorId;
+    const people = (email: string) =>
+      database.db.person.findMany({ where: { programId: match.programId, email }, select: { id: true, role: true } });
+    const handOver = (personId: string, email: string) =>
+      sync({
+        matchId: match.id,
+        events: [],
+        model: { ...model, coordinator: { ...model.coordinator, personId, email, name: '新担当', locale: 'en' } },
+      });
+
+    // A new person, with the id the workflow was given; synced again, still that one.
+    const fresh = unique('person');
+    await handOver(fresh, `${fresh}@example.org`);
+    await handOver(fresh, `${fresh}@example.org`);
+    expect(await coordinatorOf()).toBe(fresh);
+    expect(await people(`${fresh}@example.org`)).toEqual([{ id: fresh, role: 'coordinator' }]);
+
+    // The id is another program's person's: a person of this program with another id.
+    const other = await seedProgram(database.db);
+    const taken = unique('person');
+    await database.db.person.create({
+      data: { id: taken, programId: other.id, email: `${taken}@example.org`, name: '他', role: 'coordinator' },
+    });
+    await handOver(taken, `${taken}@example.org`);
+    const [made] = await people(`${taken}@example.org`);
+    expect(made!.id).not.toBe(taken);
+    expect(await coordinatorOf()).toBe(made!.id);
+
+    // The program has a person with that address already: that person, whatever id the workflow was given.
+    await handOver(unique('person'), `${fresh}@example.org`);
+    expect(await coordinatorOf()).toBe(fresh);
+    expect(await people(`${fresh}@example.org`)).toHaveLength(1);
+  });
+
+  it("writes the match's row as the read model has it", async () => {
+    const { match, model } = await pausedMatch();
+    const risk = { level: 'high' as const, causes: [{ cause: 'silence' }, { cause: 'satisfaction' }] };
+    const written = {
+      ...model,
+      phase: 'active',
+      health: { score: 42, band: 'amber' as const, trend: 'down' as const, signals: [{ s: 1 }] },
+      risk,
+      kickoff: { ...model.kickoff, status: 'held', proposal: 2, slots: [{ startsAt: '2026-12-03T01:00:00.000Z' }] },
+      nextStep: { at: '2026-12-20T03:04:05.678Z', what: 'checkin' },
+      deliveryProblems: [{ to: 'x@example.org' }],
+    } as unknown as typeof model;
+    const before = Date.now();
+    await sync({ matchId: match.id, events: [], model: written });
+    const row = await database.db.match.findUniqueOrThrow({ where: { id: match.id } });
+    expect(row).toMatchObject({
+      phase: 'active',
+      paused: true,
+      endDate: new Date(`${model.endDate}T00:00:00Z`),
+      healthScore: 42,
+      healthBand: 'amber',
+      healthTrend: 'down',
+      signals: [{ s: 1 }],
+      riskLevel: 'high',
+      riskCauses: ['silence', 'satisfaction'],
+      risk,
+      kickoffStatus: 'held',
+      kickoffProposal: 2,
+      kickoffSlots: [{ startsAt: '2026-12-03T01:00:00.000Z' }],
+      nextStepAt: new Date('2026-12-20T03:04:05.678Z'),
+      nextStep: 'checkin',
+      closedAt: null,
+      deliveryProblems: [{ to: 'x@example.org' }],
+    });
+    expect(row.updatedAt.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+
+    await sync({ matchId: match.id, events: [], model: { ...written, risk: null } });
+    expect(await database.db.match.findUniqueOrThrow({ where: { id: match.id } })).toMatchObject({
+      riskLevel: null,
+      riskCauses: [],
+      risk: null,
+    });
+  });
+
   it('writes the rounds, escalations, tasks and contracts as the model has them, and only what changed on a later sync', async () => {
     const { match, model } = await pausedMatch();
     expect(model.tasks.length).toBeGreaterThan(1);
