@@ -5,6 +5,7 @@ import { ALWAYS_SEND, inParallel, insertMatches, matchBody, ownerOf, snapshotOf 
 import { cpuWindow, machineCores, type CpuSample } from './cpu';
 import { figure, median, noteLoad, percentile, recordCpu, sleep, type BenchRun, type Figure } from './report';
 import type { BenchStack } from './stack';
+import { scheduleToStart, windowOf, type Histogram } from './temporal-metrics';
 
 /**
  * Registering matches: `POST /matches` (10 at a time) against bare `client.workflow.start` of the same workflow with
@@ -35,8 +36,13 @@ export async function registrationBenchmark(
   const errors: number[] = [];
   const cpu = (window: string, before: CpuSample, units: Record<string, number>) =>
     recordCpu(run, cpuWindow({ benchmark: 'registration', window }, before, stack.cpuSample(), units, machineCores()));
-  /** Waits for every opening email (host, talent, coordinator) of `started` and notes when each match's came. */
-  const openings = async (burst: Burst, started: Map<string, number>, seenFrom: number) => {
+  const queues = () =>
+    Promise.all([scheduleToStart(stack.metricsUrl, 'Workflow'), scheduleToStart(stack.metricsUrl, 'Activity')]);
+  /**
+   * Waits for every opening email (host, talent, coordinator) of `started` and notes when each match's came, and how
+   * long workflow and activity tasks waited in their queues from `queuedFrom` until then.
+   */
+  const openings = async (burst: Burst, started: Map<string, number>, seenFrom: number, queuedFrom: Histogram[]) => {
     const ours = (e: { to: string; template: string }) =>
       e.template === 'match-opened' && started.has(ownerOf(e.to)?.reference ?? '');
     await stack.smtp.waitFor(started.size * 3, ours, 600_000).catch((error: Error) => console.warn(error.message));
@@ -52,6 +58,9 @@ export async function registrationBenchmark(
     burst.firstP50.push(median(waited)!);
     burst.firstP99.push(percentile(waited, 99)!);
     burst.allThreeP99.push(percentile(waitedAll, 99)!);
+    const [workflowTasks, activityTasks] = await queues();
+    burst.workflowTaskWait.push(windowOf(queuedFrom[0]!, workflowTasks).meanMs ?? 0);
+    burst.activityTaskWait.push(windowOf(queuedFrom[1]!, activityTasks).meanMs ?? 0);
     // Let the worker finish writing the read model before the next burst, so it does not slow that one.
     await sleep(5000);
   };
@@ -63,6 +72,7 @@ export async function registrationBenchmark(
     const postedAt = new Map<string, number>();
     let seenFrom = stack.smtp.received.length;
     let cpuFrom = stack.cpuSample();
+    let queuedFrom = await queues();
     const failed: string[] = [];
     await figures.post.time(ids, options.concurrency, async (id) => {
       postedAt.set(id, Date.now());
@@ -80,7 +90,7 @@ export async function registrationBenchmark(
     });
     errors.push(failed.length);
     if (failed.length) process.stdout.write(`  ${failed.length} POST /matches failed, e.g. ${failed[0]}\n`);
-    await openings(figures.post, postedAt, seenFrom);
+    await openings(figures.post, postedAt, seenFrom, queuedFrom);
     // The burst's CPU: from the first POST until every opening email is out and written.
     cpu('POST /matches until the opening emails are out', cpuFrom, { match: postedAt.size });
 
@@ -108,6 +118,7 @@ export async function registrationBenchmark(
     const startedAt = new Map<string, number>();
     seenFrom = stack.smtp.received.length;
     cpuFrom = stack.cpuSample();
+    queuedFrom = await queues();
     await figures.opened.time(opened, options.concurrency, async (reference) => {
       const match = snapshotOf(programId, reference);
       startedAt.set(reference, Date.now());
@@ -118,7 +129,7 @@ export async function registrationBenchmark(
       });
       return true;
     });
-    await openings(figures.opened, startedAt, seenFrom);
+    await openings(figures.opened, startedAt, seenFrom, queuedFrom);
     cpu('bare starts (opened by the worker) until the opening emails are out', cpuFrom, { match: opened.length });
     const last = (b: Burst) => `${b.rates.at(-1)!.toFixed(1)}/s`;
     process.stdout.write(
@@ -144,6 +155,8 @@ export async function registrationBenchmark(
   add({ name: 'first opening email p50', unit: 's', reps: post.firstP50 });
   add({ name: 'first opening email p99', unit: 's', reps: post.firstP99, target: { op: '<=', value: 10 } });
   add({ name: 'all three opening emails p99', unit: 's', reps: post.allThreeP99 });
+  add({ name: 'workflow task wait mean, POST burst', unit: 'ms', reps: post.workflowTaskWait });
+  add({ name: 'activity task wait mean, POST burst', unit: 'ms', reps: post.activityTaskWait });
   add({ name: 'bare starts opened by the worker: rate', unit: '/s', reps: opened.rates });
   add({ name: 'registration ÷ bare starts opened by the worker', unit: '×', reps: ratio(post, opened) });
   add({ name: 'start latency p50, opened by the worker', unit: 'ms', reps: opened.latencyP50 });
@@ -160,6 +173,9 @@ class Burst {
   readonly firstP50: number[] = [];
   readonly firstP99: number[] = [];
   readonly allThreeP99: number[] = [];
+  /** Mean schedule-to-start of workflow and activity tasks, from the burst until its opening emails were out. */
+  readonly workflowTaskWait: number[] = [];
+  readonly activityTaskWait: number[] = [];
   constructor(readonly name: string) {}
 
   /** Runs `call` over `items`, `concurrency` at a time; the rate counts the calls that answered true. */

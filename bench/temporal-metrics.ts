@@ -1,19 +1,22 @@
 /**
- * Workflow task schedule-to-start from the Temporal dev server's Prometheus endpoint: how long a workflow task waited
- * in its queue (normal or a worker's sticky queue) before a worker took it. Read twice; the difference covers the
- * window between.
+ * Task schedule-to-start from the Temporal dev server's Prometheus endpoint: how long a workflow task waited in its
+ * queue (normal or a worker's sticky queue), or an activity task in its own, before a worker took it. Read twice; the
+ * difference covers the window between.
  */
 
 export type Histogram = { count: number; sum: number; buckets: Map<number, number> };
 
 const METRIC = 'task_schedule_to_start_latency';
 
-/** The workflow-task schedule-to-start histogram, summed over every task queue and partition. */
-export async function scheduleToStart(metricsUrl: string): Promise<Histogram> {
+/** The schedule-to-start histogram of workflow (or activity) tasks, summed over every task queue and partition. */
+export async function scheduleToStart(
+  metricsUrl: string,
+  taskType: 'Workflow' | 'Activity' = 'Workflow',
+): Promise<Histogram> {
   const text = await (await fetch(metricsUrl)).text();
   const h: Histogram = { count: 0, sum: 0, buckets: new Map() };
   for (const line of text.split('\n')) {
-    if (!line.startsWith(METRIC) || !/task_type="Workflow"/.test(line)) continue;
+    if (!line.startsWith(METRIC) || !line.includes(`task_type="${taskType}"`)) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (line.startsWith(`${METRIC}_count`)) h.count += value;
     else if (line.startsWith(`${METRIC}_sum`)) h.sum += value;
