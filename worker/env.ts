@@ -41,6 +41,11 @@ export const ZWorkerTuningEnv = z.object({
   /** Long polls for workflow tasks / activity tasks kept open at once. */
   WORKER_WORKFLOW_POLLERS: count(2, 100).default(5),
   WORKER_ACTIVITY_POLLERS: count(1, 100).default(5),
+  /**
+   * The share of the workflow pollers that take tasks from the task queue (a match's first task, and any task of a
+   * workflow not in this worker's cache) rather than from this worker's sticky queue (the next tasks of cached ones).
+   */
+  WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().min(0.05).max(1).default(0.2),
   /** Seconds a task may wait for this worker's cache before any other worker may take it. */
   WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: ZSeconds.default(10),
   /** Postgres connections of the worker; by default one per concurrent activity, so none waits for a connection. */

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskPolls: Math.min(env.WORKER_WORKFLOW_POLLERS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
       maxConcurrentActivityTaskPolls: Math.min(env.WORKER_ACTIVITY_POLLERS, env.WORKER_MAX_CONCURRENT_ACTIVITIES),
+      nonStickyToStickyPollRatio: env.WORKER_NONSTICKY_POLL_RATIO,
       stickyQueueScheduleToStartTimeout: env.WORKER_STICKY_QUEUE_TIMEOUT_SECONDS * 1000,
       // On SIGTERM: activities in flight get this long to finish, then are cancelled; the worker gives up 5 s later.
       shutdownGraceTime: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,

@@ -18,6 +18,7 @@ export type WorkerTuning = Partial<
     | 'maxConcurrentActivityTaskExecutions'
     | 'maxConcurrentWorkflowTaskPolls'
     | 'maxConcurrentActivityTaskPolls'
+    | 'nonStickyToStickyPollRatio'
     | 'stickyQueueScheduleToStartTimeout'
     | 'shutdownGraceTime'
     | 'shutdownForceTime'
