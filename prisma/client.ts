@@ -158,3 +158,20 @@ export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction)
   connection.release();
   return result;
 }
+
+/**
+ * One write statement, as `sqlRows`, that Postgres stops (and rolls back) after `timeoutMs` (error 57014), as a Prisma
+ * transaction ends after its timeout: a write that waits on a lock answers in bounded time. The bound is set for the
+ * statement's own transaction (four round trips on one connection).
+ */
+export function sqlRowsWithin<R extends QueryResultRow>(
+  db: Database,
+  timeoutMs: number,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  return sqlTransaction(db, async (tx) => {
+    await tx.rows(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(timeoutMs)))]);
+    return tx.rows<R>(text, values);
+  });
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import type { Database } from '../../prisma/client';
+import { sqlRowsWithin, type Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
 import {
   matchIdFor,
@@ -16,7 +16,7 @@ import { AppError, isTemporalUnreachable } from '../errors';
 import { canonical } from '../idempotency';
 import { beforeDeadline, temporalDeadline } from './actions';
 import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
-import { personOf } from './people';
+import { personOf, type PersonInput } from './people';
 import { currentPlaybook } from './playbooks';
 import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 
@@ -68,33 +68,94 @@ export const matchesOf = (inputs: Pick<TMatchInput, 'programId' | 'id'>[]) =>
 /** `<program>:<reference>` of a stored match: its id, or the id it would have now if registered before. */
 export const keyOf = (row: { id: string; programId: string }) => matchIdFor(row.programId, matchReference(row.id));
 
-/** Writes a match and its people (the program's records, found by email) in one transaction; with a hash, as registering. */
+/**
+ * Stores a match and its people in one statement: each person is the program's record with that email, or a new one
+ * (an existing record is left as it is, as `personOf` leaves it), and the match row with their ids; it answers with
+ * the row as `matchSelect` reads it. One statement is one round trip and atomic without a transaction: under load a
+ * registration no longer holds a connection through the round trips of an interactive transaction, each compiled by
+ * Prisma. With a hash, the row is stored as registering.
+ */
+const STORE_MATCH_SQL = `
+WITH given AS (
+  SELECT DISTINCT ON (email) email, name, locale, role, organization
+  FROM json_to_recordset($2::json) AS g(n int, email text, name text, locale text, role text, organization text)
+  ORDER BY email, n
+), people AS (
+  INSERT INTO "Person" (id, "programId", email, name, locale, role, organization, "createdAt")
+  SELECT gen_random_uuid()::text, $1, email, name, locale, role, organization, $14::timestamp(3) FROM given
+  ON CONFLICT ("programId", email) DO UPDATE SET email = EXCLUDED.email
+  RETURNING id, email, name, locale, organization
+), made AS (
+  INSERT INTO "Match" (id, "programId", title, region, "startDate", "endDate", "endsAt", "hostId", "talentId",
+    "coordinatorId", "workflowId", cohort, "requestHash", "registeredAt", "createdAt", "updatedAt")
+  SELECT $3, $1, $4, $5, $6::date, $7::date, $8::timestamp(3),
+    (SELECT id FROM people WHERE email = $9), (SELECT id FROM people WHERE email = $10),
+    (SELECT id FROM people WHERE email = $11), $12, $13, $15,
+    CASE WHEN $15::text IS NULL THEN $14::timestamp(3) END, $14::timestamp(3), $14::timestamp(3)
+  RETURNING id, "programId", title, region, "startDate", "endDate", "endsAt", status, phase, "createdAt",
+    "requestHash", "registeredAt"
+)
+SELECT made.*, program.name AS "programName",
+  (SELECT json_agg(json_build_object('id', id, 'email', email, 'name', name, 'locale', locale,
+    'organization', organization)) FROM people) AS people,
+  (SELECT coalesce(json_agg(json_build_object('id', pe.id, 'email', pe.email, 'name', pe.name, 'locale', pe.locale,
+    'organization', pe.organization) ORDER BY pe.id), '[]')
+   FROM "ProgramManager" pm JOIN "Person" pe ON pe.id = pm."personId" WHERE pm."programId" = $1) AS managers
+FROM made JOIN "Program" program ON program.id = made."programId"`;
+
+/** How long storing a match may take before it is given up (rolled back) and the caller told to try again. */
+const STORE_TIMEOUT_MS = 5000;
+
+type StoredPerson = MatchRow['host'];
+type StoredMatch = Omit<MatchRow, 'program' | 'host' | 'talent' | 'coordinator'> & {
+  programName: string;
+  people: StoredPerson[];
+  managers: StoredPerson[];
+};
+
+/** Writes a match and its people (the program's records, found by email) at once; with a hash, as registering. */
 export async function storeMatch(db: Database, input: TMatchInput, registration?: string): Promise<MatchRow> {
-  return db.$transaction(async (tx) => {
-    const host = await personOf(tx, input.programId, input.host, 'host');
-    const talent = await personOf(tx, input.programId, input.talent, 'talent');
-    const coordinator = await personOf(tx, input.programId, input.coordinator, 'coordinator');
-    const id = matchIdFor(input.programId, input.id);
-    return tx.match.create({
-      data: {
-        id,
-        programId: input.programId,
-        title: input.title,
-        region: input.region ?? null,
-        startDate: new Date(`${input.startDate}T00:00:00Z`),
-        endDate: new Date(`${input.endDate}T00:00:00Z`),
-        endsAt: input.endsAt ? new Date(input.endsAt) : null,
-        hostId: host.id,
-        talentId: talent.id,
-        coordinatorId: coordinator.id,
-        workflowId: matchWorkflowId(id),
-        cohort: input.startDate.slice(0, 7),
-        ...(registration ? { requestHash: registration, registeredAt: null } : {}),
-      },
-      select: matchSelect,
-    });
+  const id = matchIdFor(input.programId, input.id);
+  const roles = ['host', 'talent', 'coordinator'] as const;
+  const given = roles.map((role, n) => {
+    const p: PersonInput = input[role];
+    return { n, email: p.email, name: p.name, locale: p.locale, role, organization: p.organization ?? null };
   });
+  const [row] = await sqlRowsWithin<StoredMatch>(db, STORE_TIMEOUT_MS, STORE_MATCH_SQL, [
+    input.programId,
+    JSON.stringify(given),
+    id,
+    input.title,
+    input.region ?? null,
+    input.startDate,
+    input.endDate,
+    input.endsAt ? new Date(input.endsAt).toISOString() : null,
+    input.host.email,
+    input.talent.email,
+    input.coordinator.email,
+    matchWorkflowId(id),
+    input.startDate.slice(0, 7),
+    new Date().toISOString(),
+    registration ?? null,
+  ]);
+  const { programName, people, managers, ...match } = row!;
+  const person = (email: string) => {
+    const { id, name, locale, organization } = people.find((p) => p.email === email)!;
+    return { id, name, email, locale, organization };
+  };
+  return {
+    ...match,
+    program: { name: programName, managers: managers.map((m) => ({ person: m })) },
+    host: person(input.host.email),
+    talent: person(input.talent.email),
+    coordinator: person(input.coordinator.email),
+  };
 }
+
+/** Whether an error is a unique constraint refusing a row (from Prisma, or from plain SQL). */
+const isUniqueViolation = (error: unknown) =>
+  (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
+  (error as { code?: unknown } | undefined)?.code === '23505';
 
 const conflict = (id: string) =>
   new AppError('conflict', `A match with id "${id}" already exists, with other details than this request's.`);
@@ -191,10 +252,16 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
   const deadline = temporalDeadline(deps);
   const hash = requestHash(input);
   const id = matchIdFor(input.programId, input.id);
-  const stored = async () =>
-    (await db.match.findMany({ where: matchesOf([input]), select: matchSelect, orderBy: { createdAt: 'asc' } })).find(
-      (m) => keyOf(m) === id,
-    );
+  // Whether the row is stored is asked without its relations; they are read only for a row found (a retry).
+  const stored = async () => {
+    const rows = await db.match.findMany({
+      where: matchesOf([input]),
+      select: { id: true, programId: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    const found = rows.find((m) => keyOf(m) === id);
+    return found && ((await db.match.findUnique({ where: { id: found.id }, select: matchSelect })) ?? undefined);
+  };
   // What a new registration needs is asked at once (a retry of a registered one does not wait for Temporal's answer,
   // nor fail when Temporal cannot be reached): the program, the row, the workflow, the playbook.
   const workflow = findWorkflow(deps, id, Date.now() + (deadline - Date.now()) / 2).then(
@@ -226,7 +293,7 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
       try {
         row = await storeMatch(db, input, hash);
       } catch (error) {
-        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        if (!isUniqueViolation(error)) throw error;
         // The same id registered at the same moment (the check below decides), or a person created meanwhile.
         row = await stored();
         if (!row && attempt >= 3) throw error;
