@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { silentLog } from '../telemetry/log';
@@ -96,6 +96,8 @@ export function createApp(deps: ApiDeps): Express {
 
   // The pages people open from their email: rate-limited per client, HTML errors, their own body parsing.
   const pages = express.Router();
+  // Only their paths go on into the pages' router: every other request (the JSON API's) leaves it at once.
+  pages.use((req, _res, next) => (PAGE_PATH.test(req.path) ? next() : next('router')));
   pages.use(
     ['/checkins', '/kickoff'],
     rateLimit({
@@ -132,9 +134,7 @@ export function createApp(deps: ApiDeps): Express {
     requestLog(res).error({ err, path: req.path }, 'page error');
     renderMessage(res, 500, locale, { title: (t) => t.retryTitle, body: (t) => t.retryBody });
   };
-  // Only their paths enter the pages' router: every other request (the JSON API's) skips its layers.
-  const toPages: RequestHandler = (req, res, next) => (PAGE_PATH.test(req.path) ? pages(req, res, next) : next());
-  app.use(toPages, pageErrors);
+  app.use(pages, pageErrors);
 
   // The workspace for coordinators and program managers (sessions, not API keys); the site's front page.
   app.get('/', (_req, res) => res.redirect(303, '/workspace'));

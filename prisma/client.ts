@@ -135,27 +135,37 @@ export type SqlTransaction = {
  */
 export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
   const connection = await poolOf(db).connect();
+  // A connection handed out has no listener of the pool's: Postgres going away mid-transaction would be an unhandled
+  // 'error' event (the process ends). The statement in flight fails with it, and the connection goes back as broken.
+  let lost: Error | undefined;
+  const onLost = (error: Error) => {
+    lost = error;
+  };
+  connection.on('error', onLost);
   const tx: SqlTransaction = {
     rows: async <R extends QueryResultRow>(text: string, values: unknown[]) =>
       (await query<R>(connection, text, values)).rows,
     write: async (text, values) => (await query(connection, text, values)).rowCount ?? 0,
   };
-  const broken = (error: unknown) => connection.release(error instanceof Error ? error : true);
+  const release = (error?: unknown) => {
+    connection.removeListener('error', onLost);
+    connection.release(error === undefined ? lost : error instanceof Error ? error : true);
+  };
   let result: T;
   try {
     await connection.query('BEGIN');
     result = await work(tx);
   } catch (error) {
-    await connection.query('ROLLBACK').then(() => connection.release(), broken);
+    await connection.query('ROLLBACK').then(() => release(), release);
     throw error;
   }
   try {
     await connection.query('COMMIT');
   } catch (error) {
-    broken(error);
+    release(error);
     throw error;
   }
-  connection.release();
+  release();
   return result;
 }
 
