@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Prisma } from '@prisma/client';
+import type { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { sqlRowsWithin, type Database } from '../../prisma/client';
@@ -152,10 +152,8 @@ export async function storeMatch(db: Database, input: TMatchInput, registration?
   };
 }
 
-/** Whether an error is a unique constraint refusing a row (from Prisma, or from plain SQL). */
-const isUniqueViolation = (error: unknown) =>
-  (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
-  (error as { code?: unknown } | undefined)?.code === '23505';
+/** Whether Postgres refused a row `storeMatch` wrote for a unique constraint (SQLSTATE 23505). */
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | undefined)?.code === '23505';
 
 const conflict = (id: string) =>
   new AppError('conflict', `A match with id "${id}" already exists, with other details than this request's.`);
