@@ -46,7 +46,10 @@ describe('workspace sign-in and sessions', () => {
     const strip = (html: string) => html.replace(/[\w.+-]+@[\w.-]+/g, '@').replace(/name="csrf" value="[^"]+"/g, '');
     expect(strip(known.text)).toEqual(strip(unknown.text));
 
-    const [email] = await stack.smtp.waitFor(1, { filter: (e) => e.to === coordinator });
+    // The coordinator also gets the match's opening email, whenever its workflow sends it: wait for the sign-in.
+    const [email] = await stack.smtp.waitFor(1, {
+      filter: (e) => e.to === coordinator && e.subject.includes('サインイン'),
+    });
     expect(email!.subject).toBe('【bansou】ワークスペースへのサインイン');
     const token = linkIn(email!.mail.text ?? '');
     // Only the hash is stored; the email went through the outbox with its own Message-ID.
