@@ -19,7 +19,7 @@ export const ZWorkerMemoryMb = z.coerce.number().int().min(256).max(1_000_000).o
  * what a cached match workflow was measured to hold (PER_WORKFLOW_MB; the SDK reckons 1.7 MB): the rest is room for
  * the garbage of the workflow tasks and replays, so the collector does not run all the time. Each figure was measured
  * on the compiled worker, as the image runs it, at 1,000 open matches (`npm run bench -- --only capacity --compiled`,
- * README "Where the worker's memory goes"); a worker under tsx holds more outside the heaps.
+ * docs/performance-log.md, "Where the worker's memory goes"); a worker under tsx holds more outside the heaps.
  */
 export function workerMemory(budgetMb: number): { heapMb: number; maxCachedWorkflows: number } {
   const heapMb = Math.max(budgetMb - OUTSIDE_HEAPS_MB - MAIN_HEAP_MB, MIN_HEAP_MB);
