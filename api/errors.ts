@@ -117,14 +117,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * Whether an error is a transaction that ran out of its time (Prisma's P2028: it could not start in time, or its
- * commit came after its timeout; or a statement Postgres stopped at its limit): it was rolled back, and the database
- * is only too busy just now, so the caller is told to try again, as when it is down.
+ * commit came after its timeout; or a plain SQL transaction that Postgres ended at its bound): it was rolled back, and
+ * the database is only too busy just now, so the caller is told to try again, as when it is down.
  */
 export function isTransactionExpired(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2028') return true;
-    // A statement Postgres stopped at its time limit (`sqlRowsWithin`): rolled back, as an expired transaction is.
-    if ((e as { code?: unknown }).code === '57014') return true;
+    // A statement Postgres stopped at its time limit, or a transaction it ended for sitting idle past its bound
+    // (`sqlTransaction`): rolled back, as an expired transaction is.
+    const code = (e as { code?: unknown }).code;
+    if (code === '57014' || code === '25P03') return true;
   }
   return false;
 }

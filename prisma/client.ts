@@ -130,22 +130,49 @@ export type SqlTransaction = {
 };
 
 /**
+ * How long a statement of \`sqlTransaction\` may run, and how long its transaction may sit idle between statements,
+ * unless the caller says otherwise. What runs in one (the read-model sync: five or six statements on one match's rows)
+ * takes milliseconds; on the most loaded machine measured (load 20–27) a registration's dozen statements in a row took
+ * 1.5–5.7 s together (docs/performance-log.md). 10 s is a third of the sync activity's start-to-close timeout, so a
+ * transaction stuck on a lock ends, and lets its locks go, before Temporal would try the activity again.
+ */
+export const TRANSACTION_STEP_TIMEOUT_MS = 10_000;
+
+/**
  * Runs \`work\` in one transaction on a connection of the client's pool: committed when it returns, rolled back when it
  * throws. A connection whose COMMIT or ROLLBACK failed (Postgres went away) is released as broken, never reused.
+ *
+ * Postgres bounds the transaction: a statement that runs (or waits on a lock) past \`timeoutMs\` is stopped (SQLSTATE
+ * 57014) and the transaction rolled back, and a transaction left idle that long is ended with its session (25P03; the
+ * connection is released as broken). Either way the connection goes back to the pool and the caller gets an error
+ * that \`isTransactionExpired\` (api/errors.ts) knows: the API answers 503, an activity is tried again.
  */
-export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+export async function sqlTransaction<T>(
+  db: Database,
+  work: (tx: SqlTransaction) => Promise<T>,
+  { timeoutMs = TRANSACTION_STEP_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<T> {
+  const bound = Math.max(1, Math.round(timeoutMs));
   const connection = await poolOf(db).connect();
   // A connection handed out has no listener of the pool's: Postgres going away mid-transaction would be an unhandled
   // 'error' event (the process ends). The statement in flight fails with it, and the connection goes back as broken.
   let lost: Error | undefined;
   const onLost = (error: Error) => {
-    lost = error;
+    // The first says why (the server's own error, when it sent one); "terminated unexpectedly" follows it.
+    lost ??= error;
   };
   connection.on('error', onLost);
+  // A session Postgres ended (the idle bound) fails the next statement as "not queryable": say why instead.
+  const run = async <R extends QueryResultRow>(text: string, values: unknown[]) => {
+    try {
+      return await query<R>(connection, text, values);
+    } catch (error) {
+      throw lost ?? error;
+    }
+  };
   const tx: SqlTransaction = {
-    rows: async <R extends QueryResultRow>(text: string, values: unknown[]) =>
-      (await query<R>(connection, text, values)).rows,
-    write: async (text, values) => (await query(connection, text, values)).rowCount ?? 0,
+    rows: async <R extends QueryResultRow>(text: string, values: unknown[]) => (await run<R>(text, values)).rows,
+    write: async (text, values) => (await run(text, values)).rowCount ?? 0,
   };
   const release = (error?: unknown) => {
     connection.removeListener('error', onLost);
@@ -153,7 +180,10 @@ export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction)
   };
   let result: T;
   try {
-    await connection.query('BEGIN');
+    // One round trip: the bounds are the transaction's own (SET LOCAL), the connection's defaults come back after it.
+    await connection.query(
+      `BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL idle_in_transaction_session_timeout = ${bound}`,
+    );
     result = await work(tx);
   } catch (error) {
     await connection.query('ROLLBACK').then(() => release(), release);
@@ -163,7 +193,7 @@ export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction)
     await connection.query('COMMIT');
   } catch (error) {
     release(error);
-    throw error;
+    throw lost ?? error;
   }
   release();
   return result;
@@ -172,7 +202,7 @@ export async function sqlTransaction<T>(db: Database, work: (tx: SqlTransaction)
 /**
  * One write statement, as `sqlRows`, that Postgres stops (and rolls back) after `timeoutMs` (error 57014), as a Prisma
  * transaction ends after its timeout: a write that waits on a lock answers in bounded time. The bound is set for the
- * statement's own transaction (four round trips on one connection).
+ * statement's own transaction (three round trips on one connection).
  */
 export function sqlRowsWithin<R extends QueryResultRow>(
   db: Database,
@@ -180,8 +210,5 @@ export function sqlRowsWithin<R extends QueryResultRow>(
   text: string,
   values: unknown[],
 ): Promise<R[]> {
-  return sqlTransaction(db, async (tx) => {
-    await tx.rows(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(timeoutMs)))]);
-    return tx.rows<R>(text, values);
-  });
+  return sqlTransaction(db, (tx) => tx.rows<R>(text, values), { timeoutMs });
 }
