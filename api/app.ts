@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps';
 import { AppError, knownError, notFoundHandler, problemHandler } from './errors';
 import { browserLocale, renderMessage, renderUnavailable } from './pages/render';
 import type { ExtraRoute } from './openapi';
+import { perKeyRateLimit } from './rate-limit';
 import { requestContext, requestLog } from './request-context';
 import { ApiRoutes, methodNotAllowed } from './routing';
 import { webhookRoutes } from './routes/webhooks';
@@ -141,15 +142,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/workspace', workspaceRoutes(deps));
 
   // The JSON API. Routes that need a key authenticate it and are rate-limited per key, then read their own body.
-  const perKey = rateLimit({
+  const perKey = perKeyRateLimit({
     windowMs: 60_000,
     limit: deps.apiRateLimit ?? 600,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req, res) =>
-      (res.locals.principal as Principal | undefined)?.id ?? ipKeyGenerator(req.ip ?? 'unknown'),
-    handler: (_req, _res, next) =>
-      next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
+    keyOf: (req, res) => (res.locals.principal as Principal | undefined)?.id ?? ipKeyGenerator(req.ip ?? 'unknown'),
+    refuse: (next) => next(new AppError('rate_limited', 'Too many requests with this API key; wait a minute.')),
   });
   // /healthz needs no key: limited per client, so nobody can make the API poll its dependencies without end.
   app.use(
