@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { fieldIssues, type FieldIssue } from '../workflows/messages';
 import type { RefusalDetail } from '../workflows/refusals';
+import { isUnanswered } from '../prisma/client';
 import { requestLog } from './request-context';
 
 /**
@@ -103,6 +104,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (cause?.kind === 'postgres' && DATABASE_DOWN_STATES.test(cause.originalCode ?? cause.code ?? '')) return true;
     }
     if (e instanceof Error && !(e instanceof AppError) && DATABASE_DOWN_MESSAGES.test(e.message)) return true;
+    // A statement the server did not answer within the client's bound (a partitioned network): its connection is gone.
+    if (isUnanswered(e)) return true;
     // Plain SQL through pg (the hot reads): a socket that cannot connect, or the server's SQLSTATE.
     const code = (e as { code?: unknown }).code;
     if (
@@ -127,6 +130,11 @@ export function isTransactionExpired(error: unknown): boolean {
     // (`sqlTransaction`): rolled back, as an expired transaction is.
     const code = (e as { code?: unknown }).code;
     if (code === '57014' || code === '25P03') return true;
+    // The same from Prisma (a statement past the connections' default bound), as its driver adapter reports it.
+    if (e instanceof Prisma.PrismaClientKnownRequestError) {
+      const cause = (e.meta?.driverAdapterError as { cause?: { originalCode?: string } })?.cause;
+      if (cause?.originalCode === '57014' || cause?.originalCode === '25P03') return true;
+    }
   }
   return false;
 }

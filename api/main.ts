@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const temporalAt = temporalSettings(env);
   // A certificate Temporal refuses stops the API here, with the variable named; Temporal down does not.
   await checkTemporalTls(temporalAt);
-  const db = createDatabase(env.DATABASE_URL);
+  const db = createDatabase(env.DATABASE_URL, { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000 });
   const smtp = createMailTransport(env.SMTP_URL);
   const keys = new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS);
   sealStoredEndpointSecrets(db, keys, log);

@@ -33,7 +33,10 @@ type Io = { out: (line: string) => void };
 
 async function withDatabase<T>(run: (db: Database) => Promise<T>): Promise<T> {
   const env = parseEnv(ZCliEnv);
-  const db = createDatabase(env.DATABASE_URL, { poolSize: 2 });
+  const db = createDatabase(env.DATABASE_URL, {
+    poolSize: 2,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+  });
   try {
     return await run(db);
   } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../prisma/client';
 import { LOG_LEVELS } from '../telemetry/log';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
 
@@ -77,6 +78,15 @@ export type TPayloadKeysEnv = z.infer<typeof ZPayloadKeysEnv>;
 
 export const ZDatabaseEnv = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
+  /**
+   * Postgres stops a statement of bansou's connections that runs (or waits on a lock) this long, and ends a transaction
+   * left idle as long; the client waits 5 s more for an answer, then drops the connection (`prisma/client.ts`).
+   */
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(3600)
+    .default(DEFAULT_STATEMENT_TIMEOUT_MS / 1000),
 });
 
 export const ZMailEnv = z.object({

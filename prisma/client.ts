@@ -12,19 +12,29 @@ const TRANSACTION_ENDS = new Set(['COMMIT', 'ROLLBACK']);
 /**
  * Prisma ends a transaction by sending COMMIT or ROLLBACK and only then releasing its connection: when the send fails
  * (Postgres went away mid-transaction) the connection is never released, and each outage keeps one of the pool's
- * connections for good. Here a failed end releases it as broken, so the pool opens a fresh one.
+ * connections for good. Here a failed end releases it as broken, so the pool opens a fresh one. After a statement that
+ * got no answer (`isUnanswered`) nothing more is sent on the connection: its ROLLBACK would only wait behind that
+ * statement for as long again; the connection is released as broken at once, and Postgres rolls back when it ends.
  */
 function releasingOnFailedEnd(transaction: Transaction): Transaction {
   const connection = (transaction as unknown as { client: PoolClient }).client;
-  const executeRaw = transaction.executeRaw.bind(transaction);
-  transaction.executeRaw = async (query) => {
-    try {
-      return await executeRaw(query);
-    } catch (error) {
-      if (TRANSACTION_ENDS.has(query.sql)) connection.release(error instanceof Error ? error : true);
-      throw error;
-    }
-  };
+  let unanswered: Error | undefined;
+  for (const method of ['queryRaw', 'executeRaw'] as const) {
+    const send = transaction[method].bind(transaction) as (query: Parameters<Transaction[typeof method]>[0]) => unknown;
+    transaction[method] = (async (query: Parameters<Transaction[typeof method]>[0]) => {
+      if (unanswered && TRANSACTION_ENDS.has(query.sql)) {
+        connection.release(unanswered);
+        throw unanswered;
+      }
+      try {
+        return await send(query);
+      } catch (error) {
+        if (isUnanswered(error)) unanswered ??= error as Error;
+        if (TRANSACTION_ENDS.has(query.sql)) connection.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    }) as never;
+  }
   return transaction;
 }
 
@@ -44,13 +54,63 @@ function adapterFor(...args: ConstructorParameters<typeof PrismaPg>): PrismaPg {
 /** The pg pool under each client `createDatabase` made: the same connections serve Prisma and plain SQL. */
 const pools = new WeakMap<Database, pg.Pool>();
 
-/** Creates the Prisma client on the pg driver adapter (no native query engine). Callers own `$disconnect()`. */
-export function createDatabase(databaseUrl: string, options: { poolSize?: number } = {}): Database {
-  // A Postgres that does not answer fails a request after 5 s (answered as 503) instead of holding it forever.
+/**
+ * How long Postgres lets a statement of bansou's connections run (or wait on a lock), and a transaction sit idle,
+ * unless set otherwise (`DATABASE_STATEMENT_TIMEOUT_SECONDS`). The longest statements bansou runs (a program's KPIs,
+ * a page of an export, the metrics' counts, a read-model sync) take well under a second on a quiet machine and a few on
+ * the most loaded one measured; a transaction of `sqlTransaction` has its own, shorter, bound.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/**
+ * How much longer than Postgres's own bound the client waits for an answer to a statement: past that, the server is
+ * taken for unreachable (a network partition answers nothing, not even a reset) and the connection is dropped. The
+ * margin lets Postgres stop a slow statement first, which leaves the connection sound.
+ */
+export const READ_TIMEOUT_MARGIN_MS = 5_000;
+/**
+ * TCP keepalive after this long idle: a connection kept idle in the pool stays open through firewalls and NAT that
+ * forget silent flows, and the OS finds out a peer that went away under it (after its own probes: minutes).
+ */
+const KEEPALIVE_DELAY_MS = 10_000;
+
+/** What pg says when a statement had no answer within the pool's read timeout (`query_timeout`). */
+const UNANSWERED = 'Query read timeout';
+
+/** Whether an error (or one it was caused by) is a statement Postgres did not answer within the client's bound. */
+export function isUnanswered(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Error && e.message.includes(UNANSWERED)) return true;
+  }
+  return false;
+}
+
+export type DatabaseOptions = {
+  poolSize?: number;
+  /** Postgres's bound on each statement and on a transaction left idle (its `statement_timeout` and idle timeout). */
+  statementTimeoutMs?: number;
+  /** How long the client waits for an answer before it gives the connection up; by default the above plus a margin. */
+  readTimeoutMs?: number;
+};
+
+/**
+ * Creates the Prisma client on the pg driver adapter (no native query engine). Callers own `$disconnect()`. Prisma and
+ * plain SQL share one pool, so every statement either sends is bounded the same way: by Postgres
+ * (`statementTimeoutMs`, set for each connection when it opens), and by the client, which gives up a statement that
+ * has no answer after `readTimeoutMs` (a partitioned network) and drops its connection.
+ */
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
+  const statementTimeoutMs = Math.max(1, Math.round(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
+    // A Postgres that does not answer fails a request after 5 s (answered as 503) instead of holding it forever.
     connectionTimeoutMillis: 5000,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+    // A statement sent on a connection that goes silent fails after this (pg-pool then drops the connection).
+    query_timeout: options.readTimeoutMs ?? statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
   });
   const db = new PrismaClient({ adapter: adapterFor(pool, { disposeExternalPool: true }) });
   // Prisma disposes of the pool only when it has connected its adapter: a client used only through `sqlRows` would
@@ -186,7 +246,10 @@ export async function sqlTransaction<T>(
     );
     result = await work(tx);
   } catch (error) {
-    await connection.query('ROLLBACK').then(() => release(), release);
+    // A statement that got no answer is still the connection's: a ROLLBACK would wait behind it as long again. The
+    // connection is dropped instead, and Postgres rolls the transaction back when the session ends.
+    if (isUnanswered(error)) release(error);
+    else await connection.query('ROLLBACK').then(() => release(), release);
     throw error;
   }
   try {

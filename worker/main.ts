@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   // transaction (a smaller pool timed out as P2028).
   const db = createDatabase(env.DATABASE_URL, {
     poolSize: env.DATABASE_POOL_SIZE ?? env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
   });
   const keys = new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS);
   sealStoredEndpointSecrets(db, keys, log);

@@ -1,4 +1,5 @@
-import { createDatabase, type Database } from '../../prisma/client';
+import { isDatabaseUnavailable } from '../../api/errors';
+import { createDatabase, isUnanswered, sqlRows, sqlTransaction, type Database } from '../../prisma/client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -19,7 +20,7 @@ describe('the database pool after an outage', () => {
     const proxied = new URL(database.url);
     proxied.host = proxy.address;
     // One connection: a connection kept by a broken transaction leaves the pool nothing to give.
-    db = createDatabase(proxied.toString(), { poolSize: 1 });
+    db = createDatabase(proxied.toString(), { poolSize: 1, statementTimeoutMs: 500, readTimeoutMs: 1000 });
   });
   afterAll(async () => {
     await proxy?.restore();
@@ -39,6 +40,35 @@ describe('the database pool after an outage', () => {
       ).rejects.toThrow();
       await proxy.restore();
       await expect(db.program.count()).resolves.toBe(0);
+    }
+  });
+
+  it('gives up a statement the partitioned server never answers, drops its connection, and opens a fresh one', async () => {
+    const outcome = (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    for (const unanswered of [
+      // Prisma, alone and in a transaction (whose ROLLBACK is not sent after it), and plain SQL, alone and in one.
+      () => db.program.count(),
+      () => db.$transaction(async (tx) => tx.program.count()),
+      () => sqlRows(db, 'SELECT 1', []),
+      () => sqlTransaction(db, (tx) => tx.rows('SELECT 1', [])),
+    ]) {
+      await expect(db.program.count()).resolves.toBe(0);
+      proxy.partition();
+      let error: unknown;
+      try {
+        error = await outcome(unanswered());
+      } finally {
+        proxy.heal();
+      }
+      expect(isUnanswered(error)).toBe(true);
+      // Answered by the API as "the database cannot be reached" (503).
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      // The pool's one connection was dropped, not handed out again with the statement still pending on it.
+      await expect(sqlRows(db, 'SELECT 2 AS two', [])).resolves.toEqual([{ two: 2 }]);
     }
   });
 });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { isTransactionExpired } from '../../api/errors';
 import {
   createDatabase,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   sqlRows,
   sqlTransaction,
   TRANSACTION_STEP_TIMEOUT_MS,
@@ -62,13 +63,14 @@ describe('sqlTransaction against a real Postgres', () => {
       statement: `${TRANSACTION_STEP_TIMEOUT_MS / 1000}s`,
       idle: `${TRANSACTION_STEP_TIMEOUT_MS / 1000}s`,
     });
-    // The same connection (the pool has one) is unbounded again after the transaction.
+    // The same connection (the pool has one) has the connections' own bounds again after the transaction.
     const [after] = await sqlRows<{ statement: string; idle: string }>(
       db,
       `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`,
       [],
     );
-    expect(after).toEqual({ statement: '0', idle: '0' });
+    const own = `${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}s`;
+    expect(after).toEqual({ statement: own, idle: own });
   });
 
   it('ends a transaction that waits on a lock past its bound, rolls it back, and gives its connection back', async () => {

@@ -7,7 +7,7 @@ import { createMailTransport } from '../../activities/mail/transport';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
 import { csrfFor } from '../../api/pages/render';
-import { createDatabase, type Database } from '../../prisma/client';
+import { createDatabase, type Database, type DatabaseOptions } from '../../prisma/client';
 import { connectWorker, lazyClient, temporalSettings } from '../../temporal/connection';
 import type { Playbook } from '../../workflows/playbook';
 import { matchStateQuery, matchWorkflowId, type MatchState } from '../../workflows/shared';
@@ -79,6 +79,8 @@ export async function createDevStack(
     apiRateLimit?: number;
     /** The API and the worker reach Postgres through a proxy the test can cut (each with its own pool). */
     cuttablePostgres?: boolean;
+    /** With `cuttablePostgres`: the bounds of those pools' statements (by default the processes' own). */
+    databaseBounds?: Pick<DatabaseOptions, 'statementTimeoutMs' | 'readTimeoutMs'>;
     /** The dev server keeps its state in a file and can be stopped and started again (`temporal`). */
     stoppableTemporal?: boolean;
     log?: ApiDeps['log'];
@@ -120,7 +122,7 @@ export async function createDevStack(
     const proxied = new URL(database.url);
     proxied.host = postgres.address;
     connect = () => {
-      const db = createDatabase(proxied.toString(), { poolSize: 5 });
+      const db = createDatabase(proxied.toString(), { poolSize: 5, ...options.databaseBounds });
       ownPools.push(db);
       return db;
     };

@@ -22,6 +22,14 @@ export type TcpProxy = {
    * network fault), so clients connect afresh.
    */
   passReplies(): void;
+  /**
+   * A network partition: nothing passes either way and nothing is closed (no reset, no reply), on the connections open
+   * now and on new ones (accepted, but not carried on to the target), until `heal()`. A connection the application
+   * closes meanwhile is closed towards the target too (a real partition would leave the server to find out later).
+   */
+  partition(): void;
+  /** The network is back: what was held passes, in order, and the held new connections reach the target. */
+  heal(): void;
   close(): Promise<void>;
 };
 
@@ -46,8 +54,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<net.Socket>();
   let marker: Buffer | undefined;
   let losing = false;
+  /** While partitioned: new connections not yet carried on to the target. */
+  let held: (() => void)[] | undefined;
 
   const onConnection = (client: net.Socket) => {
+    if (held) {
+      // Held as a partition holds a connection attempt: the caller sees no answer (and no refusal) until it heals.
+      client.pause().on('error', () => client.destroy());
+      const connectLater = () => {
+        if (client.destroyed) return;
+        onConnection(client);
+        client.resume();
+      };
+      held.push(connectLater);
+      return;
+    }
     const upstream = net.connect(target);
     track(sockets, client, upstream);
     // The last bytes of the previous chunk too, so a marker split across two chunks is still seen.
@@ -96,7 +117,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (losing) for (const socket of sockets) socket.destroy();
       losing = false;
     },
-    close: () => proxy.cut(),
+    partition() {
+      held ??= [];
+      // A paused socket is not read: what either side sends stays in its buffers, as packets a partition drops are
+      // sent again once it heals.
+      for (const socket of sockets) socket.pause();
+    },
+    heal() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const socket of sockets) socket.resume();
+      for (const connectLater of waiting) connectLater();
+    },
+    close: () => {
+      proxy.heal();
+      return proxy.cut();
+    },
   };
   return proxy;
 }

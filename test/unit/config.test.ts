@@ -1,5 +1,6 @@
 import { ZApiEnv } from '../../api/env';
 import { ConfigError, parseEnv } from '../../config/env';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../../prisma/client';
 import { ZWorkerEnv } from '../../worker/env';
 import { workerMemory, workerNodeFlags } from '../../worker/memory';
 import { ZPlaybook } from '../../api/services/playbooks';
@@ -27,6 +28,16 @@ describe('environment schemas', () => {
     const env = parseEnv(ZApiEnv, { ...valid, PORT: '8080', TASK_QUEUE: 'q2' });
     expect(env.PORT).toBe(8080);
     expect(env.TASK_QUEUE).toBe('q2');
+  });
+
+  it("reads the database's statement bound: the default, an explicit value, and a bad one named", () => {
+    expect(parseEnv(ZApiEnv, valid).DATABASE_STATEMENT_TIMEOUT_SECONDS).toBe(DEFAULT_STATEMENT_TIMEOUT_MS / 1000);
+    expect(parseEnv(ZWorkerEnv, { ...valid, DATABASE_STATEMENT_TIMEOUT_SECONDS: '60' })).toMatchObject({
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: 60,
+    });
+    expect(() => parseEnv(ZApiEnv, { ...valid, DATABASE_STATEMENT_TIMEOUT_SECONDS: '0' })).toThrow(
+      /DATABASE_STATEMENT_TIMEOUT_SECONDS/,
+    );
   });
 
   it("reads the worker's tuning: defaults from the benchmark, explicit values, and a bad one named", () => {
