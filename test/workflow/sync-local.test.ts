@@ -1,0 +1,148 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { saveHistories } from '../support/histories';
+import { WORKING_DAY_MORNING } from '../support/instants';
+import { createHarness, HOUR, type Harness } from '../support/lifecycle';
+import { advanceUntil, historiesOf, templateOf } from '../support/people';
+
+const MINUTE = 60_000;
+const { EventType } = temporal.api.enums.v1;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The activity type of each activity the history scheduled on the task queue (regular activities). */
+const activityTasks = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+
+/**
+ * Each local activity whose outcome the history keeps as a marker: its type, and whether it failed (a failed attempt
+ * whose next try waits on a timer is kept too, with its backoff).
+ */
+const localActivities = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => {
+      const [data] = e.markerRecordedEventAttributes!.details!.data!.payloads!;
+      const { activity_type } = defaultPayloadConverter.fromPayload<{ activity_type: string }>(data!);
+      return { type: activity_type, failed: Boolean(e.markerRecordedEventAttributes!.failure) };
+    });
+
+const patchMarkers = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => {
+      const [data] = e.markerRecordedEventAttributes!.details!['patch-data']!.payloads!;
+      return defaultPayloadConverter.fromPayload<{ id: string }>(data!).id;
+    });
+
+/**
+ * What made each workflow task after the first: the events between the task before it and its scheduling. A local
+ * activity's result comes back inside the task that asked for it, so no task is made by a sync alone.
+ */
+function taskCauses(events: HistoryEvent[]): string[][] {
+  const causes: string[][] = [];
+  let since: string[] = [];
+  for (const e of events) {
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) since = [];
+    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) causes.push(since);
+    else since.push(EventType[e.eventType!]!);
+  }
+  return causes.slice(1);
+}
+
+/**
+ * The read model is written by a local activity (`patched('sync-local')`): the worker runs `syncMatch` inside the
+ * workflow task that asked for it, so a sync is not an activity task on the queue and needs no workflow task of its
+ * own after it. Its retries and the syncer's catching up are as they were; a retry that would wait longer than 2 s
+ * waits on a timer.
+ */
+describe('the read model is written by a local activity', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('writes the opening without an activity task or a workflow task of its own', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
+    const m = await h.startMatch();
+    await advanceUntil(
+      h,
+      'the opening emails and the first task reminder, on the timeline',
+      async () =>
+        m.emails((e) => templateOf(e) === 'match-opened').length === 3 &&
+        m.emails((e) => templateOf(e) === 'task-reminder').length === 1 &&
+        (await m.timeline()).filter((e) => e.type === 'email.sent').length === 4,
+      { step: MINUTE, within: HOUR },
+    );
+    const runs = await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId);
+    // Kept for the replay test: this history has the `sync-local` patch marker.
+    saveHistories('sync-local', runs);
+    const events = runs[0]!.history.events ?? [];
+
+    expect(patchMarkers(events)).toContain('sync-local');
+    expect(activityTasks(events)).toEqual(['sendEmail', 'sendEmail', 'sendEmail', 'sendEmail']);
+    const syncs = localActivities(events);
+    expect(syncs.length).toBeGreaterThanOrEqual(2);
+    expect(syncs.every((s) => s.type === 'syncMatch' && !s.failed)).toBe(true);
+    // Every workflow task after the first was made by an email's outcome or a timer, none by a sync.
+    for (const cause of taskCauses(events)) {
+      expect(cause.some((type) => /ACTIVITY_TASK_COMPLETED|TIMER_FIRED|SIGNALED|UPDATE/.test(type))).toBe(true);
+    }
+
+    // What the syncs wrote: every event once, the read model as the workflow has it.
+    const timeline = await m.timeline();
+    expect(timeline.filter((e) => e.type === 'email.sent')).toHaveLength(4);
+    const state = await m.state();
+    const row = await h.database.db.match.findUniqueOrThrow({ where: { id: m.id } });
+    expect(row.status).toBe(state.status);
+  });
+
+  it('retries a refused write on timers, and writes everything once Postgres takes it', async () => {
+    await h.startAt(WORKING_DAY_MORNING);
+    const { db } = h.database;
+    await db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'timeline writes refused for the test'; END $$`);
+    await db.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_events BEFORE INSERT ON "MatchEvent" FOR EACH ROW EXECUTE FUNCTION refuse_events()`,
+    );
+    const m = await h.startMatch();
+    try {
+      await advanceUntil(
+        h,
+        'the opening emails, sent while the timeline is refused',
+        () => m.emails((e) => templateOf(e) === 'match-opened').length === 3,
+        { step: MINUTE, within: HOUR },
+      );
+      await h.advance(2 * MINUTE);
+      expect(await m.timeline()).toEqual([]);
+      const events = (await m.handle.fetchHistory()).events ?? [];
+      // The first retries ran inside the worker; the longer waits are timers, not a workflow task held open.
+      expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED).length).toBeGreaterThan(0);
+      expect(activityTasks(events)).not.toContain('syncMatch');
+      const attempts = localActivities(events);
+      expect(attempts.length).toBeGreaterThan(0);
+      expect(attempts.every((a) => a.type === 'syncMatch' && a.failed)).toBe(true);
+    } finally {
+      await db.$executeRawUnsafe(`DROP TRIGGER refuse_events ON "MatchEvent"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION refuse_events()`);
+    }
+
+    await advanceUntil(
+      h,
+      'the timeline, written once the writes are taken',
+      async () => (await m.timeline()).filter((e) => e.type === 'email.sent').length === m.emails().length,
+      { step: MINUTE, within: HOUR },
+    );
+    const timeline = await m.timeline();
+    expect(timeline.filter((e) => e.type === 'match.opened')).toHaveLength(1);
+    expect(localActivities((await m.handle.fetchHistory()).events ?? [])).toContainEqual({
+      type: 'syncMatch',
+      failed: false,
+    });
+  });
+});
