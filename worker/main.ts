@@ -41,10 +41,10 @@ async function main(): Promise<void> {
   const converter = dataConverter(env.PAYLOAD_ENCRYPTION_KEYS);
   // A certificate Temporal refuses stops the worker here, with the variable named, before the SDK's retries.
   await checkTemporalTls(temporal);
-  // One connection per concurrent activity: under load a read-model write never waits for a connection to start its
-  // transaction (a smaller pool timed out as P2028).
+  // One connection per concurrent activity, and one per workflow task (each may run the read-model sync as a local
+  // activity): under load a write never waits for a connection to start its transaction (a smaller pool timed out).
   const db = createDatabase(env.DATABASE_URL, {
-    poolSize: env.DATABASE_POOL_SIZE ?? env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    poolSize: env.DATABASE_POOL_SIZE ?? env.WORKER_MAX_CONCURRENT_ACTIVITIES + env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
   });
   const keys = new KeyRing(env.PAYLOAD_ENCRYPTION_KEYS);

@@ -37,25 +37,10 @@ const patchMarkers = (events: HistoryEvent[]) =>
     });
 
 /**
- * What made each workflow task after the first: the events between the task before it and its scheduling. A local
- * activity's result comes back inside the task that asked for it, so no task is made by a sync alone.
- */
-function taskCauses(events: HistoryEvent[]): string[][] {
-  const causes: string[][] = [];
-  let since: string[] = [];
-  for (const e of events) {
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) since = [];
-    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) causes.push(since);
-    else since.push(EventType[e.eventType!]!);
-  }
-  return causes.slice(1);
-}
-
-/**
  * The read model is written by a local activity (`patched('sync-local')`): the worker runs `syncMatch` inside the
  * workflow task that asked for it, so a sync is not an activity task on the queue and needs no workflow task of its
- * own after it. Its retries and the syncer's catching up are as they were; a retry that would wait longer than 2 s
- * waits on a timer.
+ * own after it (an activity completion). A write that fails there is handed to an activity task with the retries of
+ * before.
  */
 describe('the read model is written by a local activity', () => {
   let h: Harness;
@@ -66,7 +51,7 @@ describe('the read model is written by a local activity', () => {
     await h?.close();
   });
 
-  it('writes the opening without an activity task or a workflow task of its own', async () => {
+  it('writes the opening inside the workflow tasks that ask for it, with no activity task of its own', async () => {
     await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     await advanceUntil(
@@ -88,10 +73,9 @@ describe('the read model is written by a local activity', () => {
     const syncs = localActivities(events);
     expect(syncs.length).toBeGreaterThanOrEqual(2);
     expect(syncs.every((s) => s.type === 'syncMatch' && !s.failed)).toBe(true);
-    // Every workflow task after the first was made by an email's outcome or a timer, none by a sync.
-    for (const cause of taskCauses(events)) {
-      expect(cause.some((type) => /ACTIVITY_TASK_COMPLETED|TIMER_FIRED|SIGNALED|UPDATE/.test(type))).toBe(true);
-    }
+    // (How many workflow tasks the opening takes is not asserted: a local activity still running when its task is due
+    // to time out makes the worker complete that task with the syncs so far and start another, which a loaded machine
+    // does now and then.)
 
     // What the syncs wrote: every event once, the read model as the workflow has it.
     const timeline = await m.timeline();
@@ -101,7 +85,7 @@ describe('the read model is written by a local activity', () => {
     expect(row.status).toBe(state.status);
   });
 
-  it('retries a refused write on timers, and writes everything once Postgres takes it', async () => {
+  it('hands a refused write to an activity task with its retries, and writes everything once Postgres takes it', async () => {
     await h.startAt(WORKING_DAY_MORNING);
     const { db } = h.database;
     await db.$executeRawUnsafe(`
@@ -121,12 +105,14 @@ describe('the read model is written by a local activity', () => {
       await h.advance(2 * MINUTE);
       expect(await m.timeline()).toEqual([]);
       const events = (await m.handle.fetchHistory()).events ?? [];
-      // The first retries ran inside the worker; the longer waits are timers, not a workflow task held open.
-      expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED).length).toBeGreaterThan(0);
-      expect(activityTasks(events)).not.toContain('syncMatch');
-      const attempts = localActivities(events);
-      expect(attempts.length).toBeGreaterThan(0);
-      expect(attempts.every((a) => a.type === 'syncMatch' && a.failed)).toBe(true);
+      // One attempt in the workflow task, failed; then one activity task, retried by the server while writes are
+      // refused (no timer, no workflow task per attempt).
+      expect(localActivities(events)).toEqual([{ type: 'syncMatch', failed: true }]);
+      expect(activityTasks(events).filter((type) => type === 'syncMatch')).toHaveLength(1);
+      const pending = (await m.handle.describe()).raw.pendingActivities?.find(
+        (p) => p.activityType?.name === 'syncMatch',
+      );
+      expect(pending?.attempt).toBeGreaterThanOrEqual(2);
     } finally {
       await db.$executeRawUnsafe(`DROP TRIGGER refuse_events ON "MatchEvent"`);
       await db.$executeRawUnsafe(`DROP FUNCTION refuse_events()`);

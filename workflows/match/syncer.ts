@@ -25,10 +25,26 @@ const attempts = {
 // Before patched('sync-local'): each write an activity task (scheduled, polled, completed, and a workflow task after).
 const { syncMatch: syncAsTask } = proxyActivities<Activities>(attempts);
 
-// Since patched('sync-local'): a local activity, run by this worker inside the workflow task that asked for it, its
-// result kept as a marker. Same timeout and retries; a retry that would wait longer than 2 s waits on a timer instead,
-// so the workflow task is not held (signals, updates and queries wait for it) while Postgres is away.
-const { syncMatch: syncInTask } = proxyLocalActivities<Activities>({ ...attempts, localRetryThreshold: '2 seconds' });
+// Since patched('sync-local'): one attempt as a local activity, run by this worker inside the workflow task that asked
+// for it, its result kept as a marker. It holds that task (and one of the worker's workflow-task slots) while it runs,
+// so it is short and not retried there: a write that fails or takes over 5 s goes to the activity task with the
+// retries above: a slow or unreachable Postgres holds a slot for at most 5 s a write, and its retries are the server's
+// (no timers, no workflow tasks) while it lasts.
+const { syncMatch: syncInTask } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/** One write: in the workflow task first (since `sync-local`), then, if that attempt fails, as an activity task. */
+async function writeReadModel(input: Parameters<Activities['syncMatch']>[0]): Promise<void> {
+  if (!patched('sync-local')) return syncAsTask(input);
+  try {
+    await syncInTask(input);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    await syncAsTask(input);
+  }
+}
 
 /** Writes whatever changed, for as long as the run lasts; a failed write is tried again ten minutes later. */
 export async function syncer(ctx: MatchContext): Promise<void> {
@@ -46,10 +62,9 @@ export async function syncer(ctx: MatchContext): Promise<void> {
       shown = { status: state.status, risk };
     }
     const events = ctx.events.slice();
-    const syncMatch = patched('sync-local') ? syncInTask : syncAsTask;
     ctx.activitiesInFlight += 1;
     try {
-      await syncMatch({ matchId: state.matchId, events, model: readModelOf(state, nextStep(state)) });
+      await writeReadModel({ matchId: state.matchId, events, model: readModelOf(state, nextStep(state)) });
       ctx.events.splice(0, events.length);
     } catch (error) {
       if (isCancellation(error)) throw error;
