@@ -26,6 +26,13 @@ function payloadsIn(node: unknown, found: Payload[] = []): Payload[] {
     return found;
   }
   if (record.markerName === 'core_patch') return found;
+  // A local activity's marker (the read-model sync): its `data` is the SDK core's own record of the call (sequence,
+  // attempt, activity type and id, times), not bansou's; its result and any failure are bansou's, through the codec.
+  if (record.markerName === 'core_local_activity') {
+    const { data: _call, ...outcome } = (record.details ?? {}) as Record<string, unknown>;
+    payloadsIn(outcome, found);
+    return payloadsIn(record.failure, found);
+  }
   // Search attributes, and the trace context a header carries (ids, no data: the SDK does not pass headers through the
   // codec), are not what bansou stores.
   for (const [key, value] of Object.entries(record)) {
