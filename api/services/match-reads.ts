@@ -163,7 +163,7 @@ SELECT row_to_json(d) AS detail${Object.entries(DETAIL_TIMELINE)
       .join(''),
   )}) d`;
 
-/** A model's columns that JSON carries as text and Prisma gives as Date or bigint, from Prisma's own datamodel. */
+/** A model's columns that Prisma gives as Date or bigint and JSON cannot, from Prisma's own datamodel. */
 const typedColumns = new Map(
   Prisma.dmmf.datamodel.models.map((model) => {
     const named = (type: string) =>
@@ -174,7 +174,7 @@ const typedColumns = new Map(
 
 /**
  * Rows as JSON gives them back as Prisma gives them: a `timestamp` (kept without a zone, UTC) and a `date` as a Date,
- * a bigint (sent as text) as a bigint.
+ * a bigint (a JSON number, exact only below 2^53; no model the detail reads has one) as a bigint.
  */
 function revived<R>(model: Prisma.ModelName, rows: Record<string, unknown>[] | null): R[] {
   const { dates, bigints } = typedColumns.get(model) ?? { dates: [], bigints: [] };
