@@ -92,20 +92,24 @@ const SOCKET_DOWN_CODES = /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NE
 const DATABASE_DOWN_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Can't reach database server/i;
 
+/** What Prisma's pg driver adapter says caused a request error: its kind, and Postgres's SQLSTATE when it sent one. */
+const adapterCause = (e: Prisma.PrismaClientKnownRequestError) =>
+  (e.meta?.driverAdapterError as { cause?: { kind?: string; originalCode?: string; code?: string } } | undefined)
+    ?.cause;
+
 /** Whether an error means Postgres cannot be reached just now (down, restarting, out of connections). */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // A statement the server did not answer within the client's bound (a partitioned network): its connection is gone.
+  if (isUnanswered(error)) return true;
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (e instanceof Prisma.PrismaClientInitializationError) return true;
     if (e instanceof Prisma.PrismaClientKnownRequestError) {
       if (DATABASE_DOWN_CODES.has(e.code)) return true;
-      const cause = (e.meta?.driverAdapterError as { cause?: { kind?: string; originalCode?: string; code?: string } })
-        ?.cause;
+      const cause = adapterCause(e);
       if (cause?.kind && DATABASE_DOWN_KINDS.has(cause.kind)) return true;
       if (cause?.kind === 'postgres' && DATABASE_DOWN_STATES.test(cause.originalCode ?? cause.code ?? '')) return true;
     }
     if (e instanceof Error && !(e instanceof AppError) && DATABASE_DOWN_MESSAGES.test(e.message)) return true;
-    // A statement the server did not answer within the client's bound (a partitioned network): its connection is gone.
-    if (isUnanswered(e)) return true;
     // Plain SQL through pg (the hot reads): a socket that cannot connect, or the server's SQLSTATE.
     const code = (e as { code?: unknown }).code;
     if (
@@ -127,14 +131,12 @@ export function isTransactionExpired(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2028') return true;
     // A statement Postgres stopped at its time limit, or a transaction it ended for sitting idle past its bound
-    // (`sqlTransaction`): rolled back, as an expired transaction is.
-    const code = (e as { code?: unknown }).code;
+    // (`sqlTransaction`; from Prisma, as its driver adapter reports it): rolled back, as an expired transaction is.
+    const code =
+      e instanceof Prisma.PrismaClientKnownRequestError
+        ? adapterCause(e)?.originalCode
+        : (e as { code?: unknown }).code;
     if (code === '57014' || code === '25P03') return true;
-    // The same from Prisma (a statement past the connections' default bound), as its driver adapter reports it.
-    if (e instanceof Prisma.PrismaClientKnownRequestError) {
-      const cause = (e.meta?.driverAdapterError as { cause?: { originalCode?: string } })?.cause;
-      if (cause?.originalCode === '57014' || cause?.originalCode === '25P03') return true;
-    }
   }
   return false;
 }
