@@ -8,6 +8,14 @@ import { PROJECT_ROOT } from '../../dev/env';
 export const RECORDED_DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'histories');
 export const REPLAYED_DIR = path.join(PROJECT_ROOT, 'test', 'histories');
 
+/** The ids of the patches a run's history records (its `core_patch` markers). */
+export const patchesIn = (history: temporal.api.history.v1.IHistory): string[] =>
+  (history.events ?? []).flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+
 /** Writes each run's history as JSON (the format `Worker.runReplayHistory` and the Temporal UI export use). */
 export function saveHistories(
   name: string,

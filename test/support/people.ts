@@ -169,6 +169,23 @@ export async function liveWellUntilClosed(h: Harness, m: RunningMatch): Promise<
   return round;
 }
 
+/**
+ * Moves time a minute at a time until the match's three opening emails and the coordinator's first task reminder are
+ * sent and all four are on the timeline; returns every run's history (`historiesOf`).
+ */
+export async function untilOpened(h: Harness, m: RunningMatch) {
+  await advanceUntil(
+    h,
+    'the opening emails and the first task reminder, on the timeline',
+    async () =>
+      m.emails((e) => templateOf(e) === 'match-opened').length === 3 &&
+      m.emails((e) => templateOf(e) === 'task-reminder').length === 1 &&
+      (await m.timeline()).filter((e) => e.type === 'email.sent').length === 4,
+    { step: 60_000, within: HOUR },
+  );
+  return historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId);
+}
+
 /** Every run's event history of a workflow, following continue-as-new from the first run. */
 export async function historiesOf(h: Harness, workflowId: string, firstRunId: string) {
   const histories = [];

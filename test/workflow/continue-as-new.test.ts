@@ -1,4 +1,3 @@
-import type { temporal } from '@temporalio/proto';
 import { ROUNDS_PER_RUN } from '../../workflows/match';
 import { TRACING_PATCH } from '../../workflows/tracing';
 import {
@@ -8,7 +7,7 @@ import {
   setContractStatusUpdate,
   type MatchState,
 } from '../../workflows/shared';
-import { saveHistories } from '../support/histories';
+import { patchesIn, saveHistories } from '../support/histories';
 import { WORKING_DAY_MORNING } from '../support/instants';
 import { eventually } from '../support/eventually';
 import { createHarness, DAY, HOUR, type Harness, type RunningMatch } from '../support/lifecycle';
@@ -37,14 +36,6 @@ const durable = (s: MatchState) => ({
 });
 
 const TALENT_DRIFTS_AWAY = { priority: 1, expectation: 1 };
-
-/** The ids of the patches a run's history records (its `core_patch` markers). */
-const patchesIn = (history: temporal.api.history.v1.IHistory): string[] =>
-  (history.events ?? []).flatMap((e) => {
-    const marker = e.markerRecordedEventAttributes;
-    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
-    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-  });
 
 /** Each scenario starts on a working-day morning; what it checks does not depend on the calendar after that. */
 describe('continue-as-new', () => {

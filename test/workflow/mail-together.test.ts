@@ -3,11 +3,10 @@ import { temporal } from '@temporalio/proto';
 import type { SendEmailInput } from '../../activities/mail/send';
 import { saveHistories } from '../support/histories';
 import { WORKING_DAY_MORNING } from '../support/instants';
-import { createHarness, HOUR, type Harness } from '../support/lifecycle';
-import { advanceUntil, historiesOf, templateOf } from '../support/people';
+import { createHarness, type Harness } from '../support/lifecycle';
+import { templateOf, untilOpened } from '../support/people';
 import { testDataConverter } from '../support/temporal';
 
-const MINUTE = 60_000;
 const { EventType } = temporal.api.enums.v1;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -60,16 +59,7 @@ describe('the mailer sends the emails that are ready together', () => {
     await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
     const { host, talent, coordinator } = m.snapshot;
-    await advanceUntil(
-      h,
-      'the opening emails and the first task reminder',
-      async () =>
-        m.emails((e) => templateOf(e) === 'match-opened').length === 3 &&
-        m.emails((e) => templateOf(e) === 'task-reminder').length === 1 &&
-        (await m.timeline()).filter((e) => e.type === 'email.sent').length === 4,
-      { step: MINUTE, within: HOUR },
-    );
-    const runs = await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId);
+    const runs = await untilOpened(h, m);
     // Kept for the replay test: this history has the `mail-sent-together` patch marker.
     saveHistories('mail-sent-together', runs);
     const events = runs[0]!.history.events ?? [];

@@ -1,9 +1,9 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { saveHistories } from '../support/histories';
+import { patchesIn, saveHistories } from '../support/histories';
 import { WORKING_DAY_MORNING } from '../support/instants';
 import { createHarness, HOUR, type Harness } from '../support/lifecycle';
-import { advanceUntil, historiesOf, templateOf } from '../support/people';
+import { advanceUntil, templateOf, untilOpened } from '../support/people';
 
 const MINUTE = 60_000;
 const { EventType } = temporal.api.enums.v1;
@@ -28,14 +28,6 @@ const localActivities = (events: HistoryEvent[]) =>
       return { type: activity_type, failed: Boolean(e.markerRecordedEventAttributes!.failure) };
     });
 
-const patchMarkers = (events: HistoryEvent[]) =>
-  events
-    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .map((e) => {
-      const [data] = e.markerRecordedEventAttributes!.details!['patch-data']!.payloads!;
-      return defaultPayloadConverter.fromPayload<{ id: string }>(data!).id;
-    });
-
 /**
  * The read model is written by a local activity (`patched('sync-local')`): the worker runs `syncMatch` inside the
  * workflow task that asked for it, so a sync is not an activity task on the queue and needs no workflow task of its
@@ -54,21 +46,12 @@ describe('the read model is written by a local activity', () => {
   it('writes the opening inside the workflow tasks that ask for it, with no activity task of its own', async () => {
     await h.startAt(WORKING_DAY_MORNING);
     const m = await h.startMatch();
-    await advanceUntil(
-      h,
-      'the opening emails and the first task reminder, on the timeline',
-      async () =>
-        m.emails((e) => templateOf(e) === 'match-opened').length === 3 &&
-        m.emails((e) => templateOf(e) === 'task-reminder').length === 1 &&
-        (await m.timeline()).filter((e) => e.type === 'email.sent').length === 4,
-      { step: MINUTE, within: HOUR },
-    );
-    const runs = await historiesOf(h, m.handle.workflowId, m.handle.firstExecutionRunId);
+    const runs = await untilOpened(h, m);
     // Kept for the replay test: this history has the `sync-local` patch marker.
     saveHistories('sync-local', runs);
     const events = runs[0]!.history.events ?? [];
 
-    expect(patchMarkers(events)).toContain('sync-local');
+    expect(patchesIn(runs[0]!.history)).toContain('sync-local');
     expect(activityTasks(events)).toEqual(['sendEmail', 'sendEmail', 'sendEmail', 'sendEmail']);
     const syncs = localActivities(events);
     expect(syncs.length).toBeGreaterThanOrEqual(2);
