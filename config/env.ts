@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../prisma/client';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../prisma/statement-timeout';
 import { LOG_LEVELS } from '../telemetry/log';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared';
 

@@ -1,6 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from './statement-timeout';
+
+export { DEFAULT_STATEMENT_TIMEOUT_MS };
 
 export type Database = PrismaClient;
 
@@ -54,15 +57,6 @@ function adapterFor(...args: ConstructorParameters<typeof PrismaPg>): PrismaPg {
 /** The pg pool under each client `createDatabase` made: the same connections serve Prisma and plain SQL. */
 const pools = new WeakMap<Database, pg.Pool>();
 
-/**
- * How long Postgres lets a statement of bansou's connections run (or wait on a lock), and a transaction sit idle,
- * unless set otherwise (`DATABASE_STATEMENT_TIMEOUT_SECONDS`). What bansou runs is indexed and small (a page of a
- * list or an export, a match's detail, a sync), but for two that read a whole table: a program's KPIs read its matches
- * (4–5 ms for 10,000), and the metrics count skipped emails over the whole timeline (0.35–0.40 s for 3 million events,
- * 10,000 matches of 300; load 7), which would reach 15 s near 100 million events. A transaction of `sqlTransaction` has
- * its own, shorter, bound; migrations run on their own connection (`prisma migrate deploy`), without it.
- */
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
 /**
  * How much longer than Postgres's own bound the client waits for an answer to a statement: past that, the server is
  * taken for unreachable (a network partition answers nothing, not even a reset) and the connection is dropped. The
