@@ -10,7 +10,7 @@ import { dataConverter } from '../temporal/data-converter';
 import { createApp } from './app';
 import { loadApiEnv } from './env';
 import { startAnswerRelay } from './services/checkins';
-import { startRegistrationReconciler } from './services/registration';
+import { startRegistrationReconciler } from './services/reconciler';
 
 /** The API process: `npm run api`, configured only by environment variables. */
 async function main(): Promise<void> {

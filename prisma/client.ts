@@ -152,7 +152,8 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-function poolOf(db: Database): pg.Pool {
+/** The pg pool under a client `createDatabase` made (its options are the connections' settings). */
+export function poolOf(db: Database): pg.Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error('plain SQL needs a client made by createDatabase');
   return pool;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { sqlRowsWithin, type Database } from '../../prisma/client';
 import type { matchWorkflow } from '../../workflows';
 import {
@@ -16,9 +15,8 @@ import { AppError, isTemporalUnreachable } from '../errors';
 import { canonical } from '../idempotency';
 import { beforeDeadline, temporalDeadline } from './actions';
 import { matchSelect, toSnapshot, type MatchRow, type TMatchInput } from './matches';
-import { personOf, type PersonInput } from './people';
+import type { PersonInput } from './people';
 import { currentPlaybook } from './playbooks';
-import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 
 /**
  * Registering a match takes two systems: its row in Postgres and its workflow in Temporal. It is done in an order
@@ -39,7 +37,7 @@ import { reasonOf, silentLog, type Log } from '../../telemetry/log';
 export type MatchStarter = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'temporalDeadlineMs'>;
 
 /** The memo key on a match workflow that names the registration that started it. */
-const REGISTRATION_MEMO = 'registration';
+export const REGISTRATION_MEMO = 'registration';
 
 /** Rows this young are left to the request that is registering them; the reconciler takes older ones. */
 export const REGISTRATION_SETTLE_MS = 60_000;
@@ -301,122 +299,4 @@ export async function registerMatch(deps: MatchStarter, input: TMatchInput): Pro
   if (row.requestHash !== hash) throw conflict(row.id);
   if (row.registeredAt) return row;
   return completeRegistration(deps, row, deadline, playbook);
-}
-
-export type ReconcileResult = {
-  /** Registering rows whose workflow is now started (or found) and that are now registered. */
-  completed: string[];
-  /** Running match workflows that had no row: the row is written back from the workflow's own input. */
-  restored: string[];
-  /** Ids that could not be finished this time (they are tried again next time). */
-  failed: string[];
-};
-
-/**
- * Brings rows and workflows together: registrations a failure left halfway are finished (rows older than
- * `settleMs`), and running match workflows without a row get their row back from their start input.
- */
-export async function reconcileRegistrations(
-  deps: MatchStarter,
-  { settleMs = REGISTRATION_SETTLE_MS, log = silentLog }: { settleMs?: number; log?: Log } = {},
-): Promise<ReconcileResult> {
-  const { db, temporal } = deps;
-  const result: ReconcileResult = { completed: [], restored: [], failed: [] };
-
-  const halfway = await db.match.findMany({
-    where: { registeredAt: null, createdAt: { lt: new Date(Date.now() - settleMs) } },
-    select: matchSelect,
-    orderBy: { createdAt: 'asc' },
-    take: 100,
-  });
-  for (const row of halfway) {
-    try {
-      await completeRegistration(deps, row, temporalDeadline(deps));
-      result.completed.push(row.id);
-    } catch (error) {
-      result.failed.push(row.id);
-      log.warn({ matchId: row.id, reason: reasonOf(error) }, 'registration not finished; will retry');
-    }
-  }
-
-  const running: string[] = [];
-  for await (const execution of temporal.workflow.list({
-    query: `WorkflowType = 'matchWorkflow' AND ExecutionStatus = 'Running'`,
-  })) {
-    running.push(execution.workflowId);
-  }
-  const byWorkflow = new Set(
-    (await db.match.findMany({ where: { workflowId: { in: running } }, select: { workflowId: true } })).map(
-      (m) => m.workflowId,
-    ),
-  );
-  for (const workflowId of running.filter((id) => !byWorkflow.has(id))) {
-    try {
-      await restoreRow(deps, workflowId);
-      result.restored.push(workflowId);
-    } catch (error) {
-      result.failed.push(workflowId);
-      log.warn({ workflowId, reason: reasonOf(error) }, 'match row not restored; will retry');
-    }
-  }
-  return result;
-}
-
-/** Writes back the row of a running match workflow from the snapshot it was started (or continued) with. */
-async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void> {
-  const { db, temporal } = deps;
-  const deadline = temporalDeadline(deps);
-  const handle = temporal.workflow.getHandle(workflowId);
-  const [history, description] = await beforeDeadline(temporal, deadline, () =>
-    Promise.all([handle.fetchHistory(), handle.describe()]),
-  );
-  const registration = description.memo?.[REGISTRATION_MEMO];
-  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (!started?.input?.payloads?.length) throw new Error('the workflow has no start input');
-  // The history holds the input as stored (encrypted): decoded with the client's codecs, then converted.
-  const { match, playbook } = await decodeFromPayloadsAtIndex<Parameters<typeof matchWorkflow>[0]>(
-    temporal.options.loadedDataConverter,
-    0,
-    started.input.payloads,
-  );
-  await db.$transaction(async (tx) => {
-    const host = await personOf(tx, match.programId, match.host, 'host');
-    const talent = await personOf(tx, match.programId, match.talent, 'talent');
-    const coordinator = await personOf(tx, match.programId, match.coordinator, 'coordinator');
-    await tx.match.create({
-      data: {
-        id: match.id,
-        programId: match.programId,
-        title: match.title,
-        startDate: new Date(`${match.startDate}T00:00:00Z`),
-        endDate: new Date(`${match.endDate}T00:00:00Z`),
-        endsAt: match.endsAt ? new Date(match.endsAt) : null,
-        hostId: host.id,
-        talentId: talent.id,
-        coordinatorId: coordinator.id,
-        workflowId,
-        cohort: match.startDate.slice(0, 7),
-        playbookVersion: playbook.version,
-        requestHash: typeof registration === 'string' && registration ? registration : null,
-      },
-    });
-  });
-}
-
-/** Every `intervalMs`, finishes halfway registrations and restores missing rows. Returns a stop function. */
-export function startRegistrationReconciler(
-  deps: MatchStarter,
-  { intervalMs = 60_000, log = silentLog }: { intervalMs?: number; log?: Log } = {},
-): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    reconcileRegistrations(deps, { log })
-      .then((r) => (r.completed.length || r.restored.length) && log.info(r, 'registrations reconciled'))
-      .catch((error: unknown) => log.warn({ reason: reasonOf(error) }, 'registration reconciler failed; will retry'))
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
