@@ -140,7 +140,9 @@ describe('match lifecycle: emails that wait for sending hours', () => {
       });
       await holdKickoff(h, m);
       const { round, remindAt } = await untilRoundOpens(h, m);
-      expect(jstTime(remindAt)).toBe('00:00:00');
+      // A round opens when its workflow task runs: on a loaded machine the time-skipping server may have moved on a
+      // second or so past noon by then, and the reminder is due as much after midnight.
+      expect(jstTime(remindAt)).toMatch(/^00:00:\d\d$/);
       await h.moveTo(Date.parse(remindAt) + HOUR);
       await m.answer(round, 'host'); // at 01:00, while the reminders wait
       const reminders = () => m.emails((e) => templateOf(e) === 'checkin-reminder');
