@@ -1,12 +1,13 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pg from 'pg';
+import pino from 'pino';
 import { createApp } from '../../api/app';
 import { lazyConnection } from '../../temporal/client-connection';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { TEMPORAL_DEADLINE_MS } from '../../api/services/actions';
 import { ZCreateMatchRequest } from '../../api/services/matches';
-import { reconcileRegistrations } from '../../api/services/reconciler';
+import { reconcileRegistrations, startRegistrationReconciler } from '../../api/services/reconciler';
 import { requestHash, storeMatch } from '../../api/services/registration';
 import { currentPlaybook } from '../../api/services/playbooks';
 import { matchIdFor, matchWorkflowId, searchAttributes } from '../../workflows/shared';
@@ -272,5 +273,37 @@ describe('registering is idempotent end to end, and rows and workflows are recon
       restored: [],
       failed: [],
     });
+  });
+
+  it('reconciles in one API process at a time, and another takes over when that one stops', async () => {
+    type Line = { process: string; msg: string; leading?: boolean };
+    const lines: Line[] = [];
+    const logOf = (process: string) =>
+      pino({ level: 'info' }, { write: (line: string) => void lines.push({ ...(JSON.parse(line) as Line), process }) });
+    const leads = () => lines.filter((l) => l.leading !== undefined).map((l) => [l.process, l.leading]);
+    const stops = new Map(
+      ['a', 'b'].map((name) => [name, startRegistrationReconciler(deps(), { intervalMs: 100, log: logOf(name) })]),
+    );
+    try {
+      const [first] = await eventually(async () => {
+        if (!leads().length) throw new Error('no process has taken the lead yet');
+        return leads()[0]!;
+      });
+      // Ten ticks of both: the other never leads while the first runs.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(leads()).toEqual([[first, true]]);
+
+      stops.get(first as string)!();
+      const other = first === 'a' ? 'b' : 'a';
+      await eventually(async () => {
+        expect(leads()).toEqual([
+          [first, true],
+          [other, true],
+        ]);
+        return true;
+      });
+    } finally {
+      for (const stop of stops.values()) stop();
+    }
   });
 });
