@@ -111,7 +111,10 @@ const MAY_NEED_SCRUB = new RegExp(
     `"(?:${[...PERSONAL_KEYS].join('|')})":`,
     '@',
     '/(?:checkins|kickoff|workspace/sign-in)/',
-    '[a-z0-9_-]{8,}\\.[a-z0-9_-]{43}',
+    // From the start of a run of token characters only: tried at every position of an id's run, the search went back
+    // over the whole run each time (a request's line has two UUIDs: 9 µs a line, 3 with this), and whatever matches
+    // inside a run matches from its start as well.
+    '(?<![a-z0-9_-])[a-z0-9_-]{8,}\\.[a-z0-9_-]{43}',
     'bsk_',
   ].join('|'),
 );

@@ -81,6 +81,8 @@ describe('logs: redaction and ids', () => {
       request.replace('prog-1:ref-001', 'hanako@yamada.example'),
       request.replace('"ms":3', `"path":"/Kickoff/${token}","ms":3`),
       request.replace('"msg":"request"', `"msg":"bad ${token}"`),
+      // A token inside a longer run of token characters.
+      request.replace('"msg":"request"', `"msg":"id-${token}"`),
       request.replace('"msg":"request"', '"msg":"Bearer bsk_AbCdEfGh_s3cr3t"'),
       request.replace('"msg":"request"', '"msg":"smtp://user:pw@host"'),
       'not json: hanako@yamada.example\n',
