@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'bansou api: stopping');
     stopRelay();
-    stopReconciler();
+    const reconcilerStopped = stopReconciler();
     // Closing the connections to Temporal, Postgres and SMTP is bounded too.
     setTimeout(() => process.exit(1), (env.SHUTDOWN_TIMEOUT_SECONDS + 5) * 1000).unref();
     const deadline = setTimeout(() => {
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     }, env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     server.close(async () => {
       clearTimeout(deadline);
+      // The reconciler's lock is given up before the connections close.
+      await reconcilerStopped;
       await temporal.connection.close();
       smtp.close();
       await db.$disconnect();

@@ -25,6 +25,8 @@ export const RECONCILE_EVERY_MS = 60_000;
  * workflow loses its row only when Postgres is restored from a backup older than its start.
  */
 export const RESTORE_SCAN_EVERY_MS = 10 * 60_000;
+/** How long a scan of the running workflows may take before the pass is given up (10,000 took 6–37 s on 2 cores). */
+const SCAN_DEADLINE_MS = 120_000;
 /** The advisory lock whose holder is the one API process that reconciles. */
 const LEADER_LOCK = 'bansou:registration-reconciler';
 
@@ -39,7 +41,8 @@ export async function reconcileRegistrations(
     settleMs = REGISTRATION_SETTLE_MS,
     restore = true,
     log = silentLog,
-  }: { settleMs?: number; restore?: boolean; log?: Log } = {},
+    scanDeadlineMs = SCAN_DEADLINE_MS,
+  }: { settleMs?: number; restore?: boolean; log?: Log; scanDeadlineMs?: number } = {},
 ): Promise<ReconcileResult> {
   const { db, temporal } = deps;
   const result: ReconcileResult = { completed: [], restored: [], failed: [] };
@@ -61,12 +64,15 @@ export async function reconcileRegistrations(
 
   if (!restore) return result;
 
-  const running: string[] = [];
-  for await (const execution of temporal.workflow.list({
-    query: `WorkflowType = 'matchWorkflow' AND ExecutionStatus = 'Running'`,
-  })) {
-    running.push(execution.workflowId);
-  }
+  const running = await beforeDeadline(temporal, Date.now() + scanDeadlineMs, async () => {
+    const ids: string[] = [];
+    for await (const execution of temporal.workflow.list({
+      query: `WorkflowType = 'matchWorkflow' AND ExecutionStatus = 'Running'`,
+    })) {
+      ids.push(execution.workflowId);
+    }
+    return ids;
+  });
   // One array parameter: an IN list of every running id would pass Postgres's 65,535 parameters at that many matches.
   const withRow = await sqlRows<{ workflowId: string }>(
     db,
@@ -128,43 +134,69 @@ async function restoreRow(deps: MatchStarter, workflowId: string): Promise<void>
 }
 
 /**
+ * Passes in a row that may fail before the process gives the lock up and sits one tick out, so that another replica,
+ * which may reach what this one cannot (Temporal), takes the job.
+ */
+const FAILURES_BEFORE_HANDING_ON = 3;
+
+/**
  * Every `intervalMs`, finishes halfway registrations, and every `restoreEveryMs` restores missing rows too. Of several
  * API processes on one database, only the one holding the reconciler's advisory lock does it (the others ask for the
- * lock at each tick, and one of them takes it over when its holder stops). Returns a stop function.
+ * lock at each tick, and one of them takes it over when its holder stops, dies, or fails three passes in a row).
+ * Returns a stop function, which resolves once the lock is given up.
  */
 export function startRegistrationReconciler(
   deps: MatchStarter,
   {
     intervalMs = RECONCILE_EVERY_MS,
     restoreEveryMs = RESTORE_SCAN_EVERY_MS,
+    scanDeadlineMs = SCAN_DEADLINE_MS,
     log = silentLog,
-  }: { intervalMs?: number; restoreEveryMs?: number; log?: Log } = {},
-): () => void {
-  const leader = new SessionLock(deps.db, LEADER_LOCK);
-  let running = false;
+  }: { intervalMs?: number; restoreEveryMs?: number; scanDeadlineMs?: number; log?: Log } = {},
+): () => Promise<void> {
+  const leader = new SessionLock(deps.db, LEADER_LOCK, log);
+  let inFlight: Promise<void> | undefined;
   let leading = false;
   let lastScan = -Infinity;
+  let failures = 0;
+  let sitOut = false;
   const tick = async () => {
+    if (sitOut) {
+      sitOut = false;
+      return;
+    }
     const held = await leader.held();
     if (held !== leading)
       log.info({ leading: held }, held ? 'this process reconciles registrations' : 'reconciling handed on');
     leading = held;
     if (!held) return;
     const restore = Date.now() - lastScan >= restoreEveryMs;
-    const r = await reconcileRegistrations(deps, { restore, log });
-    if (restore) lastScan = Date.now();
-    if (r.completed.length || r.restored.length) log.info(r, 'registrations reconciled');
+    try {
+      const r = await reconcileRegistrations(deps, { restore, log, scanDeadlineMs });
+      failures = 0;
+      if (restore) lastScan = Date.now();
+      if (r.completed.length || r.restored.length) log.info(r, 'registrations reconciled');
+    } catch (error) {
+      failures += 1;
+      log.warn({ reason: reasonOf(error), failures }, 'registration reconciler failed; will retry');
+      if (failures < FAILURES_BEFORE_HANDING_ON) return;
+      failures = 0;
+      sitOut = true;
+      leading = false;
+      await leader.release();
+      log.warn({ leading: false }, 'reconciling handed on after failing passes in a row');
+    }
   };
   const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    tick()
+    if (inFlight) return;
+    inFlight = tick()
       .catch((error: unknown) => log.warn({ reason: reasonOf(error) }, 'registration reconciler failed; will retry'))
-      .finally(() => (running = false));
+      .finally(() => (inFlight = undefined));
   }, intervalMs);
   timer.unref();
-  return () => {
+  return async () => {
     clearInterval(timer);
-    void leader.release();
+    // A pass in flight is not waited for (a scan may take minutes); what it does is safe to have cut short.
+    await leader.close();
   };
 }

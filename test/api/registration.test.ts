@@ -293,7 +293,7 @@ describe('registering is idempotent end to end, and rows and workflows are recon
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(leads()).toEqual([[first, true]]);
 
-      stops.get(first as string)!();
+      await stops.get(first as string)!();
       const other = first === 'a' ? 'b' : 'a';
       await eventually(async () => {
         expect(leads()).toEqual([
@@ -303,7 +303,35 @@ describe('registering is idempotent end to end, and rows and workflows are recon
         return true;
       });
     } finally {
-      for (const stop of stops.values()) stop();
+      await Promise.all([...stops.values()].map((stop) => stop()));
+    }
+  });
+
+  it('hands reconciling on when the process that leads fails three passes in a row (it cannot reach Temporal)', async () => {
+    const lines: { process: string; leading?: boolean }[] = [];
+    const logOf = (process: string) =>
+      pino({ level: 'info' }, { write: (line: string) => void lines.push({ ...JSON.parse(line), process }) });
+    const leads = () => lines.filter((l) => l.leading !== undefined).map((l) => [l.process, l.leading]);
+    const cutOff = lazyConnection({ address: `127.0.0.1:${await freeServerPort()}` });
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      const unreachable = { ...deps(), temporal: new Client({ connection: cutOff, namespace: 'default' }) };
+      // Every pass scans, and a scan gives up after 300 ms.
+      const fast = { intervalMs: 100, restoreEveryMs: 0, scanDeadlineMs: 300 };
+      stops.push(startRegistrationReconciler(unreachable, { ...fast, log: logOf('cut off') }));
+      await eventually(() => leads().length > 0);
+      stops.push(startRegistrationReconciler(deps(), { ...fast, log: logOf('connected') }));
+      await eventually(async () => {
+        expect(leads()).toEqual([
+          ['cut off', true],
+          ['cut off', false],
+          ['connected', true],
+        ]);
+        return true;
+      });
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+      await cutOff.close();
     }
   });
 });
