@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import SMTPPool from 'nodemailer/lib/smtp-pool';
+import SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 export type MailTransport = Transporter;
 
@@ -9,18 +10,17 @@ export type MailTransport = Transporter;
  * An SMTP transport from `SMTP_URL` (e.g. `smtp://127.0.0.1:1025`, `smtps://user:pass@mail.example.org`). With
  * `pool`, up to that many connections stay open and carry one email after another (the worker: no connection and
  * greeting per email); without, each send opens its own (the API's health check).
+ *
+ * The transport is built here and handed to nodemailer whole: given an options object with a `url`, nodemailer's
+ * `createTransport` keeps only what the URL says, so the pool, its limits and the time limits below would be dropped
+ * (every email its own connection, and the transport's default limits of minutes).
  */
 export function createMailTransport(smtpUrl: string, options: { pool?: number } = {}): MailTransport {
   const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
-  if (!options.pool) return nodemailer.createTransport(smtpUrl, timeouts);
-  const pooled: SMTPPool.Options = {
-    url: smtpUrl,
-    pool: true,
-    maxConnections: options.pool,
-    maxMessages: 1000,
-    ...timeouts,
-  };
-  return nodemailer.createTransport(pooled) as unknown as MailTransport;
+  if (!options.pool) return nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, ...timeouts }));
+  return nodemailer.createTransport(
+    new SMTPPool({ url: smtpUrl, pool: true, maxConnections: options.pool, maxMessages: 1000, ...timeouts }),
+  );
 }
 
 /** The domain part of `MAIL_FROM`, used on the right of every Message-ID. */

@@ -119,3 +119,48 @@ describe('the outbox', () => {
     expect(await row(key)).toMatchObject({ status: 'sent', error: null });
   });
 });
+
+/**
+ * The worker's transport (`MAIL_MAX_CONCURRENT_SENDS` connections kept open): its emails share those connections, a
+ * new SMTP session (connect, greeting, EHLO) only when one is missing, not one per email.
+ */
+describe("the worker's pooled transport", () => {
+  let database: TestDatabase;
+  let smtp: SmtpListener;
+  let transport: MailTransport;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    smtp = await startSmtpListener();
+    transport = createMailTransport(smtp.url, { pool: 2 });
+  });
+  afterAll(async () => {
+    transport?.close();
+    await smtp?.close();
+    await database?.drop();
+  });
+
+  it('sends twelve emails, four at a time, over at most two connections', async () => {
+    const { sendEmail } = createMailActivities({
+      db: database.db,
+      mail: { transport, from: 'bansou <noreply@bansou.test>', maxConcurrentSends: 4 },
+      links: { publicBaseUrl: 'https://bansou.test', signingSecret: 's'.repeat(32) },
+    } as ActivityDeps);
+    const keys = Array.from({ length: 12 }, () => unique('outbox-pooled'));
+    for (let i = 0; i < keys.length; i += 4) {
+      await Promise.all(
+        keys.slice(i, i + 4).map((key) =>
+          sendEmail({
+            key,
+            template: 'sign-in',
+            recipient: { name: '山田 花子', email: `${key}@example.org`, locale: 'ja' },
+            data: { validMinutes: 15 },
+            signIn: { linkId: unique('link') },
+          }),
+        ),
+      );
+    }
+
+    expect(smtp.received.map((e) => e.to).sort()).toEqual(keys.map((k) => `${k}@example.org`).sort());
+    expect(smtp.connections()).toBeLessThanOrEqual(2);
+  });
+});
