@@ -194,20 +194,29 @@ export function addBusinessDays(
   return at;
 }
 
+/** `formatInstant`'s formatters, one per language and time zone: making one costs far more than using it. */
+const instantFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /**
  * An instant for people to read, in a time zone and a language, with the zone named: 2026年12月3日(木) 10:00 JST or
  * Thu, 3 Dec 2026, 10:00 GMT+9. (dateStyle/timeStyle cannot be combined with timeZoneName, hence the fields.)
  */
 export function formatInstant(iso: string, locale: 'ja' | 'en', timeZone: string): string {
-  return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', {
-    year: 'numeric',
-    month: locale === 'ja' ? 'long' : 'short',
-    day: 'numeric',
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(new Date(iso));
+  const key = `${locale} ${timeZone}`;
+  let f = instantFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', {
+      year: 'numeric',
+      month: locale === 'ja' ? 'long' : 'short',
+      day: 'numeric',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+      timeZoneName: 'short',
+    });
+    instantFormatters.set(key, f);
+  }
+  return f.format(new Date(iso));
 }

@@ -55,18 +55,29 @@ export function headerText(value: string): string {
 
 export type RenderedEmail = { subject: string; text: string; html: string };
 
-const DATE_FORMAT: Record<Locale, Intl.DateTimeFormatOptions> = {
-  ja: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
-  en: { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
+/** A calendar date's formatter per language, made once: making one costs far more than using it. */
+const DATE_FORMAT: Record<Locale, Intl.DateTimeFormat> = {
+  ja: new Intl.DateTimeFormat('ja-JP', {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    weekday: 'short',
+    timeZone: 'UTC',
+  }),
+  en: new Intl.DateTimeFormat('en-GB', {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    weekday: 'short',
+    timeZone: 'UTC',
+  }),
 };
 
 /** Formatting helpers every template gets as `it.fmt`. */
 function formattersFor(locale: Locale, timeZone: string) {
-  const tag = locale === 'ja' ? 'ja-JP' : 'en-GB';
   return {
     /** A calendar date (`YYYY-MM-DD`), e.g. 2026年12月1日(火) or Tue, 1 Dec 2026. */
-    date: (isoDate: string) =>
-      new Intl.DateTimeFormat(tag, DATE_FORMAT[locale]).format(new Date(`${isoDate}T00:00:00Z`)),
+    date: (isoDate: string) => DATE_FORMAT[locale].format(new Date(`${isoDate}T00:00:00Z`)),
     /** An instant in the program's time zone, with the zone named. */
     dateTime: (iso: string) => formatInstant(iso, locale, timeZone),
   };
