@@ -16,10 +16,22 @@ export type MailTransport = Transporter;
  * (every email its own connection, and the transport's default limits of minutes).
  */
 export function createMailTransport(smtpUrl: string, options: { pool?: number } = {}): MailTransport {
-  const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+  // A silent socket fails after 90 s: a server may take long to answer the end of an email's data (RFC 5321 allows it
+  // ten minutes) and may have taken the email by then, so the limit is kept long, and within a send attempt's two
+  // minutes, so the attempt still ends with the transport's own error.
+  const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 90_000 };
   if (!options.pool) return nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, ...timeouts }));
   return nodemailer.createTransport(
-    new SMTPPool({ url: smtpUrl, pool: true, maxConnections: options.pool, maxMessages: 1000, ...timeouts }),
+    new SMTPPool({
+      url: smtpUrl,
+      pool: true,
+      maxConnections: options.pool,
+      maxMessages: 1000,
+      // A connection that closes under an email fails that send: the outbox decides about sending it again, not the
+      // pool (which would send it again on another connection, unseen, as often as connections close).
+      maxRequeues: 0,
+      ...timeouts,
+    } as SMTPPool.Options), // (nodemailer's types do not list maxRequeues)
   );
 }
 
