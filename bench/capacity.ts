@@ -6,7 +6,7 @@ import { ALWAYS_SEND, inParallel, insertMatches, snapshotOf } from './matches';
 import { cpuWindow, machineCores } from './cpu';
 import { describeCeiling, figure, median, noteLoad, percentile, recordCpu, sleep, type BenchRun } from './report';
 import { rssMb, type BenchStack } from './stack';
-import { scheduleToStart, windowOf } from './temporal-metrics';
+import { scheduleToStart, stickyCache, windowOf } from './temporal-metrics';
 
 /**
  * Open matches: `size` matches on the worker(s), check-in rounds on a compressed cadence (seconds, sending hours
@@ -82,6 +82,7 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
   await sleep(windowStart - Date.now());
   const openingSent = stack.smtp.received.filter((e) => e.template === 'match-opened').length;
   const metricsBefore = await scheduleToStart(stack.metricsUrl);
+  const cacheBefore = await stickyCache(stack.processes.workerMetricsUrls);
   const sentBefore = stack.smtp.received.length;
   const rssFrom = rss.length;
   const cpuBefore = stack.cpuSample();
@@ -90,6 +91,7 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
   const cpuAfter = stack.cpuSample();
   const sentInWindow = stack.smtp.received.length - sentBefore;
   const metricsAfter = await scheduleToStart(stack.metricsUrl);
+  const cacheAfter = await stickyCache(stack.processes.workerMetricsUrls);
   const emailsPerSecond = sentInWindow / ((Date.now() - windowStart) / 1000);
   const rssWindow = rss.slice(rssFrom);
   noteLoad(run, label);
@@ -179,6 +181,15 @@ export async function capacityBenchmark(stack: BenchStack, run: BenchRun, o: Cap
     f('worker RSS max', rssWindow.length ? Math.max(...rssWindow) : null, 'MB', { op: '<=', value: 500 * o.workers });
     f('workflow task schedule-to-start mean', s2s.meanMs, 'ms');
     f('workflow task schedule-to-start p99 (bucket)', s2s.p99Ms, 'ms');
+    // The worker's workflow tasks in the window, and the share that first replayed their run's history (not cached).
+    const hits = cacheAfter.hits - cacheBefore.hits;
+    const misses = cacheAfter.misses - cacheBefore.misses;
+    f('worker workflow tasks', hits + misses, '');
+    f(
+      'worker workflow tasks to an uncached workflow (a replay)',
+      hits + misses ? (100 * misses) / (hits + misses) : null,
+      '%',
+    );
     // Every round opened in the window, and every email sent in it, carries the CPU of the window.
     const openedInWindow = rounds.filter((r) => r.openedAt.getTime() >= windowStart).length;
     const cpu = recordCpu(

@@ -36,7 +36,13 @@ const benchDataConverter = () =>
 
 const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-export type Processes = { api: RunningProcess[]; workers: RunningProcess[]; apiUrls: string[] };
+export type Processes = {
+  api: RunningProcess[];
+  workers: RunningProcess[];
+  apiUrls: string[];
+  /** Each worker's metrics endpoint (its Temporal SDK metrics: the sticky cache, replays). */
+  workerMetricsUrls: string[];
+};
 
 export type BenchStack = {
   databaseUrl: string;
@@ -246,7 +252,7 @@ export async function startBenchStack(
     API_RATE_LIMIT: '100000000',
     PAGE_RATE_LIMIT: '100000000',
   };
-  const processes: Processes = { api: [], workers: [], apiUrls: [] };
+  const processes: Processes = { api: [], workers: [], apiUrls: [], workerMetricsUrls: [] };
 
   const stack: BenchStack = {
     databaseUrl: database.url,
@@ -277,12 +283,13 @@ export async function startBenchStack(
       return started.map((s) => s.url);
     },
     async startWorkers(count, extra = {}) {
+      const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
       const started = await Promise.all(
-        Array.from({ length: count }, (_, i) =>
+        ports.map((port, i) =>
           startProcess(
             `worker-${processes.workers.length + i + 1}`,
             'worker/main.ts',
-            { ...processEnv, ...extra },
+            { ...processEnv, METRICS_PORT: String(port), ...extra },
             WORKER_READY,
             300_000,
             compiled,
@@ -290,11 +297,13 @@ export async function startBenchStack(
         ),
       );
       processes.workers.push(...started);
+      processes.workerMetricsUrls.push(...ports.map((port) => `http://127.0.0.1:${port}/metrics`));
       return started;
     },
     async stopWorkers() {
       await Promise.all(processes.workers.map((w) => w.stop()));
       processes.workers.length = 0;
+      processes.workerMetricsUrls.length = 0;
     },
     cpuSample(extra = []) {
       const pids = (ps: RunningProcess[]) => ps.map((p) => p.child.pid!).filter(Boolean);

@@ -49,3 +49,26 @@ export function windowOf(
   }
   return { tasks, meanMs, p99Ms };
 }
+
+/**
+ * The workers' sticky cache, summed over the workers (the Temporal SDK's own metrics): workflow tasks for a workflow
+ * in the cache (hits) and for one that was not (misses: the worker fetched the run's history and replayed it first).
+ */
+export type StickyCache = { hits: number; misses: number };
+
+export async function stickyCache(workerMetricsUrls: string[]): Promise<StickyCache> {
+  const total: StickyCache = { hits: 0, misses: 0 };
+  const series: Record<string, keyof StickyCache> = {
+    temporal_sticky_cache_hit: 'hits',
+    temporal_sticky_cache_miss: 'misses',
+  };
+  for (const url of workerMetricsUrls) {
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) {
+      // A counter's name may carry the exporter's `_total`.
+      const key = series[/^[a-z_]+/.exec(line)?.[0].replace(/_total$/, '') ?? ''];
+      if (key) total[key] += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
+}
