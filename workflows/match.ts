@@ -27,7 +27,7 @@ import { mailer } from './match/mailer';
 import { syncer } from './match/syncer';
 import { Tasks } from './match/tasks';
 
-export { EVENTS_PER_RUN, ROUNDS_PER_RUN, RUNS_END_BY_HISTORY_LENGTH } from './match/context';
+export { ROUNDS_PER_RUN } from './match/context';
 
 /** One match, from the day it is made to its close. */
 export async function matchWorkflow(input: MatchWorkflowInput): Promise<MatchResult> {

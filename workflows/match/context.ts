@@ -29,17 +29,8 @@ import {
   type PendingEvent,
 } from '../shared';
 
-/** Before patched(RUNS_END_BY_HISTORY_LENGTH): check-in rounds per workflow run before it continues as new. */
+/** Check-in rounds per workflow run before it continues as new, so a year-long match keeps a short history. */
 export const ROUNDS_PER_RUN = 4;
-/**
- * Since patched(RUNS_END_BY_HISTORY_LENGTH): a run continues as new at its first quiet moment once its history has
- * this many events (about a round: a round no one answers is about 60). A worker whose cache could not keep a match
- * replays the whole run before each of its workflow tasks, so the run is kept to about a round rather than four
- * (up to ~500 events), the opening included.
- */
-export const EVENTS_PER_RUN = 100;
-/** A run ends by its history's length, not after a number of rounds. */
-export const RUNS_END_BY_HISTORY_LENGTH = 'runs-end-by-history-length';
 
 // Patches (`patched(id)`) used in more than one place; README's "Changing the match workflow" lists every patch and
 // when it can be retired.
@@ -110,11 +101,8 @@ export class MatchContext {
   /** Who took the action being applied, while it is (see `action`). */
   private actor: Actor | undefined;
   roundsThisRun = 0;
-  /** Whether this run ends by its history's length (decided once, at its start: a run keeps the rule it began with). */
-  private readonly endsByLength: boolean;
 
   constructor(input: MatchWorkflowInput) {
-    this.endsByLength = patched(RUNS_END_BY_HISTORY_LENGTH);
     this.state = input.carried?.state ?? initialState(input.match, input.playbook, now());
     this.outbox = input.carried?.outbox ?? [];
     this.events = input.carried?.events ?? [];
@@ -271,9 +259,7 @@ export class MatchContext {
   }
 
   shouldContinueAsNew(): boolean {
-    const { continueAsNewSuggested, historyLength } = workflowInfo();
-    if (continueAsNewSuggested) return true;
-    return this.endsByLength ? historyLength >= EVENTS_PER_RUN : this.roundsThisRun >= ROUNDS_PER_RUN;
+    return this.roundsThisRun >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested;
   }
 
   /** Nothing in flight: no activity running, no handler unfinished. */
