@@ -15,8 +15,6 @@ export function workflowBundleOptions(tracing: boolean) {
     workflowsPath: require.resolve('../workflows'),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     workflowInterceptorModules: [require.resolve(tracing ? '../workflows/tracing-on' : '../workflows/tracing-off')],
-    // Evaluated once per workflow thread, shared by every run (`workflows/preloaded-libraries.ts`).
-    preloadModules: [require.resolve('../workflows/preloaded-libraries')],
   } satisfies Partial<BundleOptions>;
 }
 

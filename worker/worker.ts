@@ -85,7 +85,6 @@ export async function createMatchWorker(options: CreateMatchWorkerOptions): Prom
       : {
           workflowsPath: bundled.workflowsPath,
           interceptors: { ...tracing.interceptors, workflowModules: bundled.workflowInterceptorModules },
-          bundlerOptions: { preloadModules: bundled.preloadModules },
         }),
     ...options.tuning,
   });
